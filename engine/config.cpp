@@ -1,0 +1,89 @@
+#include "config.hpp"
+
+#include "../ir/errors.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace kiln {
+
+namespace {
+
+std::size_t option_index(const std::string& name) {
+    const auto& options = Config::options();
+    for (std::size_t i = 0; i < options.size(); ++i)
+        if (options[i].name == name) return i;
+    std::string known;
+    for (const auto& option : options) known += (known.empty() ? "" : ", ") + option.name;
+    throw ValueError("config: unknown option '" + name + "' (known options: " + known + ")");
+}
+
+} // namespace
+
+const std::vector<ConfigOption>& Config::options() {
+    static const std::vector<ConfigOption> registry = {
+        {"floatX", "dtype of scalar()/vector()/matrix()..., of integer true division and of gradients "
+                   "of integer paths", "float64", {"float64", "float32"}, false},
+        {"on_unused_input", "what compile() does with an input no output depends on", "raise",
+         {"raise", "warn", "ignore"}, false},
+    };
+    return registry;
+}
+
+Config::Config() {
+    for (const auto& option : options()) values_.push_back(option.default_value);
+    if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
+}
+
+Config& Config::instance() {
+    static Config config;
+    return config;
+}
+
+const std::string& Config::get(const std::string& name) const { return values_[option_index(name)]; }
+
+void Config::set(const std::string& name, const std::string& value) {
+    const std::size_t index = option_index(name);
+    const auto& choices = options()[index].choices;
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end()) {
+        std::string allowed;
+        for (const auto& choice : choices) allowed += (allowed.empty() ? "" : ", ") + choice;
+        throw ValueError("config: option '" + name + "' cannot be '" + value + "' (choose one of " + allowed + ")");
+    }
+    values_[index] = value;
+}
+
+void Config::apply_flags(const std::string& flags) {
+    std::size_t start = 0;
+    while (start <= flags.size()) {
+        const std::size_t comma = std::min(flags.find(',', start), flags.size());
+        const std::string item = flags.substr(start, comma - start);
+        start = comma + 1;
+        if (item.empty()) continue;
+        const std::size_t equals = item.find('=');
+        if (equals == std::string::npos)
+            throw ValueError("config: flag '" + item + "' is not of the form name=value");
+        set(item.substr(0, equals), item.substr(equals + 1));
+    }
+}
+
+DType Config::floatX() const { return dtype_from_name(get("floatX")); }
+
+OnUnusedInput Config::on_unused_input() const {
+    const std::string& value = get("on_unused_input");
+    return value == "warn" ? OnUnusedInput::warn : value == "ignore" ? OnUnusedInput::ignore : OnUnusedInput::raise;
+}
+
+ConfigOverride::ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings) {
+    for (const auto& [name, value] : settings) {
+        const std::string previous = config().get(name);
+        config().set(name, value);
+        saved_.emplace_back(name, previous);
+    }
+}
+
+ConfigOverride::~ConfigOverride() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) config().set(it->first, it->second);
+}
+
+} // namespace kiln

@@ -1,0 +1,67 @@
+// kiln's configuration: one registry of options, each with a type of value,
+// a default, a line of documentation, and whether it changes generated code
+// (and so belongs in kernel keys). Values come from KILN_FLAGS
+// ("floatX=float32,on_unused_input=warn") and from set() at run time.
+#pragma once
+
+#include "../ir/dtype.hpp"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct ConfigOption {
+    std::string name;
+    std::string doc;
+    std::string default_value;
+    /// The values accepted; empty means any text.
+    std::vector<std::string> choices;
+    /// True when the option changes generated code (part of every kernel key).
+    bool in_kernel_key = false;
+};
+
+enum class OnUnusedInput { raise, warn, ignore };
+
+class Config {
+public:
+    /// The process-wide configuration, read from KILN_FLAGS on first use.
+    static Config& instance();
+
+    /// Every option kiln knows, in a fixed order.
+    static const std::vector<ConfigOption>& options();
+
+    /// The current value of an option as text; throws ValueError for an unknown name.
+    const std::string& get(const std::string& name) const;
+    /// Sets an option; throws ValueError naming the option for an unknown
+    /// name or a value outside its choices.
+    void set(const std::string& name, const std::string& value);
+    /// Applies "name=value,name=value" (the KILN_FLAGS syntax).
+    void apply_flags(const std::string& flags);
+
+    /// dtype of the un-prefixed constructors (scalar, vector, ...), of integer
+    /// true division and of gradients of integer paths.
+    DType floatX() const;
+    OnUnusedInput on_unused_input() const;
+
+private:
+    Config();
+    std::vector<std::string> values_;
+};
+
+inline Config& config() { return Config::instance(); }
+
+/// Sets options for the life of the object and restores them after
+/// (Theano's change_flags).
+class ConfigOverride {
+public:
+    ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings);
+    ~ConfigOverride();
+    ConfigOverride(const ConfigOverride&) = delete;
+    ConfigOverride& operator=(const ConfigOverride&) = delete;
+
+private:
+    std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+} // namespace kiln

@@ -1,0 +1,51 @@
+// Elemwise: a scalar operation applied element by element with broadcasting
+// (Theano's Elemwise{add,no_inplace} and friends).
+#pragma once
+
+#include "var.hpp"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+enum class ScalarOp {
+    add,
+    sub,
+    mul,
+    true_div,
+    int_div,
+    mod,
+    neg,
+    lt,
+    gt,
+    le,
+    ge,
+    eq,
+    neq,
+};
+
+class Elemwise : public Op {
+public:
+    explicit Elemwise(ScalarOp scalar_op) : scalar_op_(scalar_op) {}
+
+    ScalarOp scalar_op() const { return scalar_op_; }
+
+    std::string kind() const override { return "Elemwise"; }
+    std::string params() const override;
+    std::string name() const override;
+    std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+
+private:
+    ScalarOp scalar_op_;
+};
+
+/// Theano's name of a scalar op: "add", "true_div", "neq".
+std::string_view scalar_op_name(ScalarOp op);
+
+/// Applies a scalar op to variables, inserting DimShuffles that left-pad
+/// lower-rank inputs with broadcastable dimensions, as Theano does.
+Var elemwise(ScalarOp op, std::vector<Var> inputs);
+
+} // namespace kiln

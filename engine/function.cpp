@@ -1,0 +1,271 @@
+#include "function.hpp"
+
+#include "filter.hpp"
+#include "interpreter.hpp"
+
+#include "../ir/errors.hpp"
+#include "../ir/log.hpp"
+#include "../ir/walk.hpp"
+
+#include <ostream>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kiln {
+
+class CompiledFunction {
+public:
+    std::string name;
+    std::vector<Var> inputs;
+    std::vector<Var> outputs;
+    std::vector<std::pair<Var, Var>> updates;
+    bool single_output = false;
+    std::optional<bool> allow_input_downcast;
+    /// Every node the outputs and update values need, in order.
+    std::vector<ApplyPtr> schedule;
+    /// The leaves that are not explicit inputs: shared variables and constants.
+    std::vector<VariablePtr> implicit_leaves;
+
+    std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
+};
+
+namespace {
+
+std::string api(const CompileOptions& options) {
+    return options.name.empty() ? "compile(): " : "compile() of '" + options.name + "': ";
+}
+
+void check_inputs(const std::vector<Var>& inputs, const CompileOptions& options) {
+    std::unordered_map<const Variable*, std::size_t> seen;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const Var& input = inputs[i];
+        if (!input) throw TypeError(api(options) + "input " + std::to_string(i) + " is an empty Var");
+        if (input.node()->is_constant())
+            throw TypeError(api(options) + "Constants not allowed in param list (input " + std::to_string(i) +
+                            " is " + input.str() + ")");
+        if (input.node()->is_shared())
+            throw TypeError(api(options) + "Cannot use a shared variable (" + input.str() +
+                            ") as explicit input. Consider substituting a non-shared variable via the `givens` "
+                            "parameter");
+        if (auto found = seen.find(input.node().get()); found != seen.end())
+            throw UnusedInputError(api(options) + "Variable " + input.str() + " is used twice in inputs, at indices " +
+                                   std::to_string(found->second) + " and " + std::to_string(i) + ".");
+        seen.emplace(input.node().get(), i);
+    }
+}
+
+void check_updates(const std::vector<std::pair<Var, Var>>& updates, const CompileOptions& options) {
+    std::unordered_set<const Variable*> targets;
+    for (const auto& [target, value] : updates) {
+        if (!target || !value) throw TypeError(api(options) + "an update pair holds an empty Var");
+        if (!target.node()->is_shared())
+            throw TypeError(api(options) + "update target " + target.str() +
+                            " is not a shared variable; only shared variables can be updated");
+        if (!targets.insert(target.node().get()).second)
+            throw ValueError(api(options) + "this shared variable already has an update expression (" +
+                             target.str() + ")");
+        if (target.type() != value.type()) {
+            std::string message = api(options) +
+                                  "An update must have the same type as the original shared variable (shared_var=" +
+                                  target.str() + ", shared_var.type=" + target.type().str() + ", update_val=" +
+                                  value.str() + ", update_val.type=" + value.type().str() + ").";
+            if (target.dtype() == value.dtype() && target.ndim() == value.ndim())
+                message += " If the difference is related to the broadcast pattern, you can call "
+                           "unbroadcast(var, axis_to_unbroadcast[, ...]) to remove broadcastable dimensions.";
+            throw TypeError(message);
+        }
+    }
+}
+
+Replacements givens_map(const std::vector<std::pair<Var, Var>>& givens, const std::vector<Var>& inputs,
+                        const CompileOptions& options) {
+    Replacements replacements;
+    std::unordered_set<const Variable*> explicit_inputs;
+    for (const Var& input : inputs) explicit_inputs.insert(input.node().get());
+    for (const auto& [variable, replacement] : givens) {
+        if (!variable || !replacement) throw TypeError(api(options) + "a givens pair holds an empty Var");
+        if (explicit_inputs.count(variable.node().get()))
+            throw ValueError(api(options) + "You are trying to replace variable '" + variable.str() +
+                             "' through the `givens` parameter, but this variable is an input to your function. "
+                             "Replace the input by another variable instead.");
+        if (variable.type() != replacement.type())
+            throw TypeError(api(options) + "givens: Cannot convert Type " + replacement.type().str() +
+                            " (of Variable " + replacement.str() + ") into Type " + variable.type().str() +
+                            ". You can try to manually convert " + replacement.str() + " into a " +
+                            variable.type().str() + ".");
+        if (!replacements.emplace(variable.node().get(), replacement.node()).second)
+            throw ValueError(api(options) + "givens: variable " + variable.str() + " is replaced twice");
+    }
+    // Substitution is done once, so a replacement must not depend on another replaced variable.
+    for (const auto& [variable, replacement] : givens)
+        for (const VariablePtr& ancestor : ancestors({replacement.node()}))
+            if (ancestor != replacement.node() && replacements.count(ancestor.get()))
+                throw ValueError(api(options) + "givens: the replacement of " + variable.str() + " depends on " +
+                                 ancestor->str() + ", which is itself replaced; give the final expression instead");
+    return replacements;
+}
+
+std::string node_text(const Apply& node) {
+    std::string text = node.op().name() + "(";
+    for (std::size_t i = 0; i < node.inputs().size(); ++i) text += (i > 0 ? ", " : "") + node.inputs()[i]->str();
+    return text + ")";
+}
+
+// Leaves that are neither explicit inputs, shared variables nor constants.
+void check_no_missing_inputs(const std::vector<VariablePtr>& roots, const std::vector<Var>& inputs,
+                             const CompileOptions& options) {
+    std::unordered_set<const Variable*> provided;
+    for (const Var& input : inputs) provided.insert(input.node().get());
+    for (const ApplyPtr& node : toposort(roots)) {
+        for (std::size_t i = 0; i < node->inputs().size(); ++i) {
+            const VariablePtr& input = node->inputs()[i];
+            if (input->owner() || input->is_constant() || input->is_shared() || provided.count(input.get())) continue;
+            throw MissingInputError(api(options) + "Input " + std::to_string(i) +
+                                    " of the graph (indices start from 0), used to compute " + node_text(*node) +
+                                    ", was not provided and not given a value (" + input->str() + " of " +
+                                    input->type().str() + ").");
+        }
+    }
+    for (const VariablePtr& root : roots)
+        if (!root->owner() && !root->is_constant() && !root->is_shared() && !provided.count(root.get()))
+            throw MissingInputError(api(options) + "output " + root->str() +
+                                    " is a graph input that was not provided and not given a value.");
+}
+
+void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vector<Var>& inputs,
+                         const CompileOptions& options) {
+    const OnUnusedInput policy = options.on_unused_input.value_or(config().on_unused_input());
+    if (policy == OnUnusedInput::ignore) return;
+    std::unordered_set<const Variable*> used;
+    for (const VariablePtr& v : ancestors(roots)) used.insert(v.get());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (used.count(inputs[i].node().get())) continue;
+        const std::string message =
+            api(options) + "compile() was asked to create a function computing outputs given certain inputs, "
+                           "but the provided input variable at index " + std::to_string(i) +
+            " is not part of the computational graph needed to compute the outputs: " + inputs[i].str() +
+            ".\nTo make this error into a warning, pass on_unused_input=OnUnusedInput::warn to compile(). "
+            "To disable it completely, use OnUnusedInput::ignore.";
+        if (policy == OnUnusedInput::raise) throw UnusedInputError(message);
+        log::get("engine")->warn("{}", message);
+    }
+}
+
+std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const std::vector<Var>& outputs,
+                                        const CompileOptions& options, bool single_output) {
+    check_inputs(inputs, options);
+    for (std::size_t i = 0; i < outputs.size(); ++i)
+        if (!outputs[i]) throw TypeError(api(options) + "output " + std::to_string(i) + " is an empty Var");
+    check_updates(options.updates, options);
+
+    // Outputs first, then update values: one graph, substituted once.
+    std::vector<VariablePtr> roots;
+    for (const Var& output : outputs) roots.push_back(output.node());
+    for (const auto& update : options.updates) roots.push_back(update.second.node());
+    if (!options.givens.empty()) roots = clone_replace(roots, givens_map(options.givens, inputs, options));
+
+    check_no_missing_inputs(roots, inputs, options);
+    check_unused_inputs(roots, inputs, options);
+
+    auto compiled = std::make_shared<CompiledFunction>();
+    compiled->name = options.name;
+    compiled->single_output = single_output;
+    compiled->inputs = inputs;
+    compiled->allow_input_downcast = options.allow_input_downcast;
+    for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(roots[i]);
+    for (std::size_t i = 0; i < options.updates.size(); ++i)
+        compiled->updates.emplace_back(options.updates[i].first, Var(roots[outputs.size() + i]));
+    std::vector<VariablePtr> stops;
+    for (const Var& input : inputs) stops.push_back(input.node());
+    compiled->schedule = toposort(roots, stops);
+    std::unordered_set<const Variable*> explicit_inputs;
+    for (const Var& input : inputs) explicit_inputs.insert(input.node().get());
+    for (const VariablePtr& leaf : graph_inputs(roots, stops))
+        if (!explicit_inputs.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
+    log::get("engine")->debug("compiled {} with {} nodes", compiled->label(), compiled->schedule.size());
+    return compiled;
+}
+
+} // namespace
+
+Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options) {
+    return Function(build(inputs, outputs, options, false));
+}
+
+Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options) {
+    return Function(build(inputs, {output}, options, true));
+}
+
+Outputs Function::call(const std::vector<Arg>& arguments) const {
+    const CompiledFunction& f = *impl_;
+    if (arguments.size() > f.inputs.size())
+        throw TypeError(f.label() + ": Too many parameters passed: expected " + std::to_string(f.inputs.size()) +
+                        ", got " + std::to_string(arguments.size()));
+    if (arguments.size() < f.inputs.size())
+        throw TypeError(f.label() + ": Missing required input: " + f.inputs[arguments.size()].str() + " (index " +
+                        std::to_string(arguments.size()) + ")");
+
+    ValueMap values;
+    std::vector<Array> leaves;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const Var& input = f.inputs[i];
+        const std::string context = f.label() + ": bad input argument at index " + std::to_string(i) + " ('" +
+                                    input.str() + "'): ";
+        Array value = filter_value(input.type(), arguments[i], f.allow_input_downcast, context);
+        leaves.push_back(value);
+        values[input.node().get()] = std::move(value);
+    }
+    for (const VariablePtr& leaf : f.implicit_leaves) {
+        Array value = leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value;
+        leaves.push_back(value);
+        values[leaf.get()] = std::move(value);
+    }
+
+    run_nodes(f.schedule, values);
+
+    // Nothing handed back or stored may alias an argument, a shared value, a
+    // constant, or another result.
+    auto aliases = [](const Array& value, const std::vector<Array>& others) {
+        for (const Array& other : others)
+            if (value.shares_buffer_with(other)) return true;
+        return false;
+    };
+    std::vector<Array> update_values;
+    for (const auto& [target, value] : f.updates) {
+        Array result = values.at(value.node().get());
+        if (aliases(result, leaves) || aliases(result, update_values)) result = result.copy();
+        update_values.push_back(std::move(result));
+    }
+    std::vector<Array> results;
+    for (const Var& output : f.outputs) {
+        Array result = values.at(output.node().get());
+        if (aliases(result, leaves) || aliases(result, update_values) || aliases(result, results))
+            result = result.copy();
+        results.push_back(std::move(result));
+    }
+    // Commit together, only once everything has been computed.
+    for (std::size_t i = 0; i < f.updates.size(); ++i)
+        f.updates[i].first.node()->shared_storage()->value = std::move(update_values[i]);
+    return Outputs(std::move(results), f.single_output);
+}
+
+const std::vector<Var>& Function::inputs() const { return impl_->inputs; }
+const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
+const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
+const std::string& Function::name() const { return impl_->name; }
+
+Outputs::operator const Array&() const {
+    if (values_.size() != 1)
+        throw TypeError("Outputs: the function returns " + std::to_string(values_.size()) +
+                        " outputs; index them instead of converting to one Array");
+    return values_[0];
+}
+
+std::ostream& operator<<(std::ostream& os, const Outputs& outputs) {
+    if (outputs.single()) return os << outputs[0];
+    os << "[";
+    for (std::size_t i = 0; i < outputs.size(); ++i) os << (i > 0 ? ", " : "") << outputs[i];
+    return os << "]";
+}
+
+} // namespace kiln

@@ -1,0 +1,98 @@
+// compile(): turns symbolic inputs and outputs into a callable Function,
+// with updates to shared variables and givens substitutions.
+#pragma once
+
+#include "arg.hpp"
+#include "config.hpp"
+#include "shared.hpp"
+#include "var.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+struct CompileOptions {
+    /// (shared variable, new value) pairs. Every new value is computed from
+    /// the old values, after the outputs; then all are stored together.
+    std::vector<std::pair<Var, Var>> updates;
+    /// (variable, replacement) pairs substituted into the graph before
+    /// compiling; each replacement must have its variable's type.
+    std::vector<std::pair<Var, Var>> givens;
+    /// true: convert any argument silently; unset: a C++ floating scalar may
+    /// round to a floatX input; false: only exact conversions.
+    std::optional<bool> allow_input_downcast;
+    /// What to do with an input no output depends on (default: config).
+    std::optional<OnUnusedInput> on_unused_input;
+    /// A label for error messages.
+    std::string name;
+};
+
+/// What a call returns: one array when compile() got one output variable,
+/// else one array per output.
+class Outputs {
+public:
+    Outputs(std::vector<Array> values, bool single) : values_(std::move(values)), single_(single) {}
+
+    std::size_t size() const { return values_.size(); }
+    const Array& operator[](std::size_t index) const { return values_.at(index); }
+    auto begin() const { return values_.begin(); }
+    auto end() const { return values_.end(); }
+    /// True when compiled with a single output variable (not a list).
+    bool single() const { return single_; }
+    /// The single output; throws TypeError for a list of outputs.
+    operator const Array&() const;
+
+private:
+    std::vector<Array> values_;
+    bool single_;
+};
+
+/// "array(5.)" for a single output, "[array(0), array(1.)]" for a list.
+std::ostream& operator<<(std::ostream& os, const Outputs& outputs);
+
+class CompiledFunction;
+
+class Function {
+public:
+    /// Calls with one argument per input, in order. Arguments are C++
+    /// scalars, nested braces, std::vectors or Arrays; each is checked
+    /// against its input's type. A failed call changes no shared variable.
+    Outputs operator()() const { return call({}); }
+    Outputs operator()(const Arg& a) const { return call({a}); }
+    Outputs operator()(const Arg& a, const Arg& b) const { return call({a, b}); }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c) const { return call({a, b, c}); }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d) const { return call({a, b, c, d}); }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d, const Arg& e) const {
+        return call({a, b, c, d, e});
+    }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d, const Arg& e, const Arg& f) const {
+        return call({a, b, c, d, e, f});
+    }
+    Outputs call(const std::vector<Arg>& arguments) const;
+
+    /// The explicit inputs, as given to compile().
+    const std::vector<Var>& inputs() const;
+    /// The outputs of the compiled graph (givens applied): pp() them to see
+    /// what the function computes.
+    const std::vector<Var>& outputs() const;
+    /// The compiled update pairs (shared variable, new value).
+    const std::vector<std::pair<Var, Var>>& updates() const;
+    const std::string& name() const;
+
+private:
+    friend Function compile(const std::vector<Var>&, const std::vector<Var>&, const CompileOptions&);
+    friend Function compile(const std::vector<Var>&, const Var&, const CompileOptions&);
+    explicit Function(std::shared_ptr<const CompiledFunction> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const CompiledFunction> impl_;
+};
+
+/// A function of `inputs` returning a list with one array per output.
+Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options = {});
+/// A function of `inputs` returning the single output's array.
+Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options = {});
+
+} // namespace kiln

@@ -1,0 +1,34 @@
+// Shared variables: symbolic variables with a value that every compiled
+// function using them reads and may update.
+#pragma once
+
+#include "arg.hpp"
+#include "var.hpp"
+
+#include <string>
+
+namespace kiln {
+
+class SharedVar : public Var {
+public:
+    SharedVar() = default;
+
+    /// The current value: a copy, or the stored array itself with borrow
+    /// (later updates replace it rather than write into it).
+    Array get_value(bool borrow = false) const;
+    /// Replaces the value. It must fit the variable's type as a function
+    /// input would (the shape may change); with borrow an Array is stored
+    /// without a copy. A refused value leaves the old one in place.
+    void set_value(const Arg& value, bool borrow = false) const;
+
+private:
+    friend SharedVar shared(const Arg& value, std::string name, bool borrow);
+    explicit SharedVar(VariablePtr node) : Var(std::move(node)) {}
+};
+
+/// A shared variable holding value. C++ integers give int64, floating
+/// values float64, Arrays keep their dtype; no dimension is broadcastable
+/// (the shape may change later). With borrow an Array's buffer is used as is.
+SharedVar shared(const Arg& value, std::string name = {}, bool borrow = false);
+
+} // namespace kiln

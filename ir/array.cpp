@@ -1,0 +1,161 @@
+#include "array.hpp"
+
+#include "errors.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <ostream>
+
+namespace kiln {
+
+std::int64_t shape_size(const Shape& shape) {
+    std::int64_t n = 1;
+    for (std::int64_t d : shape) n *= d;
+    return n;
+}
+
+Shape c_strides(const Shape& shape) {
+    Shape strides(shape.size());
+    std::int64_t step = 1;
+    for (std::size_t i = shape.size(); i-- > 0;) {
+        strides[i] = step;
+        step *= std::max<std::int64_t>(shape[i], 1);
+    }
+    return strides;
+}
+
+std::string shape_text(const Shape& shape) {
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i > 0) text += ", ";
+        text += std::to_string(shape[i]);
+    }
+    if (shape.size() == 1) text += ",";
+    return text + ")";
+}
+
+void throw_size_mismatch(std::size_t count, const Shape& shape) {
+    throw ValueError("Array::from_values(): " + std::to_string(count) +
+                     " values cannot fill shape " + shape_text(shape));
+}
+
+Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
+
+Array Array::zeros(DType dtype, Shape shape) {
+    for (std::int64_t d : shape)
+        if (d < 0) throw ValueError("Array::zeros(): negative dimension in shape " + shape_text(shape));
+    Array out;
+    out.dtype_ = dtype;
+    out.strides_ = c_strides(shape);
+    const std::int64_t bytes = std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype);
+    out.shape_ = std::move(shape);
+    out.buffer_ = std::shared_ptr<std::byte[]>(new std::byte[bytes]());
+    return out;
+}
+
+Array Array::full(DType dtype, Shape shape, double value) {
+    Array out = zeros(dtype, std::move(shape));
+    visit_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        std::fill_n(out.mutable_data_as<T>(), out.size(), static_cast<T>(value));
+    });
+    return out;
+}
+
+Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
+    if (strides.empty()) strides = c_strides(shape);
+    if (strides.size() != shape.size())
+        throw ValueError("Array::borrow(): " + std::to_string(strides.size()) +
+                         " strides for shape " + shape_text(shape));
+    Array out;
+    out.dtype_ = dtype;
+    out.shape_ = std::move(shape);
+    out.strides_ = std::move(strides);
+    // The caller owns the memory: the no-op deleter leaves it alone.
+    out.buffer_ = std::shared_ptr<std::byte[]>(static_cast<std::byte*>(data), [](std::byte*) {});
+    return out;
+}
+
+bool Array::is_c_contiguous() const {
+    std::int64_t step = 1;
+    for (std::size_t i = shape_.size(); i-- > 0;) {
+        if (shape_[i] != 1 && strides_[i] != step) return false;
+        step *= shape_[i];
+    }
+    return true;
+}
+
+void Array::check_access(DType requested) const {
+    if (requested != dtype_)
+        throw TypeError("Array: elements are " + std::string(dtype_name(dtype_)) +
+                        ", not " + std::string(dtype_name(requested)));
+}
+
+std::int64_t Array::element_offset(std::int64_t flat_index) const {
+    if (flat_index < 0 || flat_index >= size())
+        throw IndexError("Array: flat index " + std::to_string(flat_index) +
+                         " is out of bounds for shape " + shape_text(shape_));
+    std::int64_t offset = 0;
+    for (std::size_t i = shape_.size(); i-- > 0;) {
+        offset += (flat_index % shape_[i]) * strides_[i];
+        flat_index /= shape_[i];
+    }
+    return offset;
+}
+
+Array Array::copy() const { return astype(dtype_); }
+
+Array Array::astype(DType dtype) const {
+    Array out = zeros(dtype, shape_);
+    visit_dtype(dtype_, [&](auto from_tag) {
+        using From = decltype(from_tag);
+        visit_dtype(dtype, [&](auto to_tag) {
+            using To = decltype(to_tag);
+            const auto* src = reinterpret_cast<const From*>(data());
+            To* dst = out.mutable_data_as<To>();
+            walk_strided<1>(shape_, {&strides_},
+                            [&](const auto& at) { *dst++ = static_cast<To>(src[at[0]]); });
+        });
+    });
+    return out;
+}
+
+Array Array::reshaped(Shape shape) const {
+    if (shape_size(shape) != size())
+        throw ValueError("Array::reshaped(): cannot reshape array of size " +
+                         std::to_string(size()) + " into shape " + shape_text(shape));
+    Array out = is_c_contiguous() ? *this : copy();
+    out.strides_ = c_strides(shape);
+    out.shape_ = std::move(shape);
+    return out;
+}
+
+Array Array::view(Shape shape, Shape strides) const {
+    KILN_CHECK(shape.size() == strides.size(), "Array::view(): " + std::to_string(strides.size()) +
+                                                   " strides for shape " + shape_text(shape));
+    Array out = *this;
+    out.shape_ = std::move(shape);
+    out.strides_ = std::move(strides);
+    return out;
+}
+
+bool Array::identical_to(const Array& other) const {
+    if (dtype_ != other.dtype_ || shape_ != other.shape_) return false;
+    bool same = true;
+    visit_dtype(dtype_, [&](auto tag) {
+        using T = decltype(tag);
+        const auto a = to_vector<T>();
+        const auto b = other.to_vector<T>();
+        for (std::size_t i = 0; i < a.size() && same; ++i) {
+            if constexpr (std::is_floating_point_v<T>) {
+                if (std::isnan(a[i]) && std::isnan(b[i])) continue;
+            }
+            same = a[i] == b[i];
+        }
+    });
+    return same;
+}
+
+std::ostream& operator<<(std::ostream& os, const Array& array) { return os << array.repr(); }
+
+} // namespace kiln

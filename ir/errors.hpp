@@ -1,0 +1,63 @@
+// kiln's exception families. User errors name the API that refused and the
+// culprit (input, shape, dtype); internal errors name the broken invariant.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace kiln {
+
+/// Base of every exception kiln throws.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A value or variable of the wrong type, dtype or rank (Theano's TypeError).
+class TypeError : public Error {
+public:
+    using Error::Error;
+};
+
+/// A value of the right type but an unusable content or shape (ValueError).
+class ValueError : public Error {
+public:
+    using Error::Error;
+};
+
+/// An index outside its axis (IndexError).
+class IndexError : public Error {
+public:
+    using Error::Error;
+};
+
+/// compile() was given an input that no output depends on.
+class UnusedInputError : public Error {
+public:
+    using Error::Error;
+};
+
+/// compile() found a graph input that is neither an input, a shared variable
+/// nor a constant.
+class MissingInputError : public Error {
+public:
+    using Error::Error;
+};
+
+/// A broken internal invariant: a bug in kiln, never the user's doing.
+class InternalError : public Error {
+public:
+    using Error::Error;
+};
+
+[[noreturn]] void fail_internal_check(const char* file, int line, const char* condition,
+                                      const std::string& detail);
+
+} // namespace kiln
+
+/// Checks an internal invariant; on failure throws InternalError with the file,
+/// line, condition and the detail text (the IR involved, when there is one).
+#define KILN_CHECK(condition, detail)                                                  \
+    do {                                                                               \
+        if (!(condition)) ::kiln::fail_internal_check(__FILE__, __LINE__, #condition, (detail)); \
+    } while (false)

@@ -1,0 +1,65 @@
+#include "hash.hpp"
+
+#include "walk.hpp"
+
+#include <cstdio>
+#include <unordered_map>
+#include <xxhash.h>
+
+namespace kiln {
+
+std::string Hash128::hex() const {
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
+                  static_cast<unsigned long long>(low));
+    return text;
+}
+
+Hash128 hash_bytes(const void* data, std::size_t size) {
+    const XXH128_hash_t h = XXH3_128bits(data, size);
+    return {h.high64, h.low64};
+}
+
+std::string canonical_graph_text(const std::vector<VariablePtr>& outputs) {
+    std::unordered_map<const Variable*, std::size_t> ids;
+    std::string text;
+    auto id_of = [&](const VariablePtr& v) { return "%" + std::to_string(ids.at(v.get())); };
+    auto name = [&](const VariablePtr& v) {
+        const std::size_t id = ids.size();
+        ids.emplace(v.get(), id);
+        return "%" + std::to_string(id);
+    };
+    for (const VariablePtr& leaf : graph_inputs(outputs)) {
+        text += name(leaf) + " = ";
+        switch (leaf->kind()) {
+        case Variable::Kind::constant: {
+            const Array value = leaf->constant_value().copy();
+            text += "constant " + leaf->type().str() + " " + shape_text(value.shape()) + " 0x" +
+                    hash_bytes(value.data(), static_cast<std::size_t>(value.size() * dtype_size(value.dtype()))).hex();
+            break;
+        }
+        case Variable::Kind::shared: text += "shared " + leaf->type().str(); break;
+        default: text += "input " + leaf->type().str(); break;
+        }
+        text += "\n";
+    }
+    for (const ApplyPtr& node : toposort(outputs)) {
+        std::string line;
+        for (int i = 0; i < node->num_outputs(); ++i)
+            line += (i > 0 ? ", " : "") + name(node->output(i)) + ":" + node->output(i)->type().str();
+        line += " = " + node->op().kind() + "{" + node->op().params() + "}(";
+        for (std::size_t i = 0; i < node->inputs().size(); ++i)
+            line += (i > 0 ? ", " : "") + id_of(node->inputs()[i]);
+        text += line + ")\n";
+    }
+    text += "return";
+    for (const VariablePtr& output : outputs) text += " " + id_of(output);
+    return text + "\n";
+}
+
+Hash128 structural_hash(const std::vector<VariablePtr>& outputs) {
+    const std::string text = canonical_graph_text(outputs);
+    return hash_bytes(text.data(), text.size());
+}
+
+} // namespace kiln

@@ -1,0 +1,33 @@
+// Structural hash of a graph: equal for graphs that compute the same thing
+// the same way, whatever their names or addresses; stable across processes.
+#pragma once
+
+#include "graph.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct Hash128 {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+
+    /// 32 lowercase hex digits, high half first.
+    std::string hex() const;
+    bool operator==(const Hash128&) const = default;
+};
+
+/// XXH3-128 of a byte string.
+Hash128 hash_bytes(const void* data, std::size_t size);
+
+/// XXH3-128 of the graph's canonical text (see canonical_graph_text).
+Hash128 structural_hash(const std::vector<VariablePtr>& outputs);
+
+/// One line per leaf and node in a fixed order: leaves are numbered as a
+/// walk from the outputs first meets them, constants include their values,
+/// ops their kind and parameters. No names, no addresses.
+std::string canonical_graph_text(const std::vector<VariablePtr>& outputs);
+
+} // namespace kiln

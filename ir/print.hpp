@@ -1,0 +1,31 @@
+// Printers for graphs: pp (Theano's pretty printer), debugprint (the tree of
+// ops with ids and types) and Graphviz DOT.
+#pragma once
+
+#include "graph.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kiln {
+
+/// The expression as Theano's pp prints it: "(x + y)", "exp((-x))".
+std::string pp(const VariablePtr& variable);
+
+struct DebugprintOptions {
+    bool print_type = false;
+    /// Theano's ids='CHAR' (A, B, ..., Z, BA, ...); false prints none.
+    bool ids = true;
+    /// Position of each node in a compiled schedule, printed after the name.
+    std::unordered_map<const Apply*, int> order;
+};
+
+/// One line per variable, children indented under " |": Theano's debugprint.
+std::string debugprint(const std::vector<VariablePtr>& outputs, const DebugprintOptions& options = {});
+std::string debugprint(const VariablePtr& output, const DebugprintOptions& options = {});
+
+/// A Graphviz digraph: variables as boxes, Apply nodes as ellipses.
+std::string to_dot(const std::vector<VariablePtr>& outputs);
+
+} // namespace kiln
