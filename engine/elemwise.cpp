@@ -174,9 +174,14 @@ std::string Elemwise::params() const { return std::string(info(scalar_op_).name)
 
 std::string Elemwise::name() const { return "Elemwise{" + params() + ",no_inplace}"; }
 
-std::string Elemwise::pp(const Apply& node, const std::vector<std::string>& inputs) const {
+std::string Elemwise::pp(const Apply&, const std::vector<std::string>& inputs) const {
     const ScalarOpInfo& op = info(scalar_op_);
-    if (op.infix.empty()) return Op::pp(node, inputs);
+    if (op.infix.empty()) {
+        // Theano's FunctionPrinter: the scalar op's name, "gt(x, y)".
+        std::string text = std::string(op.name) + "(";
+        for (std::size_t i = 0; i < inputs.size(); ++i) text += (i > 0 ? ", " : "") + inputs[i];
+        return text + ")";
+    }
     if (op.arity == 1) return "(" + std::string(op.infix) + inputs[0] + ")";
     std::string text = "(" + inputs[0];
     for (std::size_t i = 1; i < inputs.size(); ++i) text += " " + std::string(op.infix) + " " + inputs[i];

@@ -20,15 +20,15 @@ Var as_tensor(double value) {
     return constant(Array::scalar(value).astype(literal_dtype(value, config().floatX())));
 }
 
-Var lt(const Var& a, const Var& b) { return elemwise(ScalarOp::lt, {a, b}); }
-Var gt(const Var& a, const Var& b) { return elemwise(ScalarOp::gt, {a, b}); }
-Var le(const Var& a, const Var& b) { return elemwise(ScalarOp::le, {a, b}); }
-Var ge(const Var& a, const Var& b) { return elemwise(ScalarOp::ge, {a, b}); }
-Var eq(const Var& a, const Var& b) { return elemwise(ScalarOp::eq, {a, b}); }
-Var neq(const Var& a, const Var& b) { return elemwise(ScalarOp::neq, {a, b}); }
-Var int_div(const Var& a, const Var& b) { return elemwise(ScalarOp::int_div, {a, b}); }
-Var mod(const Var& a, const Var& b) { return elemwise(ScalarOp::mod, {a, b}); }
-Var true_div(const Var& a, const Var& b) { return elemwise(ScalarOp::true_div, {a, b}); }
+Var lt(const Operand& a, const Operand& b) { return elemwise(ScalarOp::lt, {a, b}); }
+Var gt(const Operand& a, const Operand& b) { return elemwise(ScalarOp::gt, {a, b}); }
+Var le(const Operand& a, const Operand& b) { return elemwise(ScalarOp::le, {a, b}); }
+Var ge(const Operand& a, const Operand& b) { return elemwise(ScalarOp::ge, {a, b}); }
+Var eq(const Operand& a, const Operand& b) { return elemwise(ScalarOp::eq, {a, b}); }
+Var neq(const Operand& a, const Operand& b) { return elemwise(ScalarOp::neq, {a, b}); }
+Var int_div(const Operand& a, const Operand& b) { return elemwise(ScalarOp::int_div, {a, b}); }
+Var mod(const Operand& a, const Operand& b) { return elemwise(ScalarOp::mod, {a, b}); }
+Var true_div(const Operand& a, const Operand& b) { return elemwise(ScalarOp::true_div, {a, b}); }
 
 Var operator+(const Var& a, const Var& b) { return elemwise(ScalarOp::add, {a, b}); }
 Var operator-(const Var& a, const Var& b) { return elemwise(ScalarOp::sub, {a, b}); }

@@ -30,19 +30,32 @@ inline Var as_tensor(const Var& value) { return value; }
 template <class T>
 concept Scalar = std::is_arithmetic_v<T>;
 
-/// Elementwise comparisons with boolean results (== stays identity-free: use eq).
-Var lt(const Var& a, const Var& b);
-Var gt(const Var& a, const Var& b);
-Var le(const Var& a, const Var& b);
-Var ge(const Var& a, const Var& b);
-Var eq(const Var& a, const Var& b);
-Var neq(const Var& a, const Var& b);
+/// An argument of the named operations: a variable, or a C++ scalar taken
+/// as a literal constant.
+class Operand {
+public:
+    Operand(const Var& var) : var_(var) {}
+    template <Scalar T> Operand(T value) : var_(as_tensor(value)) {}
+    operator const Var&() const { return var_; }
+
+private:
+    Var var_;
+};
+
+/// Elementwise comparisons with boolean results (there is no elementwise
+/// ==: use eq and neq).
+Var lt(const Operand& a, const Operand& b);
+Var gt(const Operand& a, const Operand& b);
+Var le(const Operand& a, const Operand& b);
+Var ge(const Operand& a, const Operand& b);
+Var eq(const Operand& a, const Operand& b);
+Var neq(const Operand& a, const Operand& b);
 /// Floor division (Python's //): toward minus infinity.
-Var int_div(const Var& a, const Var& b);
+Var int_div(const Operand& a, const Operand& b);
 /// Python's %: the result takes the sign of the divisor.
-Var mod(const Var& a, const Var& b);
+Var mod(const Operand& a, const Operand& b);
 /// True division: two integer operands give floatX.
-Var true_div(const Var& a, const Var& b);
+Var true_div(const Operand& a, const Operand& b);
 
 Var operator+(const Var& a, const Var& b);
 Var operator-(const Var& a, const Var& b);

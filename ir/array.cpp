@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <ostream>
 
 namespace kiln {
@@ -103,6 +104,22 @@ std::int64_t Array::element_offset(std::int64_t flat_index) const {
     return offset;
 }
 
+namespace {
+
+// A C++ cast, except that a floating value an integer type cannot hold
+// (NaN, infinities, out of range) becomes the type's minimum, as NumPy's
+// conversion does on x86, instead of undefined behaviour.
+template <class To, class From> To convert(From value) {
+    if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To> && !std::is_same_v<To, bool>) {
+        constexpr long double low = static_cast<long double>(std::numeric_limits<To>::min()) - 1;
+        constexpr long double high = static_cast<long double>(std::numeric_limits<To>::max()) + 1;
+        if (!(value > low && value < high)) return std::numeric_limits<To>::min();
+    }
+    return static_cast<To>(value);
+}
+
+} // namespace
+
 Array Array::copy() const { return astype(dtype_); }
 
 Array Array::astype(DType dtype) const {
@@ -114,7 +131,7 @@ Array Array::astype(DType dtype) const {
             const auto* src = reinterpret_cast<const From*>(data());
             To* dst = out.mutable_data_as<To>();
             walk_strided<1>(shape_, {&strides_},
-                            [&](const auto& at) { *dst++ = static_cast<To>(src[at[0]]); });
+                            [&](const auto& at) { *dst++ = convert<To>(src[at[0]]); });
         });
     });
     return out;

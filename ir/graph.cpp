@@ -78,6 +78,23 @@ ApplyPtr Apply::make(OpPtr op, std::vector<VariablePtr> inputs, std::vector<Tens
     return node;
 }
 
+Apply::~Apply() {
+    // Inputs whose last reference goes away here would destroy their own
+    // Apply inside this destructor, and so on down the graph. Instead the
+    // outermost destructor drains a queue of released inputs.
+    thread_local std::vector<VariablePtr> pending;
+    thread_local bool draining = false;
+    for (VariablePtr& input : inputs_) pending.push_back(std::move(input));
+    if (draining) return;
+    draining = true;
+    while (!pending.empty()) {
+        VariablePtr input = std::move(pending.back());
+        pending.pop_back();
+        input.reset();
+    }
+    draining = false;
+}
+
 VariablePtr Apply::output(int index) const {
     KILN_CHECK(index >= 0 && index < num_outputs(),
                "output " + std::to_string(index) + " of " + op_->name());

@@ -120,6 +120,9 @@ public:
 
     Apply(const Apply&) = delete;
     Apply& operator=(const Apply&) = delete;
+    /// Releases inputs iteratively, so dropping a very deep graph cannot
+    /// overflow the stack.
+    ~Apply();
 
 private:
     Apply(OpPtr op, std::vector<VariablePtr> inputs) : op_(std::move(op)), inputs_(std::move(inputs)) {}

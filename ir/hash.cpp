@@ -2,6 +2,7 @@
 
 #include "walk.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <unordered_map>
 #include <xxhash.h>
@@ -20,7 +21,7 @@ Hash128 hash_bytes(const void* data, std::size_t size) {
     return {h.high64, h.low64};
 }
 
-std::string canonical_graph_text(const std::vector<VariablePtr>& outputs) {
+std::string canonical_graph_text(const std::vector<VariablePtr>& outputs, const std::vector<VariablePtr>& inputs) {
     std::unordered_map<const Variable*, std::size_t> ids;
     std::string text;
     auto id_of = [&](const VariablePtr& v) { return "%" + std::to_string(ids.at(v.get())); };
@@ -29,7 +30,10 @@ std::string canonical_graph_text(const std::vector<VariablePtr>& outputs) {
         ids.emplace(v.get(), id);
         return "%" + std::to_string(id);
     };
-    for (const VariablePtr& leaf : graph_inputs(outputs)) {
+    std::vector<VariablePtr> leaves = inputs;
+    for (const VariablePtr& leaf : graph_inputs(outputs, inputs))
+        if (std::find(inputs.begin(), inputs.end(), leaf) == inputs.end()) leaves.push_back(leaf);
+    for (const VariablePtr& leaf : leaves) {
         text += name(leaf) + " = ";
         switch (leaf->kind()) {
         case Variable::Kind::constant: {
@@ -43,7 +47,7 @@ std::string canonical_graph_text(const std::vector<VariablePtr>& outputs) {
         }
         text += "\n";
     }
-    for (const ApplyPtr& node : toposort(outputs)) {
+    for (const ApplyPtr& node : toposort(outputs, inputs)) {
         std::string line;
         for (int i = 0; i < node->num_outputs(); ++i)
             line += (i > 0 ? ", " : "") + name(node->output(i)) + ":" + node->output(i)->type().str();
@@ -57,8 +61,8 @@ std::string canonical_graph_text(const std::vector<VariablePtr>& outputs) {
     return text + "\n";
 }
 
-Hash128 structural_hash(const std::vector<VariablePtr>& outputs) {
-    const std::string text = canonical_graph_text(outputs);
+Hash128 structural_hash(const std::vector<VariablePtr>& outputs, const std::vector<VariablePtr>& inputs) {
+    const std::string text = canonical_graph_text(outputs, inputs);
     return hash_bytes(text.data(), text.size());
 }
 

@@ -23,11 +23,13 @@ struct Hash128 {
 Hash128 hash_bytes(const void* data, std::size_t size);
 
 /// XXH3-128 of the graph's canonical text (see canonical_graph_text).
-Hash128 structural_hash(const std::vector<VariablePtr>& outputs);
+Hash128 structural_hash(const std::vector<VariablePtr>& outputs, const std::vector<VariablePtr>& inputs = {});
 
-/// One line per leaf and node in a fixed order: leaves are numbered as a
-/// walk from the outputs first meets them, constants include their values,
-/// ops their kind and parameters. No names, no addresses.
-std::string canonical_graph_text(const std::vector<VariablePtr>& outputs);
+/// One line per leaf and node in a fixed order: `inputs` first, in their
+/// order, then the other leaves as a walk from the outputs first meets
+/// them; constants include their values, ops their kind and parameters.
+/// No names, no addresses.
+std::string canonical_graph_text(const std::vector<VariablePtr>& outputs,
+                                 const std::vector<VariablePtr>& inputs = {});
 
 } // namespace kiln

@@ -1,0 +1,176 @@
+#include <kiln/kiln.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace kiln;
+
+TEST_CASE("arity errors name the missing input") {
+    auto [x, y] = dscalars("x", "y");
+    Function f = compile({x, y}, x + y);
+    CHECK_THROWS_WITH_AS(f(1, 2, 3), doctest::Contains("Too many parameters"), TypeError);
+    CHECK_THROWS_WITH_AS(f(1), doctest::Contains("Missing required input: y"), TypeError);
+}
+
+TEST_CASE("values that would lose precision are refused unless allowed") {
+    Var inc = iscalar("inc");
+    Function f = compile({inc}, inc * 2);
+    CHECK_THROWS_WITH_AS(f(3.5), doctest::Contains("index 0 ('inc')"), TypeError);
+    CHECK_THROWS_WITH_AS(f(3.5), doctest::Contains("TensorType(int32, scalar) cannot store accurately value 3.5, "
+                                                   "it would be represented as 3."),
+                         TypeError);
+    CHECK(f(3.0)[0].value_at<int>(0) == 6); // exact: accepted
+    CHECK_THROWS_AS(f(std::int64_t{1} << 40), TypeError);
+    // Arrays are checked by dtype, never by value.
+    Var v = ivector("v");
+    Function g = compile({v}, v + 1);
+    CHECK_THROWS_WITH_AS(g(Array::from_values<std::int64_t>({1, 2})),
+                         doctest::Contains("cannot store a value of dtype int64 without risking loss of precision"),
+                         TypeError);
+    CHECK(g({1, 2})[0].to_vector<int>() == std::vector<int>{2, 3}); // braces: exact values pass
+    CHECK(g(Array::from_values<std::int16_t>({1, 2}))[0].dtype() == DType::int32); // safe upcast
+    Function lenient = compile({inc}, inc * 2, {.allow_input_downcast = true});
+    CHECK(lenient(3.5)[0].value_at<int>(0) == 6);
+    Var fx = fscalar("fx");
+    {
+        ConfigOverride float32({{"floatX", "float32"}});
+        Function h = compile({fx}, fx + 1);
+        CHECK(h(0.1)[0].value_at<float>(0) == doctest::Approx(1.1f));
+    }
+    Function strict = compile({fx}, fx + 1);
+    CHECK_THROWS_AS(strict(0.1), TypeError); // floatX is float64: 0.1 does not fit float32 exactly
+    CHECK(strict(0.5)[0].value_at<float>(0) == 1.5f);
+}
+
+TEST_CASE("rank and broadcastable dimensions are checked") {
+    Var x = dvector("x");
+    Function f = compile({x}, x * 2);
+    CHECK_THROWS_WITH_AS(f({{1.0, 2.0}, {3.0, 4.0}}),
+                         doctest::Contains("Wrong number of dimensions: expected 1, got 2 with shape (2, 2)."), TypeError);
+    Var r = drow("r");
+    Function g = compile({r}, r * 2);
+    CHECK_THROWS_WITH_AS(g({{1.0}, {2.0}}), doctest::Contains("Non-unit value on shape on a broadcastable dimension"),
+                         TypeError);
+    CHECK(g({{1.0, 2.0}})[0].shape() == Shape{1, 2});
+}
+
+TEST_CASE("compile() refuses bad inputs, outputs and updates with the culprit named") {
+    Var x = dscalar("x");
+    SharedVar w = shared(1.0, "w");
+    CHECK_THROWS_WITH_AS(compile({w}, w * 2), doctest::Contains("Cannot use a shared variable (w) as explicit input"),
+                         TypeError);
+    CHECK_THROWS_WITH_AS(compile({as_tensor(2.0)}, x), doctest::Contains("Constants not allowed"), TypeError);
+    CHECK_THROWS_WITH_AS(compile({x, x}, x * 2), doctest::Contains("Variable x is used twice in inputs"),
+                         UnusedInputError);
+    CHECK_THROWS_WITH_AS(compile({x}, x, {.updates = {{x, x + 1}}}), doctest::Contains("not a shared variable"),
+                         TypeError);
+    CHECK_THROWS_WITH_AS(compile({x}, x, {.updates = {{w, w + 1}, {w, w - 1}}}),
+                         doctest::Contains("already has an update expression"), ValueError);
+    SharedVar counter = shared(0, "counter");
+    CHECK_THROWS_WITH_AS(compile({x}, x, {.updates = {{counter, counter + x}}}),
+                         doctest::Contains("shared_var.type=TensorType(int64, scalar)"), TypeError);
+    CHECK_THROWS_WITH_AS(compile({x}, x, {.updates = {{counter, counter + x}}}),
+                         doctest::Contains("update_val.type=TensorType(float64, scalar)"), TypeError);
+}
+
+TEST_CASE("inputs no output needs, and inputs never provided") {
+    auto [x, y] = dscalars("x", "y");
+    CHECK_THROWS_WITH_AS(compile({x, y}, x * 2),
+                         doctest::Contains("the provided input variable at index 1 is not part of the computational "
+                                           "graph needed to compute the outputs: y"),
+                         UnusedInputError);
+    CHECK_NOTHROW(compile({x, y}, x * 2, {.on_unused_input = OnUnusedInput::ignore}));
+    CHECK_NOTHROW(compile({x, y}, x * 2, {.on_unused_input = OnUnusedInput::warn}));
+    {
+        ConfigOverride ignore({{"on_unused_input", "ignore"}});
+        CHECK_NOTHROW(compile({x, y}, x * 2));
+    }
+    CHECK_THROWS_WITH_AS(compile({x}, x + y),
+                         doctest::Contains("Input 1 of the graph (indices start from 0), used to compute "
+                                           "Elemwise{add,no_inplace}(x, y), was not provided"),
+                         MissingInputError);
+}
+
+TEST_CASE("updates read the old values and are committed together") {
+    SharedVar a = shared(1.0, "a");
+    SharedVar b = shared(2.0, "b");
+    Function swap = compile({}, std::vector<Var>{}, {.updates = {{a, b}, {b, a}}});
+    CHECK(swap().size() == 0);
+    CHECK(a.get_value().value_at<double>(0) == 2.0);
+    CHECK(b.get_value().value_at<double>(0) == 1.0);
+    // Outputs are computed from the pre-update state.
+    Var x = dscalar("x");
+    Function step = compile({x}, std::vector<Var>{a, a * x}, {.updates = {{a, a + x}}});
+    Outputs out = step(10);
+    CHECK_FALSE(out.single());
+    CHECK(out[0].value_at<double>(0) == 2.0);
+    CHECK(out[1].value_at<double>(0) == 20.0);
+    CHECK(a.get_value().value_at<double>(0) == 12.0);
+}
+
+TEST_CASE("a failed call changes no shared variable") {
+    SharedVar total = shared(Array::from_values<double>({1, 2}), "total");
+    SharedVar calls = shared(0, "calls");
+    Var v = dvector("v");
+    Var n = lscalar("n");
+    Function f = compile({v, n}, total, {.updates = {{calls, calls + n}, {total, total + v}}});
+    f({1.0, 1.0}, 1);
+    CHECK(calls.get_value().value_at<int>(0) == 1);
+    // The second update fails on shapes after the first was computed.
+    CHECK_THROWS_AS(f({1.0, 1.0, 1.0}, 1), ValueError);
+    CHECK(calls.get_value().value_at<int>(0) == 1);
+    CHECK(total.get_value().to_vector<double>() == std::vector<double>{2, 3});
+    // A refused argument also leaves everything as it was.
+    CHECK_THROWS_AS(f({1.0, 1.0}, 1.5), TypeError);
+    CHECK(calls.get_value().value_at<int>(0) == 1);
+}
+
+TEST_CASE("outputs never alias inputs, shared values or each other") {
+    SharedVar w = shared(Array::from_values<double>({1, 2}), "w");
+    Var x = dvector("x");
+    Function f = compile({x}, std::vector<Var>{w, x, transpose(x)});
+    Array input = Array::from_values<double>({5, 6});
+    Outputs out = f(input);
+    CHECK_FALSE(out[0].shares_buffer_with(w.get_value(true)));
+    CHECK_FALSE(out[1].shares_buffer_with(input));
+    CHECK_FALSE(out[2].shares_buffer_with(out[1]));
+    out[0].view({2}, {1}).mutable_data_as<double>()[0] = 100;
+    CHECK(w.get_value().value_at<double>(0) == 1.0);
+}
+
+TEST_CASE("givens substitute variables before compiling") {
+    Var x = dscalar("x");
+    Var y = dscalar("y");
+    Var z = dscalar("z");
+    Var out = x * y;
+    Function f = compile({z}, out, {.givens = {{x, z + 1}, {y, constant(Array::scalar(3.0))}}});
+    CHECK(f(1)[0].value_at<double>(0) == 6.0);
+    CHECK(pp(f.outputs()[0]) == "((z + TensorConstant{1}) * TensorConstant{3.0})");
+    // The user's graph is untouched.
+    CHECK(pp(out) == "(x * y)");
+    SharedVar s = shared(2.0, "s");
+    Function g = compile({y}, out, {.givens = {{x, s}}});
+    CHECK(g(5)[0].value_at<double>(0) == 10.0);
+    CHECK_THROWS_WITH_AS(compile({x}, out, {.givens = {{x, z}}}), doctest::Contains("is an input to your function"),
+                         ValueError);
+    CHECK_THROWS_WITH_AS(compile({z}, out, {.givens = {{x, dvector("v")}}}),
+                         doctest::Contains("Cannot convert Type TensorType(float64, vector)"), TypeError);
+    CHECK_THROWS_WITH_AS(compile({z}, out, {.givens = {{x, y + 1}, {y, z}}}),
+                         doctest::Contains("depends on y, which is itself replaced"), ValueError);
+}
+
+TEST_CASE("the interpreter evaluates graphs directly") {
+    Var x = dvector("x");
+    Var y = x * 3 + 1;
+    std::vector<Array> out = evaluate({y.node()}, {{x.node(), Array::from_values<double>({1, 2})}});
+    CHECK(out[0].to_vector<double>() == std::vector<double>{4, 7});
+    CHECK_THROWS_AS(evaluate({y.node()}), MissingInputError);
+}
+
+TEST_CASE("debugprint of a compiled function numbers its schedule") {
+    Var x = dmatrix("x");
+    Function f = compile({x}, x * 2);
+    CHECK(debugprint(f) == "Elemwise{mul,no_inplace} [id A] ''   1\n"
+                           " |x [id B]\n"
+                           " |InplaceDimShuffle{x,x} [id C] ''   0\n"
+                           "   |TensorConstant{2} [id D]\n");
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the build into a temporary root, then builds and runs a small host
+# program against it with nothing but `pkg-config --cflags --libs kiln`.
+set -eu
+build=$1
+consumer=$2
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+meson install -C "$build" --destdir "$root" --no-rebuild > "$root/install.log"
+pc=$(find "$root" -name kiln.pc | head -n 1)
+[ -n "$pc" ] || { echo "no kiln.pc was installed" >&2; exit 1; }
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$pc")
+flags="--define-variable=prefix=$root$prefix"
+libdir=$(pkg-config $flags --variable=libdir kiln)
+
+c++ -std=c++20 -o "$root/consumer" "$consumer" $(pkg-config $flags --cflags --libs kiln) -Wl,-rpath,"$libdir"
+output=$("$root/consumer")
+expected='(x + y)
+array(5.)'
+if [ "$output" != "$expected" ]; then
+    printf 'consumer printed:\n%s\nexpected:\n%s\n' "$output" "$expected" >&2
+    exit 1
+fi
+echo "installed kiln builds and runs a host program: ok"

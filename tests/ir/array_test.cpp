@@ -1,0 +1,115 @@
+#include "ir/array.hpp"
+#include "ir/errors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace kiln;
+
+namespace {
+
+Array doubles(std::vector<double> v, Shape shape = {}) {
+    if (shape.empty()) shape = {static_cast<std::int64_t>(v.size())};
+    return Array::from_values(v, shape);
+}
+
+Array arange(std::int64_t n, DType dtype) {
+    std::vector<double> v;
+    for (std::int64_t i = 0; i < n; ++i) v.push_back(static_cast<double>(i));
+    return doubles(v).astype(dtype);
+}
+
+} // namespace
+
+// Expected texts are NumPy 1.2x's output for the same arrays.
+TEST_CASE("repr of scalars and small arrays matches NumPy") {
+    CHECK(Array::scalar(5.0).repr() == "array(5.)");
+    CHECK(Array::scalar(std::int64_t{0}).repr() == "array(0)");
+    CHECK(Array::scalar(std::int64_t{-1}).repr() == "array(-1)");
+    CHECK(Array::scalar(5.0f).repr() == "array(5., dtype=float32)");
+    CHECK(Array::scalar(std::int32_t{7}).repr() == "array(7, dtype=int32)");
+    CHECK(doubles({11, 22, 33, 44}, {2, 2}).repr() == "array([[11., 22.],\n       [33., 44.]])");
+    CHECK(doubles({1.5, 2.25}).repr() == "array([1.5 , 2.25])");
+    CHECK(doubles({0.1, 100}).repr() == "array([  0.1, 100. ])");
+    CHECK(doubles({1.0 / 3}).repr() == "array([0.33333333])");
+    CHECK(doubles({1e-5, 1}).repr() == "array([1.e-05, 1.e+00])");
+    CHECK(doubles({-1.5, 2}).repr() == "array([-1.5,  2. ])");
+    CHECK(doubles({1, NAN}).repr() == "array([ 1., nan])");
+    CHECK(doubles({-INFINITY, 0}).repr() == "array([-inf,   0.])");
+    CHECK(Array::from_values<bool>({true, false}).repr() == "array([ True, False])");
+    CHECK(Array::from_values<std::int32_t>({1, 2}).repr() == "array([1, 2], dtype=int32)");
+    CHECK(Array::zeros(DType::float64, {0}).repr() == "array([], dtype=float64)");
+}
+
+TEST_CASE("long rows wrap at 75 columns like NumPy") {
+    CHECK(arange(30, DType::float64).repr() ==
+          "array([ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12.,\n"
+          "       13., 14., 15., 16., 17., 18., 19., 20., 21., 22., 23., 24., 25.,\n"
+          "       26., 27., 28., 29.])");
+}
+
+TEST_CASE("more than 1000 elements are summarised") {
+    CHECK(arange(2000, DType::int64).repr() == "array([   0,    1,    2, ..., 1997, 1998, 1999])");
+    CHECK(arange(2000, DType::float64).str() == "[0.000e+00 1.000e+00 2.000e+00 ... 1.997e+03 1.998e+03 1.999e+03]");
+}
+
+TEST_CASE("str matches NumPy and Python scalars") {
+    CHECK(doubles({11, 22, 33, 44}, {2, 2}).str() == "[[11. 22.]\n [33. 44.]]");
+    CHECK(Array::scalar(std::int64_t{301}).str() == "301");
+    CHECK(Array::scalar(0.0).str() == "0.0");
+    CHECK(Array::scalar(1e-5).str() == "1e-05");
+    CHECK(Array::scalar(2.5).str() == "2.5");
+    CHECK(doubles({1.54379689, -0.0261255422}).str() == "[ 1.54379689 -0.02612554]");
+    CHECK(doubles({1.54379689, -0.0000261255422}).str() == "[ 1.54379689e+00 -2.61255422e-05]");
+}
+
+TEST_CASE("views share buffers; copies and astype do not") {
+    Array a = doubles({1, 2, 3, 4, 5, 6}, {2, 3});
+    Array t = a.view({3, 2}, {1, 3}); // the transpose
+    CHECK(t.shares_buffer_with(a));
+    CHECK_FALSE(t.is_c_contiguous());
+    CHECK(t.to_vector<double>() == std::vector<double>{1, 4, 2, 5, 3, 6});
+    Array c = t.copy();
+    CHECK_FALSE(c.shares_buffer_with(a));
+    CHECK(c.is_c_contiguous());
+    CHECK(c.to_vector<double>() == std::vector<double>{1, 4, 2, 5, 3, 6});
+    CHECK(t.value_at<double>(3) == 5);
+}
+
+TEST_CASE("astype converts like NumPy: truncation toward zero, wrapping") {
+    Array f = doubles({-1.7, -0.5, 0.5, 2.9});
+    CHECK(f.astype(DType::int32).to_vector<std::int32_t>() == std::vector<std::int32_t>{-1, 0, 0, 2});
+    Array i = Array::from_values<std::int64_t>({312, -1, 255});
+    CHECK(i.astype(DType::uint8).to_vector<int>() == std::vector<int>{56, 255, 255});
+    CHECK(i.astype(DType::int8).to_vector<int>() == std::vector<int>{56, -1, -1});
+    CHECK(doubles({0, 2}).astype(DType::bool_).to_vector<bool>() == std::vector<bool>{false, true});
+}
+
+TEST_CASE("borrowed memory is used in place") {
+    double data[6] = {1, 2, 3, 4, 5, 6};
+    Array a = Array::borrow(data, DType::float64, {2, 3});
+    data[4] = 50;
+    CHECK(a.value_at<double>(4) == 50);
+    Array column = Array::borrow(data + 1, DType::float64, {2}, {3});
+    CHECK(column.to_vector<double>() == std::vector<double>{2, 50});
+    CHECK_THROWS_AS(Array::borrow(data, DType::float64, {2, 3}, {1}), ValueError);
+}
+
+TEST_CASE("reshaped keeps C order and refuses a size change") {
+    Array a = doubles({1, 2, 3, 4, 5, 6}, {2, 3});
+    CHECK(a.reshaped({3, 2}).shape() == Shape{3, 2});
+    CHECK(a.reshaped({6}).to_vector<double>() == a.to_vector<double>());
+    CHECK_THROWS_WITH_AS(a.reshaped({4}), doctest::Contains("cannot reshape array of size 6 into shape (4,)"),
+                         ValueError);
+    CHECK_THROWS_AS(Array::from_values<double>({1, 2, 3}, {2, 2}), ValueError);
+    CHECK_THROWS_AS(Array::zeros(DType::int8, {-1}), ValueError);
+}
+
+TEST_CASE("identical_to compares dtype, shape and values with NaN equal to NaN") {
+    CHECK(doubles({1, NAN}).identical_to(doubles({1, NAN})));
+    CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 3})));
+    CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 2}).astype(DType::float32)));
+    CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 2}, {2, 1})));
+}
