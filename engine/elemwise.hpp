@@ -2,28 +2,14 @@
 // (Theano's Elemwise{add,no_inplace} and friends).
 #pragma once
 
+#include "scalar_ops.hpp"
 #include "var.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace kiln {
-
-enum class ScalarOp {
-    add,
-    sub,
-    mul,
-    true_div,
-    int_div,
-    mod,
-    neg,
-    lt,
-    gt,
-    le,
-    ge,
-    eq,
-    neq,
-};
 
 class Elemwise : public Op {
 public:
@@ -41,11 +27,11 @@ private:
     ScalarOp scalar_op_;
 };
 
-/// Theano's name of a scalar op: "add", "true_div", "neq".
-std::string_view scalar_op_name(ScalarOp op);
-
 /// Applies a scalar op to variables, inserting DimShuffles that left-pad
 /// lower-rank inputs with broadcastable dimensions, as Theano does.
 Var elemwise(ScalarOp op, std::vector<Var> inputs);
+
+/// The scalar op of an Elemwise node, or nothing for other nodes.
+std::optional<ScalarOp> elemwise_scalar_op(const Apply& node);
 
 } // namespace kiln

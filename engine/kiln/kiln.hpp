@@ -7,6 +7,7 @@
 #include "engine/constructors.hpp"
 #include "engine/dimshuffle.hpp"
 #include "engine/elemwise.hpp"
+#include "engine/math.hpp"
 #include "engine/function.hpp"
 #include "engine/interpreter.hpp"
 #include "engine/operators.hpp"

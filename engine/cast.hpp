@@ -1,0 +1,22 @@
+// Cast: element-by-element conversion to another dtype.
+#pragma once
+
+#include "var.hpp"
+
+namespace kiln {
+
+class Cast : public Op {
+public:
+    explicit Cast(DType dtype) : dtype_(dtype) {}
+    DType dtype() const { return dtype_; }
+
+    std::string kind() const override { return "Cast"; }
+    std::string params() const override { return std::string(dtype_name(dtype_)); }
+    std::string name() const override { return "Elemwise{Cast{" + params() + "}}"; }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+
+private:
+    DType dtype_;
+};
+
+} // namespace kiln
