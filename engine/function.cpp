@@ -147,7 +147,7 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
             ".\nTo make this error into a warning, pass on_unused_input=OnUnusedInput::warn to compile(). "
             "To disable it completely, use OnUnusedInput::ignore.";
         if (policy == OnUnusedInput::raise) throw UnusedInputError(message);
-        log::get("engine")->warn("{}", message);
+        logging::get("engine")->warn("{}", message);
     }
 }
 
@@ -182,7 +182,7 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     for (const Var& input : inputs) explicit_inputs.insert(input.node().get());
     for (const VariablePtr& leaf : graph_inputs(roots, stops))
         if (!explicit_inputs.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
-    log::get("engine")->debug("compiled {} with {} nodes", compiled->label(), compiled->schedule.size());
+    logging::get("engine")->debug("compiled {} with {} nodes", compiled->label(), compiled->schedule.size());
     return compiled;
 }
 

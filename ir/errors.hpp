@@ -44,6 +44,20 @@ public:
     using Error::Error;
 };
 
+/// grad() was asked for the gradient with respect to a variable the cost
+/// does not depend on.
+class DisconnectedInputError : public ValueError {
+public:
+    using ValueError::ValueError;
+};
+
+/// verify_grad() found a symbolic gradient that disagrees with finite
+/// differences.
+class GradientError : public Error {
+public:
+    using Error::Error;
+};
+
 /// A broken internal invariant: a bug in kiln, never the user's doing.
 class InternalError : public Error {
 public:

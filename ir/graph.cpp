@@ -65,6 +65,10 @@ std::string Op::pp(const Apply&, const std::vector<std::string>& inputs) const {
     return text + ")";
 }
 
+std::vector<VariablePtr> Op::grad(const Apply&, const std::vector<VariablePtr>&) const {
+    throw TypeError("grad(): " + name() + " has no gradient");
+}
+
 ApplyPtr Apply::make(OpPtr op, std::vector<VariablePtr> inputs, std::vector<TensorType> output_types) {
     KILN_CHECK(op != nullptr, "Apply without an op");
     for (const VariablePtr& input : inputs) KILN_CHECK(input != nullptr, "null input to " + op->name());

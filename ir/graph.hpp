@@ -96,6 +96,11 @@ public:
     /// The reference computation: plain C++, the oracle every faster path is
     /// checked against. Returns one array per output, of the output's type.
     virtual std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const = 0;
+    /// Gradients of a scalar cost with respect to each input, given the
+    /// gradients with respect to each output (null for an output the cost
+    /// does not depend on). A null result means no gradient flows to that
+    /// input. The default refuses: the op is not differentiable.
+    virtual std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const;
 
     bool operator==(const Op& other) const {
         return kind() == other.kind() && params() == other.params();

@@ -6,7 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <string>
 
-namespace kiln::log {
+namespace kiln::logging {
 
 namespace {
 
@@ -43,4 +43,4 @@ std::shared_ptr<spdlog::logger> get(std::string_view layer) {
     return logger;
 }
 
-} // namespace kiln::log
+} // namespace kiln::logging

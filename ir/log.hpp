@@ -7,9 +7,9 @@
 #include <spdlog/spdlog.h>
 #include <string_view>
 
-namespace kiln::log {
+namespace kiln::logging {
 
 /// The logger of one layer: "ir", "engine", "opt", "jit", "cache", "cuda".
 std::shared_ptr<spdlog::logger> get(std::string_view layer);
 
-} // namespace kiln::log
+} // namespace kiln::logging

@@ -1,0 +1,110 @@
+#include "dot.hpp"
+
+#include "dimshuffle.hpp"
+#include "math.hpp"
+
+#include "../ir/errors.hpp"
+#include "../kernels/blas.hpp"
+
+namespace kiln {
+
+namespace {
+
+[[noreturn]] void not_aligned(const Array& a, const Array& b, int a_dim, int b_dim) {
+    throw ValueError("dot(): shapes " + shape_text(a.shape()) + " and " + shape_text(b.shape()) + " not aligned: " +
+                     std::to_string(a.shape()[a_dim]) + " (dim " + std::to_string(a_dim) + ") != " +
+                     std::to_string(b.shape()[b_dim]) + " (dim " + std::to_string(b_dim) + ")");
+}
+
+// Row-major with unit stride along rows, as BLAS wants; copies otherwise.
+Array blas_ready(const Array& m) {
+    if (m.ndim() == 2 && m.strides()[1] == 1 && m.strides()[0] >= std::max<std::int64_t>(m.shape()[1], 1)) return m;
+    if (m.ndim() == 1 && m.strides()[0] >= 1) return m;
+    return m.copy();
+}
+
+template <class T> void matmul_loop(const Array& a, const Array& b, Array& out) {
+    // a: m x k, b: k x n, both seen as 2-d (vectors as 1 x k or k x 1).
+    const std::int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+    T* c = out.mutable_data_as<T>();
+    for (std::int64_t i = 0; i < m; ++i)
+        for (std::int64_t j = 0; j < n; ++j) {
+            T total{};
+            for (std::int64_t p = 0; p < k; ++p)
+                total = static_cast<T>(total + a.value_at<T>(i * k + p) * b.value_at<T>(p * n + j));
+            c[i * n + j] = total;
+        }
+}
+
+template <class T> void matmul_blas(const Array& a, const Array& b, Array& out) {
+    const Array A = blas_ready(a), B = blas_ready(b);
+    const std::int64_t m = A.shape()[0], k = A.shape()[1], n = B.shape()[1];
+    if (m == 0 || n == 0) return;
+    if (k == 0) return; // out is already zeros
+    kernels::gemm(false, false, m, n, k, T(1), A.data_as<T>(), A.strides()[0], B.data_as<T>(), B.strides()[0], T(0),
+                  out.mutable_data_as<T>(), n);
+}
+
+} // namespace
+
+std::string Dot::pp(const Apply&, const std::vector<std::string>& inputs) const {
+    return "(" + inputs[0] + " \\dot " + inputs[1] + ")";
+}
+
+std::vector<Array> Dot::perform(const Apply& node, const std::vector<Array>& inputs) const {
+    const DType dtype = node.output(0)->type().dtype();
+    Array a = inputs[0].dtype() == dtype ? inputs[0] : inputs[0].astype(dtype);
+    Array b = inputs[1].dtype() == dtype ? inputs[1] : inputs[1].astype(dtype);
+    const int a_dim = a.ndim() - 1;
+    const int b_dim = b.ndim() == 2 ? 0 : 0;
+    if (a.shape()[a_dim] != b.shape()[b_dim]) not_aligned(a, b, a_dim, b_dim);
+    // Everything as matrix products: a vector on the left is 1 x k, on the right k x 1.
+    const Array a2 = a.ndim() == 2 ? a : a.view({1, a.shape()[0]}, {0, a.strides()[0]});
+    const Array b2 = b.ndim() == 2 ? b : b.view({b.shape()[0], 1}, {b.strides()[0], 0});
+    Array out = Array::zeros(dtype, {a2.shape()[0], b2.shape()[1]});
+    if (dtype == DType::float64) matmul_blas<double>(a2, b2, out);
+    else if (dtype == DType::float32) matmul_blas<float>(a2, b2, out);
+    else visit_dtype(dtype, [&](auto tag) { matmul_loop<decltype(tag)>(a2, b2, out); });
+    Shape shape;
+    if (a.ndim() == 2) shape.push_back(out.shape()[0]);
+    if (b.ndim() == 2) shape.push_back(out.shape()[1]);
+    return {out.reshaped(shape)};
+}
+
+std::vector<VariablePtr> Dot::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    const Var x(node.inputs()[0]), y(node.inputs()[1]), gz(output_grads[0]);
+    Var gx, gy;
+    if (x.ndim() == 1 && y.ndim() == 1) {
+        gx = gz * y;
+        gy = gz * x;
+    } else if (x.ndim() == 2 && y.ndim() == 1) {
+        gx = outer(gz, y);
+        gy = dot(transpose(x), gz);
+    } else if (x.ndim() == 1 && y.ndim() == 2) {
+        gx = dot(y, gz);
+        gy = outer(x, gz);
+    } else {
+        gx = dot(gz, transpose(y));
+        gy = dot(transpose(x), gz);
+    }
+    return {cast(gx, x.dtype()).node(), cast(gy, y.dtype()).node()};
+}
+
+Var dot(const Var& a, const Var& b) {
+    if (a.ndim() < 1 || a.ndim() > 2 || b.ndim() < 1 || b.ndim() > 2)
+        throw TypeError("dot(): takes vectors and matrices, got " + a.type().describe() + " (" + a.str() + ") and " +
+                        b.type().describe() + " (" + b.str() + "); use * for scalars");
+    std::vector<bool> broadcastable;
+    if (a.ndim() == 2) broadcastable.push_back(a.broadcastable()[0]);
+    if (b.ndim() == 2) broadcastable.push_back(b.broadcastable()[1]);
+    TensorType type(promote(a.dtype(), b.dtype()), broadcastable);
+    return Var(Apply::make(std::make_shared<Dot>(), {a.node(), b.node()}, {type})->output(0));
+}
+
+Var outer(const Var& a, const Var& b) {
+    if (a.ndim() != 1 || b.ndim() != 1)
+        throw TypeError("outer(): takes two vectors, got " + a.type().describe() + " and " + b.type().describe());
+    return dot(dimshuffle(a, {0, DimShuffle::new_axis}), dimshuffle(b, {DimShuffle::new_axis, 0}));
+}
+
+} // namespace kiln
