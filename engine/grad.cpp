@@ -144,7 +144,10 @@ void verify_grad(const std::function<Var(const std::vector<Var>&)>& fun, const s
             throw TypeError("verify_grad(): point " + std::to_string(i) + " is " +
                             std::string(dtype_name(points[i].dtype())) + "; only float points can be checked");
         widest = promote(widest, points[i].dtype());
-        inputs.push_back(tensor(points[i].dtype(), std::vector<bool>(points[i].ndim(), false), "input" + std::to_string(i)));
+        // As Theano does: dimensions of length 1 are broadcastable.
+        std::vector<bool> broadcastable;
+        for (std::int64_t d : points[i].shape()) broadcastable.push_back(d == 1);
+        inputs.push_back(tensor(points[i].dtype(), broadcastable, "input" + std::to_string(i)));
     }
     const double eps = options.eps.value_or(default_eps(widest));
     const double abs_tol = options.abs_tol.value_or(default_tolerance(widest));

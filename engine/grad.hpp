@@ -40,7 +40,8 @@ struct VerifyGradOptions {
     std::optional<double> rel_tol;
 };
 
-/// Checks grad() of fun at the points against one-sided finite differences
+/// Checks grad() of fun at the points (inputs are typed from the points,
+/// dimensions of length 1 broadcastable) against one-sided finite differences
 /// of sum(u * fun(points)) for a random u in [0.5, 1.5) (Theano's
 /// verify_grad). Throws GradientError naming the input, the element and
 /// both values when they disagree; TypeError for non-float points.

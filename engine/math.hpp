@@ -70,6 +70,12 @@ Var operator&(const Var& a, const Var& b);
 Var operator|(const Var& a, const Var& b);
 Var operator^(const Var& a, const Var& b);
 Var operator~(const Var& x);
+template <Scalar T> Var operator&(const Var& a, T b) { return and_(a, b); }
+template <Scalar T> Var operator&(T a, const Var& b) { return and_(a, b); }
+template <Scalar T> Var operator|(const Var& a, T b) { return or_(a, b); }
+template <Scalar T> Var operator|(T a, const Var& b) { return or_(a, b); }
+template <Scalar T> Var operator^(const Var& a, T b) { return xor_(a, b); }
+template <Scalar T> Var operator^(T a, const Var& b) { return xor_(a, b); }
 
 /// Converts to dtype like NumPy's astype (floats to integers truncate).
 Var cast(const Var& x, DType dtype);

@@ -1,0 +1,41 @@
+// Helpers shared by the engine tests.
+#pragma once
+
+#include <kiln/kiln.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace kiln::test {
+
+/// Evaluates one output of a fresh function of `inputs`.
+inline Array run(const Var& out, const std::vector<Var>& inputs, const std::vector<Arg>& args) {
+    return compile(inputs, std::vector<Var>{out}, {.on_unused_input = OnUnusedInput::ignore}).call(args)[0];
+}
+
+/// Values in [low, high) from a fixed seed.
+inline std::vector<double> uniform(std::size_t n, double low, double high, unsigned seed = 7) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> d(low, high);
+    std::vector<double> v(n);
+    for (double& x : v) x = d(rng);
+    return v;
+}
+
+inline Array doubles(const std::vector<double>& values, Shape shape) { return Array::from_values(values, shape); }
+
+/// Checks every element against expected within a relative tolerance.
+inline void check_close(const Array& actual, const std::vector<double>& expected, double tolerance = 1e-12) {
+    const std::vector<double> got = actual.to_vector<double>();
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CAPTURE(i);
+        if (std::isnan(expected[i])) CHECK(std::isnan(got[i]));
+        else CHECK(got[i] == doctest::Approx(expected[i]).epsilon(tolerance).scale(1));
+    }
+}
+
+} // namespace kiln::test
