@@ -4,9 +4,12 @@
 #include "../ir/graph.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 namespace kiln {
+
+class Index;
 
 class Var {
 public:
@@ -33,6 +36,11 @@ public:
     }
     /// Theano's str(variable).
     std::string str() const { return node_->str(); }
+
+    /// NumPy indexing (see index.hpp): x[2], x[slice(a, b)], x[{i, slice({}, {}, -1)}],
+    /// x[{arange(n), y}].
+    Var operator[](const Index& index) const;
+    Var operator[](std::initializer_list<Index> index) const;
 
     /// Identity, as Python's `is`: the same variable, not an equal one.
     bool is(const Var& other) const { return node_ == other.node_; }

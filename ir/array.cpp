@@ -147,12 +147,13 @@ Array Array::reshaped(Shape shape) const {
     return out;
 }
 
-Array Array::view(Shape shape, Shape strides) const {
+Array Array::view(Shape shape, Shape strides, std::int64_t element_offset) const {
     KILN_CHECK(shape.size() == strides.size(), "Array::view(): " + std::to_string(strides.size()) +
                                                    " strides for shape " + shape_text(shape));
     Array out = *this;
     out.shape_ = std::move(shape);
     out.strides_ = std::move(strides);
+    out.byte_offset_ += element_offset * dtype_size(dtype_);
     return out;
 }
 

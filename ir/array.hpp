@@ -131,9 +131,10 @@ public:
     Array astype(DType dtype) const;
     /// The same elements seen with another shape of equal size (needs C order).
     Array reshaped(Shape shape) const;
-    /// The same buffer seen with another shape and element strides, from the
-    /// same first element (the caller keeps every access inside the buffer).
-    Array view(Shape shape, Shape strides) const;
+    /// The same buffer seen with another shape and element strides, starting
+    /// `element_offset` elements after this array's first element (the caller
+    /// keeps every access inside the buffer).
+    Array view(Shape shape, Shape strides, std::int64_t element_offset = 0) const;
     /// True when both arrays view the same buffer.
     bool shares_buffer_with(const Array& other) const { return buffer_ == other.buffer_; }
 

@@ -1,0 +1,80 @@
+#include "nnet.hpp"
+
+#include "index.hpp"
+#include "math.hpp"
+#include "reduce.hpp"
+#include "shape.hpp"
+
+#include "../ir/errors.hpp"
+
+#include <cmath>
+
+namespace kiln {
+
+namespace {
+
+Var make_softmax(const Var& x, bool log) {
+    const char* who = log ? "log_softmax()" : "softmax()";
+    if ((x.ndim() != 1 && x.ndim() != 2) || !is_float(x.dtype()))
+        throw ValueError(std::string(who) + ": x must be 1-d or 2-d tensor of floats. Got " + x.str() + " of " +
+                         x.type().str());
+    return Var(Apply::make(std::make_shared<Softmax>(log), {x.node()}, {x.type()})->output(0));
+}
+
+template <class T> void softmax_rows(const Array& x, Array& out, bool log) {
+    const std::int64_t cols = x.shape().back();
+    const std::int64_t rows = cols == 0 ? 0 : x.size() / cols;
+    const Array in = x.copy();
+    const T* src = in.data_as<T>();
+    T* dst = out.mutable_data_as<T>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const T* row = src + r * cols;
+        T* result = dst + r * cols;
+        T top = -INFINITY;
+        for (std::int64_t c = 0; c < cols; ++c) top = std::max(top, row[c]);
+        double total = 0;
+        for (std::int64_t c = 0; c < cols; ++c) total += std::exp(static_cast<double>(row[c] - top));
+        for (std::int64_t c = 0; c < cols; ++c) {
+            const double shifted = static_cast<double>(row[c] - top);
+            result[c] = static_cast<T>(log ? shifted - std::log(total) : std::exp(shifted) / total);
+        }
+    }
+}
+
+} // namespace
+
+std::string Softmax::pp(const Apply&, const std::vector<std::string>& inputs) const {
+    return std::string(log_ ? "log_softmax(" : "softmax(") + inputs[0] + ")";
+}
+
+std::vector<Array> Softmax::perform(const Apply&, const std::vector<Array>& inputs) const {
+    Array out = Array::zeros(inputs[0].dtype(), inputs[0].shape());
+    if (inputs[0].dtype() == DType::float32) softmax_rows<float>(inputs[0], out, log_);
+    else softmax_rows<double>(inputs[0], out, log_);
+    return {out};
+}
+
+std::vector<VariablePtr> Softmax::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    const Var out(node.output(0)), gz(output_grads[0]);
+    if (log_) return {(gz - sum(gz, -1, true) * exp(out)).node()};
+    return {((gz - sum(gz * out, -1, true)) * out).node()};
+}
+
+Var softmax(const Var& x) { return make_softmax(x, false); }
+Var log_softmax(const Var& x) { return make_softmax(x, true); }
+
+Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist) {
+    if (coding_dist.ndim() != 2)
+        throw TypeError("categorical_crossentropy(): coding_dist must be a matrix, got " + coding_dist.type().str());
+    if (true_dist.ndim() == 1 && is_discrete(true_dist.dtype()) && true_dist.dtype() != DType::bool_)
+        return -log(coding_dist[{arange(shape_i(true_dist, 0)), true_dist}]);
+    if (true_dist.ndim() == 2) return -sum(true_dist * log(coding_dist), 1);
+    throw TypeError("categorical_crossentropy(): true_dist must be an integer vector of labels or a matrix of "
+                    "one-hot rows, got " + true_dist.type().str());
+}
+
+Var binary_crossentropy(const Var& output, const Var& target) {
+    return -(target * log(output) + (1 - target) * log(1 - output));
+}
+
+} // namespace kiln

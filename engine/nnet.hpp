@@ -1,0 +1,34 @@
+// Neural-network ops: softmax and log-softmax (row-wise, stable), and the
+// crossentropies written from them.
+#pragma once
+
+#include "var.hpp"
+
+namespace kiln {
+
+class Softmax : public Op {
+public:
+    explicit Softmax(bool log) : log_(log) {}
+    std::string kind() const override { return "Softmax"; }
+    std::string params() const override { return log_ ? "log" : "plain"; }
+    std::string name() const override { return log_ ? "LogSoftmax" : "Softmax"; }
+    std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+
+private:
+    bool log_;
+};
+
+/// exp(x) / sum(exp(x)) along the last axis (each row of a matrix, as in
+/// Theano), computed as exp(x - max) so large inputs do not overflow.
+Var softmax(const Var& x);
+/// log(softmax(x)) computed as x - max - log(sum(exp(x - max))).
+Var log_softmax(const Var& x);
+/// -log(coding_dist[i, true_dist[i]]) for integer labels, or
+/// -sum(true_dist * log(coding_dist), axis=1) for one-hot rows.
+Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist);
+/// -(target * log(output) + (1 - target) * log(1 - output)).
+Var binary_crossentropy(const Var& output, const Var& target);
+
+} // namespace kiln
