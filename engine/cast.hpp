@@ -14,6 +14,7 @@ public:
     std::string params() const override { return std::string(dtype_name(dtype_)); }
     std::string name() const override { return "Elemwise{Cast{" + params() + "}}"; }
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:

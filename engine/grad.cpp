@@ -27,6 +27,9 @@ public:
     std::string name() const override { return "stop_gradient"; }
     std::vector<Array> perform(const Apply&, const std::vector<Array>& inputs) const override { return {inputs[0]}; }
     std::vector<VariablePtr> grad(const Apply&, const std::vector<VariablePtr>&) const override { return {nullptr}; }
+    std::vector<SymbolicShape> infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const override {
+        return {in[0]};
+    }
 };
 
 std::string wrt_name(const Var& v, std::size_t index) {

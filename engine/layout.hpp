@@ -16,6 +16,7 @@ public:
     std::string params() const override { return std::to_string(ndim_); }
     std::string name() const override { return "Reshape{" + params() + "}"; }
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -31,6 +32,7 @@ public:
     std::string name() const override { return "Join{axis=" + params() + "}"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -46,6 +48,7 @@ public:
     std::string name() const override { return "Alloc"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
 

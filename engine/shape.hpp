@@ -13,6 +13,7 @@ public:
     std::string name() const override { return "Shape"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
 
@@ -25,6 +26,7 @@ public:
     std::string name() const override { return "Shape_i{" + params() + "}"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -35,5 +37,8 @@ private:
 Var shape(const Var& x);
 /// x.shape[axis] as an int64 scalar; a negative axis counts from the end.
 Var shape_i(const Var& x, int axis);
+/// x's shape as int64 scalar graphs over the shapes of the graph's inputs,
+/// from each op's shape inference (an op that cannot infer reads its output's shape).
+std::vector<Var> infer_shape(const Var& x);
 
 } // namespace kiln

@@ -27,6 +27,7 @@ public:
     std::string name() const override;
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -43,6 +44,7 @@ public:
     std::string params() const override;
     std::string name() const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -59,6 +61,7 @@ public:
     std::string name() const override { return "AdvancedSubtensor"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
 
@@ -70,6 +73,7 @@ public:
     std::string params() const override { return set_ ? "set" : "inc"; }
     std::string name() const override { return set_ ? "AdvancedSetSubtensor" : "AdvancedIncSubtensor"; }
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
 private:
@@ -84,6 +88,7 @@ public:
     std::string name() const override { return "ARange{dtype='int64'}"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
 

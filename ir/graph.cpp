@@ -69,6 +69,10 @@ std::vector<VariablePtr> Op::grad(const Apply&, const std::vector<VariablePtr>&)
     throw TypeError("grad(): " + name() + " has no gradient");
 }
 
+std::vector<SymbolicShape> Op::infer_shape(const Apply&, const std::vector<SymbolicShape>&) const {
+    return {};
+}
+
 ApplyPtr Apply::make(OpPtr op, std::vector<VariablePtr> inputs, std::vector<TensorType> output_types) {
     KILN_CHECK(op != nullptr, "Apply without an op");
     for (const VariablePtr& input : inputs) KILN_CHECK(input != nullptr, "null input to " + op->name());

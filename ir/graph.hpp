@@ -23,6 +23,8 @@ class Variable;
 using VariablePtr = std::shared_ptr<const Variable>;
 using ApplyPtr = std::shared_ptr<const Apply>;
 using OpPtr = std::shared_ptr<const Op>;
+/// A shape as symbolic int64 scalars, one per dimension.
+using SymbolicShape = std::vector<VariablePtr>;
 
 /// The current value of a shared variable, seen by every function that uses it.
 struct SharedStorage {
@@ -101,6 +103,11 @@ public:
     /// does not depend on). A null result means no gradient flows to that
     /// input. The default refuses: the op is not differentiable.
     virtual std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const;
+    /// Symbolic shapes of the outputs (one int64 scalar per dimension) from
+    /// those of the inputs, computing no values. Empty when the op cannot
+    /// say; callers then read the shape off the computed output.
+    virtual std::vector<SymbolicShape> infer_shape(const Apply& node,
+                                                   const std::vector<SymbolicShape>& input_shapes) const;
 
     bool operator==(const Op& other) const {
         return kind() == other.kind() && params() == other.params();
