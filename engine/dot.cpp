@@ -1,7 +1,11 @@
 #include "dot.hpp"
 
 #include "dimshuffle.hpp"
+#include "index.hpp"
+#include "layout.hpp"
 #include "math.hpp"
+#include "reduce.hpp"
+#include "shape.hpp"
 
 #include "../ir/errors.hpp"
 #include "../kernels/blas.hpp"
@@ -91,14 +95,94 @@ std::vector<VariablePtr> Dot::grad(const Apply& node, const std::vector<Variable
 }
 
 Var dot(const Var& a, const Var& b) {
-    if (a.ndim() < 1 || a.ndim() > 2 || b.ndim() < 1 || b.ndim() > 2)
-        throw TypeError("dot(): takes vectors and matrices, got " + a.type().describe() + " (" + a.str() + ") and " +
+    if (a.ndim() < 1 || b.ndim() < 1)
+        throw TypeError("dot(): takes tensors of rank 1 or more, got " + a.type().describe() + " (" + a.str() + ") and " +
                         b.type().describe() + " (" + b.str() + "); use * for scalars");
+    if (a.ndim() > 2 || b.ndim() > 2) return tensordot(a, b, {a.ndim() - 1}, {b.ndim() >= 2 ? b.ndim() - 2 : 0});
     std::vector<bool> broadcastable;
     if (a.ndim() == 2) broadcastable.push_back(a.broadcastable()[0]);
     if (b.ndim() == 2) broadcastable.push_back(b.broadcastable()[1]);
     TensorType type(promote(a.dtype(), b.dtype()), broadcastable);
     return Var(Apply::make(std::make_shared<Dot>(), {a.node(), b.node()}, {type})->output(0));
+}
+
+namespace {
+
+Var product_of(const Var& x, const std::vector<int>& axes) {
+    Var total = constant_of(1, DType::int64);
+    for (int axis : axes) total = total * shape_i(x, axis);
+    return total;
+}
+
+std::vector<int> resolve_axes(const Var& x, const std::vector<int>& axes) {
+    std::vector<int> resolved;
+    for (int axis : axes) {
+        const int r = axis < 0 ? axis + x.ndim() : axis;
+        if (r < 0 || r >= x.ndim())
+            throw ValueError("tensordot(): axis " + std::to_string(axis) + " is out of bounds for " + x.str() + " of " +
+                             x.type().str());
+        if (std::find(resolved.begin(), resolved.end(), r) != resolved.end())
+            throw ValueError("tensordot(): axis " + std::to_string(axis) + " of " + x.str() + " is given twice");
+        resolved.push_back(r);
+    }
+    return resolved;
+}
+
+std::vector<int> other_axes(int ndim, const std::vector<int>& axes) {
+    std::vector<int> rest;
+    for (int d = 0; d < ndim; ++d)
+        if (std::find(axes.begin(), axes.end(), d) == axes.end()) rest.push_back(d);
+    return rest;
+}
+
+} // namespace
+
+Var tensordot(const Var& a, const Var& b, const std::vector<int>& a_axes_in, const std::vector<int>& b_axes_in) {
+    if (a_axes_in.size() != b_axes_in.size())
+        throw ValueError("tensordot(): " + std::to_string(a_axes_in.size()) + " axes of " + a.str() + " paired with " +
+                         std::to_string(b_axes_in.size()) + " axes of " + b.str());
+    const std::vector<int> a_axes = resolve_axes(a, a_axes_in), b_axes = resolve_axes(b, b_axes_in);
+    const std::vector<int> a_free = other_axes(a.ndim(), a_axes), b_free = other_axes(b.ndim(), b_axes);
+    // Move the summed axes together, flatten both sides to matrices, multiply, unflatten.
+    std::vector<DimShuffle::Entry> a_order(a_free.begin(), a_free.end()), b_order(b_axes.begin(), b_axes.end());
+    a_order.insert(a_order.end(), a_axes.begin(), a_axes.end());
+    b_order.insert(b_order.end(), b_free.begin(), b_free.end());
+    const Var a2 = reshape(dimshuffle(a, a_order), {product_of(a, a_free), product_of(a, a_axes)});
+    const Var b2 = reshape(dimshuffle(b, b_order), {product_of(b, b_axes), product_of(b, b_free)});
+    std::vector<Operand> shape;
+    for (int d : a_free) shape.emplace_back(shape_i(a, d));
+    for (int d : b_free) shape.emplace_back(shape_i(b, d));
+    return reshape(dot(a2, b2), shape);
+}
+
+Var tensordot(const Var& a, const Var& b, int n) {
+    if (n < 0 || n > a.ndim() || n > b.ndim())
+        throw ValueError("tensordot(): cannot sum over " + std::to_string(n) + " axes of " + a.type().describe() + " and " +
+                         b.type().describe());
+    std::vector<int> a_axes, b_axes;
+    for (int i = 0; i < n; ++i) {
+        a_axes.push_back(a.ndim() - n + i);
+        b_axes.push_back(i);
+    }
+    return tensordot(a, b, a_axes, b_axes);
+}
+
+Var batched_dot(const Var& a, const Var& b) {
+    if (a.ndim() < 2 || a.ndim() > 3 || b.ndim() < 2 || b.ndim() > 3)
+        throw TypeError("batched_dot(): takes batches of vectors or matrices (2-d or 3-d), got " + a.type().describe() +
+                        " and " + b.type().describe());
+    const Var a3 = a.ndim() == 3 ? a : expand_dims(a, 1);
+    const Var b3 = b.ndim() == 3 ? b : expand_dims(b, 2);
+    // (B, n, k, 1) * (B, 1, k, m), summed over k.
+    Var product = sum(expand_dims(a3, 3) * expand_dims(b3, 1), 2);
+    // Drop the length-1 axes a 2-d operand brought in: a's is axis 1, b's the last.
+    if (a.ndim() == 2) product = product[{slice({}, {}), 0}];
+    if (b.ndim() == 2) {
+        std::vector<Index> index(product.ndim() - 1, slice({}, {}));
+        index.emplace_back(0);
+        product = subtensor(product, index);
+    }
+    return product;
 }
 
 Var outer(const Var& a, const Var& b) {

@@ -1,6 +1,6 @@
 // Indexing symbolic tensors like NumPy: x[i], x[slice(a, b)], x[{i, slice({}, {}, -1)}]
-// (basic indexing, a view), and x[{arange(n), y}] with integer tensors
-// (advanced indexing, a gather). set_subtensor and inc_subtensor write
+// (basic indexing, a view), x[{arange(n), y}] with integer tensors
+// (advanced indexing, a gather), and x[mask] with a boolean tensor. set_subtensor and inc_subtensor write
 // through such an index into a copy.
 #pragma once
 
@@ -47,6 +47,9 @@ Var subtensor(const Var& x, const std::vector<Index>& index);
 /// set_subtensor(x[slice(0, 2)], y). Repeated advanced indices accumulate in inc.
 Var set_subtensor(const Var& view, const Operand& y);
 Var inc_subtensor(const Var& view, const Operand& y);
+
+/// The positions of x's nonzero elements: one int64 vector per axis.
+std::vector<Var> nonzero(const Var& x);
 
 /// [start, stop) by step as int64 (Theano's arange); one argument is the stop.
 Var arange(const Operand& stop);

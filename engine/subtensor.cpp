@@ -358,6 +358,52 @@ std::vector<VariablePtr> AdvancedIncSubtensor::grad(const Apply& node, const std
     return result;
 }
 
+std::vector<Array> NonZero::perform(const Apply& node, const std::vector<Array>& inputs) const {
+    // With a second input, the mask indexes it: their leading shapes must agree.
+    if (inputs.size() == 2)
+        for (int d = 0; d < inputs[0].ndim(); ++d)
+            if (inputs[0].shape()[d] != inputs[1].shape()[d])
+                throw IndexError("boolean index did not match indexed array along dimension " + std::to_string(d) +
+                                 "; dimension is " + std::to_string(inputs[1].shape()[d]) +
+                                 " but corresponding boolean dimension is " + std::to_string(inputs[0].shape()[d]));
+    const Array flags = inputs[0].astype(DType::bool_);
+    const std::vector<bool> values = flags.to_vector<bool>();
+    std::vector<std::vector<std::int64_t>> positions(static_cast<std::size_t>(node.num_outputs()));
+    const Shape& shape = flags.shape();
+    for (std::size_t flat = 0; flat < values.size(); ++flat) {
+        if (!values[flat]) continue;
+        std::int64_t rest = static_cast<std::int64_t>(flat);
+        for (std::size_t d = shape.size(); d-- > 0;) {
+            positions[d].push_back(rest % shape[d]);
+            rest /= shape[d];
+        }
+    }
+    std::vector<Array> out;
+    for (const auto& p : positions) out.push_back(Array::from_values(p));
+    return out;
+}
+
+std::vector<VariablePtr> NonZero::grad(const Apply& node, const std::vector<VariablePtr>&) const {
+    return std::vector<VariablePtr>(node.inputs().size(), nullptr);
+}
+
+namespace {
+
+std::vector<Var> nonzero_of(const Var& x, const Var& indexed) {
+    if (x.ndim() == 0) throw ValueError("nonzero(): " + x.str() + " is 0-d; index with a tensor of rank 1 or more");
+    std::vector<TensorType> types(x.ndim(), TensorType(DType::int64, {false}));
+    std::vector<VariablePtr> inputs{x.node()};
+    if (indexed) inputs.push_back(indexed.node());
+    const ApplyPtr node = Apply::make(std::make_shared<NonZero>(), std::move(inputs), types);
+    std::vector<Var> result;
+    for (const VariablePtr& v : node->outputs()) result.emplace_back(v);
+    return result;
+}
+
+} // namespace
+
+std::vector<Var> nonzero(const Var& x) { return nonzero_of(x, Var()); }
+
 std::string ARange::pp(const Apply&, const std::vector<std::string>& inputs) const {
     return "arange(" + inputs[0] + ", " + inputs[1] + ", " + inputs[2] + ")";
 }
@@ -394,14 +440,21 @@ Var subtensor(const Var& x, const std::vector<Index>& index) {
         else any_basic = true;
     }
     if (any_tensor) {
-        // Advanced indexing: integer tensors on the leading axes.
+        // Advanced indexing: integer tensors (a boolean mask stands for the
+        // positions of its true elements) on the leading axes.
         std::vector<Var> indices;
         for (std::size_t k = 0; k < index.size(); ++k) {
             if (index[k].is_slice())
                 throw IndexError("indexing " + x.str() + ": slices mixed with integer tensors are not supported; "
                                  "index the leading axes with tensors and slice afterwards");
             const Var& v = index[k].as_var();
-            if (!is_discrete(v.dtype()) || v.dtype() == DType::bool_)
+            if (v.dtype() == DType::bool_) {
+                if (index.size() != 1 || v.ndim() > x.ndim())
+                    throw IndexError("indexing " + x.str() + ": a boolean mask must be the only index and have at most " +
+                                     std::to_string(x.ndim()) + " dimensions");
+                return make_advanced(x, nonzero_of(v, x));
+            }
+            if (!is_discrete(v.dtype()))
                 throw TypeError("indexing " + x.str() + ": index " + std::to_string(k) + " (" + v.str() + ") is " +
                                 std::string(dtype_name(v.dtype())) + "; indices must be integers");
             indices.push_back(v);

@@ -80,6 +80,17 @@ private:
     bool set_;
 };
 
+/// The positions of a tensor's nonzero elements, one int64 vector per axis
+/// (NumPy's nonzero); boolean-mask indexing gathers with them.
+class NonZero : public Op {
+public:
+    std::string kind() const override { return "NonZero"; }
+    std::string params() const override { return {}; }
+    std::string name() const override { return "Nonzero"; }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+};
+
 /// int64 values from start to stop by step.
 class ARange : public Op {
 public:

@@ -13,6 +13,7 @@
 #include "engine/grad.hpp"
 #include "engine/index.hpp"
 #include "engine/interpreter.hpp"
+#include "engine/jacobian.hpp"
 #include "engine/layout.hpp"
 #include "engine/nnet.hpp"
 #include "engine/operators.hpp"

@@ -102,3 +102,19 @@ TEST_CASE("arange with symbolic bounds") {
     CHECK(arange(n).type() == lvector);
     CHECK_THROWS_AS(arange(dscalar()), TypeError);
 }
+
+TEST_CASE("boolean masks select the true positions in C order") {
+    Var x = dmatrix("x");
+    check_close(run(x[x > 15], {x}, {Arg(grid())}), {20, 21, 22, 23});
+    check_close(run(x[{x[{slice({}, {}), 0}] > 5}], {x}, {Arg(grid())}), {10, 11, 12, 13, 20, 21, 22, 23});
+    Var v = dvector("v");
+    check_close(run(set_subtensor(v[v < 0], 0.0), {v}, {{-1.0, 2.0, -3.0}}), {0, 2, 0});
+    Var m = tensor(DType::bool_, {false}, "m");
+    CHECK_THROWS_WITH_AS(run(v[m], {v, m}, {{1.0, 2.0, 3.0}, {true, false}}),
+                         doctest::Contains("boolean index did not match indexed array along dimension 0"), IndexError);
+    std::vector<Var> where_true = nonzero(x > 12);
+    REQUIRE(where_true.size() == 2);
+    CHECK(run(where_true[0], {x}, {Arg(grid())}).to_vector<long>() == std::vector<long>{1, 2, 2, 2, 2});
+    CHECK(run(where_true[1], {x}, {Arg(grid())}).to_vector<long>() == std::vector<long>{3, 0, 1, 2, 3});
+    verify_grad([](const std::vector<Var>& in) { return in[0][in[0] > 0] * 2; }, {doubles({-1, 2, 3, -4}, {2, 2})});
+}
