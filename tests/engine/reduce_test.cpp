@@ -109,3 +109,12 @@ TEST_CASE("reduction gradients: sum, mean, prod, max with ties") {
     Var x = dvector("x");
     check_close(run(grad(max(x), x), {x}, {{1.0, 3.0, 3.0}}), {0, 1, 1});
 }
+
+TEST_CASE("shape and shape_i read dimensions without computing values") {
+    Var x = dmatrix("x");
+    CHECK(run(shape(x), {x}, {Arg(Array::zeros(DType::float64, {2, 5}))}).to_vector<long>() == std::vector<long>{2, 5});
+    CHECK(run(shape_i(x, -1), {x}, {Arg(Array::zeros(DType::float64, {2, 5}))}).value_at<long>(0) == 5);
+    CHECK(shape(x)[0].type() == lscalar);
+    CHECK(pp(shape_i(x, 1)) == "x.shape[1]");
+    CHECK_THROWS_WITH_AS(shape_i(x, 2), doctest::Contains("axis 2 is out of range"), IndexError);
+}
