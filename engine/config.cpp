@@ -26,6 +26,10 @@ const std::vector<ConfigOption>& Config::options() {
                    "of integer paths", "float64", {"float64", "float32"}, false},
         {"on_unused_input", "what compile() does with an input no output depends on", "raise",
          {"raise", "warn", "ignore"}, false},
+        {"mode", "graph rewriting in compile(): fast_run (all phases), fast_compile (merge and constant "
+                 "folding), none", "fast_run", {"fast_run", "fast_compile", "none"}, false},
+        {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
+                                "separated by ':'", "", {}, false},
     };
     return registry;
 }

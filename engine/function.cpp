@@ -25,6 +25,7 @@ public:
     std::vector<ApplyPtr> schedule;
     /// The leaves that are not explicit inputs: shared variables and constants.
     std::vector<VariablePtr> implicit_leaves;
+    RewriteCounts rewrites;
 
     std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
 };
@@ -167,21 +168,33 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     check_no_missing_inputs(roots, inputs, options);
     check_unused_inputs(roots, inputs, options);
 
+    // Rewrite a copy-on-write view; the user's graph stays as it was.
+    std::vector<VariablePtr> explicit_inputs;
+    for (const Var& input : inputs) explicit_inputs.push_back(input.node());
+    FunctionGraph fgraph(explicit_inputs, roots);
+    RewriteOptions rewrite_options = rewrite_options_from_config();
+    if (options.mode) rewrite_options.mode = *options.mode;
+    rewrite_options.excluding.insert(rewrite_options.excluding.end(), options.excluding.begin(), options.excluding.end());
+    RewriteCounts rewrites = rewrite_graph(fgraph, rewrite_options);
+    roots = fgraph.outputs();
+
     auto compiled = std::make_shared<CompiledFunction>();
     compiled->name = options.name;
     compiled->single_output = single_output;
+    compiled->rewrites = std::move(rewrites);
     compiled->inputs = inputs;
     compiled->allow_input_downcast = options.allow_input_downcast;
     for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(roots[i]);
     for (std::size_t i = 0; i < options.updates.size(); ++i)
         compiled->updates.emplace_back(options.updates[i].first, Var(roots[outputs.size() + i]));
-    std::vector<VariablePtr> stops;
-    for (const Var& input : inputs) stops.push_back(input.node());
-    compiled->schedule = toposort(roots, stops);
-    std::unordered_set<const Variable*> explicit_inputs;
-    for (const Var& input : inputs) explicit_inputs.insert(input.node().get());
-    for (const VariablePtr& leaf : graph_inputs(roots, stops))
-        if (!explicit_inputs.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
+    compiled->schedule = toposort(roots, explicit_inputs);
+    const std::unordered_set<const Variable*> provided = [&] {
+        std::unordered_set<const Variable*> set;
+        for (const VariablePtr& input : explicit_inputs) set.insert(input.get());
+        return set;
+    }();
+    for (const VariablePtr& leaf : graph_inputs(roots, explicit_inputs))
+        if (!provided.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
     logging::get("engine")->debug("compiled {} with {} nodes", compiled->label(), compiled->schedule.size());
     return compiled;
 }
@@ -253,6 +266,7 @@ const std::vector<Var>& Function::inputs() const { return impl_->inputs; }
 const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
 const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
 const std::string& Function::name() const { return impl_->name; }
+const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
 
 Outputs::operator const Array&() const {
     if (values_.size() != 1)

@@ -4,6 +4,7 @@
 
 #include "arg.hpp"
 #include "config.hpp"
+#include "rewriter.hpp"
 #include "shared.hpp"
 #include "var.hpp"
 
@@ -27,6 +28,10 @@ struct CompileOptions {
     std::optional<bool> allow_input_downcast;
     /// What to do with an input no output depends on (default: config).
     std::optional<OnUnusedInput> on_unused_input;
+    /// Graph rewriting: fast_run, fast_compile or none (default: config "mode").
+    std::optional<OptimizerMode> mode;
+    /// Rewrites or phases to leave out, added to config "optimizer_excluding".
+    std::vector<std::string> excluding;
     /// A label for error messages.
     std::string name;
 };
@@ -82,6 +87,8 @@ public:
     /// The compiled update pairs (shared variable, new value).
     const std::vector<std::pair<Var, Var>>& updates() const;
     const std::string& name() const;
+    /// How often each rewrite fired while compiling.
+    const RewriteCounts& rewrites_applied() const;
 
 private:
     friend Function compile(const std::vector<Var>&, const std::vector<Var>&, const CompileOptions&);

@@ -5,6 +5,7 @@
 #include "function.hpp"
 #include "math.hpp"
 #include "reduce.hpp"
+#include "rewriter.hpp"
 
 #include "../ir/errors.hpp"
 #include "../ir/log.hpp"
@@ -32,6 +33,20 @@ public:
     }
 };
 
+// The cost with the stabilize rewrites applied (log(sigmoid(x)) as
+// -softplus(-x), ...), so the gradient is taken of the form that stays
+// finite: d/dx of log(1 - sigmoid(x)) is then -sigmoid(x), never 0 * inf.
+// Only when every wrt is a graph leaf, so no rewrite can hide one.
+Var stable_form(const Var& cost, const std::vector<Var>& wrt, const GradOptions& options) {
+    if (!options.consider_constant.empty()) return cost;
+    for (const Var& v : wrt)
+        if (v.owner()) return cost;
+    FunctionGraph fgraph({}, {cost.node()});
+    rewrite_graph(fgraph, {.mode = OptimizerMode::fast_run,
+                           .excluding = {"canonicalize", "specialize", "merge", "constant_folding"}});
+    return Var(fgraph.outputs()[0]);
+}
+
 std::string wrt_name(const Var& v, std::size_t index) {
     return "'" + v.str() + "' (index " + std::to_string(index) + ")";
 }
@@ -50,7 +65,8 @@ std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOp
         if (!wrt[i]) throw TypeError("grad(): wrt " + std::to_string(i) + " is an empty Var");
 
     std::vector<VariablePtr> stops(options.consider_constant.begin(), options.consider_constant.end());
-    const std::vector<ApplyPtr> nodes = toposort({cost.node()}, stops);
+    const Var differentiated = stable_form(cost, wrt, options);
+    const std::vector<ApplyPtr> nodes = toposort({differentiated.node()}, stops);
     const std::unordered_set<const Variable*> stopped = [&] {
         std::unordered_set<const Variable*> set;
         for (const VariablePtr& v : stops) set.insert(v.get());
@@ -68,8 +84,9 @@ std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOp
     }
 
     std::unordered_map<const Variable*, Var> grads;
+    std::unordered_set<const Variable*> zero_connected;
     const DType seed_dtype = is_float(cost.dtype()) ? cost.dtype() : config().floatX();
-    grads[cost.node().get()] = fill(cost, constant_of(1, seed_dtype));
+    grads[differentiated.node().get()] = fill(differentiated, constant_of(1, seed_dtype));
 
     for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
         const Apply& node = **it;
@@ -80,23 +97,20 @@ std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOp
             float_output = float_output || is_float(output->type().dtype());
         }
         if (!needed || !has_grad) continue;
-        std::vector<VariablePtr> input_grads;
-        if (float_output) {
-            std::vector<VariablePtr> output_grads;
-            for (const VariablePtr& output : node.outputs()) {
-                auto found = grads.find(output.get());
-                output_grads.push_back(found == grads.end() ? zeros_like(Var(output)).node() : found->second.node());
-            }
-            input_grads = node.op().grad(node, output_grads);
-            KILN_CHECK(input_grads.size() == node.inputs().size(),
-                       node.op().name() + " returned " + std::to_string(input_grads.size()) + " gradients");
-        } else {
-            // A discrete result is piecewise constant: zero gradient (in floatX).
-            for (const VariablePtr& input : node.inputs())
-                input_grads.push_back(zeros_like(cast(Var(input), is_float(input->type().dtype()) ? input->type().dtype()
-                                                                                               : config().floatX()))
-                                          .node());
+        if (!float_output) {
+            // A discrete result is piecewise constant: no gradient flows, yet
+            // what it reads counts as connected (its gradient is zero).
+            for (const VariablePtr& input : node.inputs()) zero_connected.insert(input.get());
+            continue;
         }
+        std::vector<VariablePtr> output_grads;
+        for (const VariablePtr& output : node.outputs()) {
+            auto found = grads.find(output.get());
+            output_grads.push_back(found == grads.end() ? zeros_like(Var(output)).node() : found->second.node());
+        }
+        const std::vector<VariablePtr> input_grads = node.op().grad(node, output_grads);
+        KILN_CHECK(input_grads.size() == node.inputs().size(),
+                   node.op().name() + " returned " + std::to_string(input_grads.size()) + " gradients");
         for (std::size_t i = 0; i < node.inputs().size(); ++i) {
             const VariablePtr& input = node.inputs()[i];
             if (!input_grads[i] || !reaches.count(input.get()) || stopped.count(input.get())) continue;
@@ -116,6 +130,10 @@ std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOp
         auto found = grads.find(v.node().get());
         if (found != grads.end()) {
             result.push_back(cast(found->second, dtype));
+            continue;
+        }
+        if (zero_connected.count(v.node().get())) {
+            result.push_back(zeros_like(cast(v, dtype)));
             continue;
         }
         const std::string message = "grad(): the cost does not depend on wrt variable " + wrt_name(v, i) +

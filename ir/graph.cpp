@@ -9,7 +9,16 @@ namespace kiln {
 namespace {
 
 std::string constant_text(const Array& value) {
-    // Theano prints str(data); a long one is cut to its first and last ten characters.
+    // Theano prints an array of one repeated value as "(1, 1) of 2", else
+    // str(data), a long one cut to its first and last ten characters.
+    if (value.ndim() > 0 && value.size() > 0) {
+        const Array flat = value.reshaped({value.size()});
+        const Array first = flat.view({}, {}, 0);
+        bool uniform = true;
+        for (std::int64_t i = 1; i < flat.size() && uniform; ++i)
+            uniform = flat.view({}, {}, i * flat.strides()[0]).identical_to(first);
+        if (uniform) return "TensorConstant{" + shape_text(value.shape()) + " of " + first.str() + "}";
+    }
     std::string text = value.str();
     for (char& c : text)
         if (c == '\n') c = ' ';

@@ -18,6 +18,7 @@
 #include "engine/nnet.hpp"
 #include "engine/operators.hpp"
 #include "engine/printing.hpp"
+#include "engine/rewriter.hpp"
 #include "engine/reduce.hpp"
 #include "engine/shape.hpp"
 #include "engine/shared.hpp"

@@ -144,7 +144,10 @@ TEST_CASE("givens substitute variables before compiling") {
     Var out = x * y;
     Function f = compile({z}, out, {.givens = {{x, z + 1}, {y, constant(Array::scalar(3.0))}}});
     CHECK(f(1)[0].value_at<double>(0) == 6.0);
-    CHECK(pp(f.outputs()[0]) == "((z + TensorConstant{1}) * TensorConstant{3.0})");
+    CHECK(pp(f.outputs()[0]) == "(TensorConstant{3.0} * (z + TensorConstant{1}))");
+    Function plain = compile({z}, out, {.givens = {{x, z + 1}, {y, constant(Array::scalar(3.0))}},
+                                        .mode = OptimizerMode::none});
+    CHECK(pp(plain.outputs()[0]) == "((z + TensorConstant{1}) * TensorConstant{3.0})");
     // The user's graph is untouched.
     CHECK(pp(out) == "(x * y)");
     SharedVar s = shared(2.0, "s");
@@ -168,7 +171,11 @@ TEST_CASE("the interpreter evaluates graphs directly") {
 
 TEST_CASE("debugprint of a compiled function numbers its schedule") {
     Var x = dmatrix("x");
-    Function f = compile({x}, x * 2);
+    Function optimized = compile({x}, x * 2);
+    CHECK(debugprint(optimized) == "Elemwise{mul,no_inplace} [id A] ''   0\n"
+                                   " |TensorConstant{(1, 1) of 2} [id B]\n"
+                                   " |x [id C]\n");
+    Function f = compile({x}, x * 2, {.mode = OptimizerMode::none});
     CHECK(debugprint(f) == "Elemwise{mul,no_inplace} [id A] ''   1\n"
                            " |x [id B]\n"
                            " |InplaceDimShuffle{x,x} [id C] ''   0\n"

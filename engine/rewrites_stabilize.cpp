@@ -1,0 +1,105 @@
+// Stabilize: replace expressions that overflow or lose precision in floating
+// point by equivalent forms that do not.
+#include "math.hpp"
+#include "nnet.hpp"
+#include "rewrite_rules.hpp"
+
+namespace kiln::rewrites {
+
+namespace {
+
+using S = ScalarOp;
+
+// The other operand when `node` is a binary op with the constant `value` on one side.
+std::optional<Var> other_than_constant(const Apply& node, double value) {
+    if (is_constant_equal(node.inputs()[0], value)) return Var(node.inputs()[1]);
+    if (is_constant_equal(node.inputs()[1], value)) return Var(node.inputs()[0]);
+    return std::nullopt;
+}
+
+// log(1 + x) -> log1p(x)
+std::optional<Var> log1p_from_log(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    const ApplyPtr sum = elemwise_owner(node.inputs()[0], S::add);
+    if (!sum) return std::nullopt;
+    const std::optional<Var> x = other_than_constant(*sum, 1);
+    if (!x) return std::nullopt;
+    return log1p(*x);
+}
+
+// log1p(exp(x)) -> softplus(x)
+std::optional<Var> softplus_from_log1p_exp(const Apply& node) {
+    if (scalar_op_of(node) != S::log1p) return std::nullopt;
+    const ApplyPtr e = elemwise_owner(node.inputs()[0], S::exp);
+    if (!e) return std::nullopt;
+    return softplus(Var(e->inputs()[0]));
+}
+
+// log(sigmoid(x)) -> -softplus(-x)
+std::optional<Var> log_sigmoid(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    const ApplyPtr s = elemwise_owner(node.inputs()[0], S::sigmoid);
+    if (!s) return std::nullopt;
+    return -softplus(-Var(s->inputs()[0]));
+}
+
+// log(1 - sigmoid(x)) -> -softplus(x); log1p(-sigmoid(x)) -> -softplus(x)
+std::optional<Var> log_one_minus_sigmoid(const Apply& node) {
+    const auto op = scalar_op_of(node);
+    if (op == S::log) {
+        const ApplyPtr difference = elemwise_owner(node.inputs()[0], S::sub);
+        if (!difference || !is_constant_equal(difference->inputs()[0], 1)) return std::nullopt;
+        if (const ApplyPtr s = elemwise_owner(difference->inputs()[1], S::sigmoid)) return -softplus(Var(s->inputs()[0]));
+    }
+    if (op == S::log1p)
+        if (const ApplyPtr negated = elemwise_owner(node.inputs()[0], S::neg))
+            if (const ApplyPtr s = elemwise_owner(negated->inputs()[0], S::sigmoid)) return -softplus(Var(s->inputs()[0]));
+    return std::nullopt;
+}
+
+// exp(x) - 1 -> expm1(x)
+std::optional<Var> expm1_from_exp(const Apply& node) {
+    if (scalar_op_of(node) != S::sub || !is_constant_equal(node.inputs()[1], 1)) return std::nullopt;
+    const ApplyPtr e = elemwise_owner(node.inputs()[0], S::exp);
+    if (!e) return std::nullopt;
+    return expm1(Var(e->inputs()[0]));
+}
+
+// c / (1 + exp(y)) -> c * sigmoid(-y)  (1 / (1 + exp(-x)) is sigmoid(x))
+std::optional<Var> sigmoid_from_exp(const Apply& node) {
+    if (scalar_op_of(node) != S::true_div) return std::nullopt;
+    const ApplyPtr sum = elemwise_owner(node.inputs()[1], S::add);
+    if (!sum) return std::nullopt;
+    const std::optional<Var> e = other_than_constant(*sum, 1);
+    if (!e) return std::nullopt;
+    const ApplyPtr exponential = elemwise_owner(e->node(), S::exp);
+    if (!exponential) return std::nullopt;
+    const Var s = sigmoid(-Var(exponential->inputs()[0]));
+    if (is_constant_equal(node.inputs()[0], 1)) return s;
+    return Var(node.inputs()[0]) * s;
+}
+
+// -(-x) inside sigmoid: sigmoid(-(-x)) is left to neg_neg; log(softmax(x)) -> log_softmax(x)
+std::optional<Var> log_softmax_from_log(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    const ApplyPtr owner = node.inputs()[0]->owner();
+    if (!owner || owner->op().kind() != "Softmax" || owner->op().params() != "plain") return std::nullopt;
+    return log_softmax(Var(owner->inputs()[0]));
+}
+
+} // namespace
+
+std::vector<Rewrite> stabilize() {
+    using P = RewritePhase;
+    return {
+        {"log1p_from_log", P::stabilize, "log(1 + x) -> log1p(x)", log1p_from_log},
+        {"softplus_from_log1p_exp", P::stabilize, "log1p(exp(x)) -> softplus(x)", softplus_from_log1p_exp},
+        {"log_sigmoid", P::stabilize, "log(sigmoid(x)) -> -softplus(-x)", log_sigmoid},
+        {"log_one_minus_sigmoid", P::stabilize, "log(1 - sigmoid(x)) -> -softplus(x)", log_one_minus_sigmoid},
+        {"expm1_from_exp", P::stabilize, "exp(x) - 1 -> expm1(x)", expm1_from_exp},
+        {"sigmoid_from_exp", P::stabilize, "c / (1 + exp(y)) -> c * sigmoid(-y)", sigmoid_from_exp},
+        {"log_softmax_from_log", P::stabilize, "log(softmax(x)) -> log_softmax(x)", log_softmax_from_log},
+    };
+}
+
+} // namespace kiln::rewrites
