@@ -1,0 +1,190 @@
+#include "test_helpers.hpp"
+
+#include <set>
+
+using namespace kiln;
+using kiln::test::check_close;
+using kiln::test::run;
+
+namespace {
+
+// The optimized form of one output, as pp prints it, and the rewrites that fired.
+std::string optimized(const Var& out, const std::vector<Var>& inputs, const CompileOptions& options = {}) {
+    CompileOptions with_ignore = options;
+    with_ignore.on_unused_input = OnUnusedInput::ignore;
+    return pp(compile(inputs, out, with_ignore).outputs()[0]);
+}
+
+} // namespace
+
+TEST_CASE("Derivative in Theano, optimized: grad(x ** 2) is 2.0 * x") {
+    Var x = dscalar("x");
+    Function f = compile({x}, grad(pow(x, 2), x));
+    CHECK(pp(f.outputs()[0]) == "(TensorConstant{2.0} * x)");
+    CHECK(f(4)[0].repr() == "array(8.)");
+    CHECK(debugprint(f) == "Elemwise{mul,no_inplace} [id A] ''   0\n"
+                           " |TensorConstant{2.0} [id B]\n"
+                           " |x [id C]\n");
+    CHECK(f.rewrites_applied().at("constant_folding") >= 1);
+    CHECK(f.rewrites_applied().at("pow_canonicalize") == 1);
+}
+
+TEST_CASE("each canonicalize rewrite, before and after") {
+    Var x = dvector("x"), y = dvector("y");
+    Var i = ivector("i");
+    CHECK(optimized(x * 1, {x}) == "x");
+    CHECK(optimized(1 * x, {x}) == "x");
+    CHECK(optimized(x + 0, {x}) == "x");
+    CHECK(optimized(x - 0, {x}) == "x");
+    CHECK(optimized(x / 1, {x}) == "x");
+    CHECK(optimized(-(-x), {x}) == "x");
+    CHECK(optimized(x - (-y), {x, y}) == "(x + y)");
+    CHECK(optimized(-(x - y), {x, y}) == "(y - x)");
+    CHECK(optimized(pow(x, 1), {x}) == "x");
+    CHECK(optimized(x * 3, {x}) == "(TensorConstant{(1,) of 3} * x)");
+    CHECK(optimized(2 * (3 * x), {x}) == "(TensorConstant{(1,) of 6} * x)");
+    CHECK(optimized(i - i, {i}) == "fill(i, TensorConstant{(1,) of 0})");
+    CHECK(optimized(x - x, {x}) == "(x - x)"); // inf - inf is NaN: kept for floats
+    CHECK(optimized(cast(cast(i, DType::int64), DType::float32), {i}) == "Elemwise{Cast{float32}}(i)");
+    Var m = dmatrix("m");
+    CHECK(optimized(transpose(transpose(m)), {m}) == "m");
+    CHECK(optimized(dimshuffle(dimshuffle(m, {1, 0}), {DimShuffle::new_axis, 1, 0}), {m}) == "m");
+    CHECK(optimized(fill(x, y), {x, y}) == "y");
+}
+
+TEST_CASE("each stabilize rewrite, before and after") {
+    Var x = dvector("x");
+    Var m = dmatrix("m");
+    CHECK(optimized(log(1 + x), {x}) == "log1p(x)");
+    CHECK(optimized(log(1 + exp(x)), {x}) == "softplus(x)");
+    CHECK(optimized(log(sigmoid(x)), {x}) == "(-softplus((-x)))");
+    CHECK(optimized(log(1 - sigmoid(x)), {x}) == "(-softplus(x))");
+    CHECK(optimized(exp(x) - 1, {x}) == "expm1(x)");
+    CHECK(optimized(1 / (1 + exp(-x)), {x}) == "sigmoid(x)");
+    CHECK(optimized(3.0 / (1 + exp(x)), {x}) == "(TensorConstant{(1,) of 3.0} * sigmoid((-x)))");
+    CHECK(optimized(log(softmax(m)), {m}) == "log_softmax(m)");
+}
+
+TEST_CASE("each specialize rewrite, before and after") {
+    Var x = dvector("x");
+    CHECK(optimized(pow(x, 2), {x}) == "sqr(x)");
+    CHECK(optimized(pow(x, 3), {x}) == "(sqr(x) * x)");
+    CHECK(optimized(pow(x, 0.5), {x}) == "sqrt(x)");
+    CHECK(optimized(pow(x, -1), {x}) == "inv(x)");
+    CHECK(optimized(x * x, {x}) == "sqr(x)");
+    CHECK(optimized(x * -1, {x}) == "(-x)");
+    CHECK(optimized(1 / x, {x}) == "inv(x)");
+}
+
+TEST_CASE("merge makes equal nodes and constants one") {
+    Var x = dvector("x");
+    Var a = exp(x) + 2;
+    Var b = exp(x) + 2;
+    Function f = compile({x}, a * b);
+    CHECK(pp(f.outputs()[0]) == "sqr((exp(x) + TensorConstant{(1,) of 2}))");
+    CHECK(f.rewrites_applied().at("merge") >= 1);
+    check_close(f({0.0, 1.0})[0], {9, std::pow(std::exp(1.0) + 2, 2)});
+}
+
+TEST_CASE("stability: the forms the rewrites produce stay finite and correct") {
+    Var v = dvector("v");
+    Array logs = run(log(softmax(v)), {v}, {{1000.0, 1001.0}});
+    check_close(logs, {-std::log1p(std::exp(1.0)), 1 - std::log1p(std::exp(1.0))}, 1e-14);
+    Array ls = run(log(sigmoid(v)), {v}, {{-800.0, 0.0}});
+    check_close(ls, {-800.0, -std::log(2.0)});
+    Array l1p = run(log(1 + exp(v)), {v}, {{800.0, -800.0}});
+    check_close(l1p, {800.0, 0.0});
+    // The tutorial's cross-entropy and its gradient at logits of +-800.
+    Var z = dvector("z"), y = dvector("y");
+    Var p = 1 / (1 + exp(-z));
+    Var xent = -y * log(p) - (1 - y) * log(1 - p);
+    Outputs out = compile({z, y}, std::vector<Var>{xent, grad(sum(xent), z)})({-800.0, 800.0, -800.0, 800.0},
+                                                                              {1.0, 0.0, 0.0, 1.0});
+    // Closed forms: xent = softplus(-z) for y = 1, softplus(z) for y = 0;
+    // d xent / dz = sigmoid(z) - y.
+    check_close(out[0], {800, 800, 0, 0});
+    check_close(out[1], {-1, 1, 0, 0});
+}
+
+TEST_CASE("rewriting is idempotent: a second run changes nothing") {
+    Var x = dvector("x"), y = dvector("y");
+    Var p = 1 / (1 + exp(-(x * 2 - y)));
+    Var cost = mean(-y * log(p) - (1 - y) * log(1 - p)) + 0.01 * sum(pow(x, 2));
+    FunctionGraph fgraph({x.node(), y.node()}, {cost.node(), grad(cost, x).node()});
+    rewrite_graph(fgraph, {});
+    const std::string once = canonical_graph_text(fgraph.outputs(), fgraph.inputs());
+    const RewriteCounts again = rewrite_graph(fgraph, {});
+    CHECK(again.empty());
+    CHECK(canonical_graph_text(fgraph.outputs(), fgraph.inputs()) == once);
+}
+
+TEST_CASE("every registered rewrite keeps the interpreter's results, and each fires in this corpus") {
+    Var x = dvector("x"), y = dvector("y");
+    Var m = dmatrix("m");
+    Var i = ivector("i");
+    const std::vector<Var> inputs = {x, y, m, i};
+    const std::vector<Arg> args = {Arg(test::doubles(test::uniform(4, 0.2, 2.0), {4})),
+                                   Arg(test::doubles(test::uniform(4, -1, 1, 5), {4})),
+                                   Arg(test::doubles(test::uniform(6, -3, 3, 8), {2, 3})),
+                                   Arg(Array::from_values<std::int32_t>({3, -1, 4, 1}))};
+    const std::vector<Var> corpus = {
+        x * 1, 1 * x + 0, x - 0, x / 1, -(-x), x - (-y), -(x - y), pow(x, 1), pow(x, 0), x * 3, 2 * (3 * x),
+        cast(i - i, DType::float64), cast(cast(i, DType::int64), DType::float64), sum(transpose(transpose(m))),
+        sum(dimshuffle(dimshuffle(m, {1, 0}), {1, 0})), fill(x, y), log(1 + x), log(1 + exp(y)), log(sigmoid(y)),
+        log(1 - sigmoid(y)), log1p(-sigmoid(y)), exp(y) - 1, 1 / (1 + exp(-y)), 2.5 / (1 + exp(y)),
+        sum(log(softmax(m))), pow(x, 2), pow(x, 3), pow(x, 4), pow(x, 0.5), pow(x, -1), pow(x, -0.5), pow(x, -2),
+        x * x, y * -1, 1 / x, exp(x) + exp(x),
+    };
+    std::set<std::string> fired;
+    for (std::size_t k = 0; k < corpus.size(); ++k) {
+        CAPTURE(k);
+        const Array reference = compile(inputs, corpus[k], {.on_unused_input = OnUnusedInput::ignore,
+                                                            .mode = OptimizerMode::none}).call(args)[0];
+        Function optimized = compile(inputs, corpus[k], {.on_unused_input = OnUnusedInput::ignore});
+        for (const auto& [name, count] : optimized.rewrites_applied()) fired.insert(name);
+        const Array result = optimized.call(args)[0];
+        REQUIRE(result.shape() == reference.shape());
+        check_close(result, reference.to_vector<double>(), 1e-12);
+    }
+    for (const Rewrite& rule : rewrite_registry()) {
+        CAPTURE(rule.name);
+        CHECK(fired.count(rule.name) == 1);
+    }
+    CHECK(fired.count("type_mismatch_skipped") == 0);
+}
+
+TEST_CASE("rewrites can be switched off by name, by phase, by mode and through config") {
+    Var x = dvector("x");
+    CHECK(optimized(pow(x, 2), {x}, {.excluding = {"pow_specialize"}}) == "(x ** TensorConstant{(1,) of 2})");
+    CHECK(optimized(log(1 + x), {x}, {.excluding = {"stabilize"}}) == "log((TensorConstant{(1,) of 1} + x))");
+    CHECK(optimized(x * 1, {x}, {.mode = OptimizerMode::fast_compile}) == "(x * TensorConstant{(1,) of 1})");
+    CHECK(optimized(x * 1, {x}, {.mode = OptimizerMode::none}) == "(x * TensorConstant{1})");
+    {
+        ConfigOverride no_sqr({{"optimizer_excluding", "pow_specialize:mul_to_sqr"}});
+        CHECK(optimized(pow(x, 2), {x}) == "(x ** TensorConstant{(1,) of 2})");
+    }
+    {
+        ConfigOverride none({{"mode", "none"}});
+        CHECK(optimized(x * 1, {x}) == "(x * TensorConstant{1})");
+    }
+    CHECK_THROWS_AS(config().set("mode", "fastest"), ValueError);
+}
+
+TEST_CASE("FunctionGraph: replace checks types, tells listeners, leaves the user's graph alone") {
+    Var x = dvector("x"), y = dvector("y");
+    Var out = exp(x) + y;
+    FunctionGraph fgraph({x.node(), y.node()}, {out.node()});
+    std::vector<std::string> heard;
+    fgraph.add_listener([&](const FunctionGraph::Replacement& r) { heard.push_back(r.reason); });
+    Var replacement = sqrt(x);
+    fgraph.replace(out.owner()->inputs()[0], replacement.node(), "test");
+    CHECK(pp(fgraph.outputs()[0]) == "(sqrt(x) + y)");
+    CHECK(heard == std::vector<std::string>{"test"});
+    CHECK(pp(out) == "(exp(x) + y)");
+    CHECK_THROWS_WITH_AS(fgraph.replace(x.node(), dscalar("s").node(), "bad"),
+                         doctest::Contains("The type of the replacement must be the same"), TypeError);
+    auto clients = fgraph.clients();
+    CHECK(clients.at(y.node().get()).size() == 1);
+    CHECK(clients.at(fgraph.outputs()[0].get()).front().first == nullptr);
+    CHECK(fgraph.toposort().size() == 2);
+}
