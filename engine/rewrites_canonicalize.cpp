@@ -2,6 +2,8 @@
 // merging) see equal things as equal.
 #include "dimshuffle.hpp"
 #include "math.hpp"
+#include "shape.hpp"
+#include "subtensor.hpp"
 #include "rewrite_rules.hpp"
 
 namespace kiln::rewrites {
@@ -120,6 +122,41 @@ std::optional<Var> cast_cast(const Apply& node) {
     return cast(x, node.output(0)->type().dtype());
 }
 
+// x.shape[k] -> the k-th dimension its op infers from its inputs' shapes
+std::optional<Var> shape_of_computed(const Apply& node) {
+    const auto* op = dynamic_cast<const ShapeI*>(&node.op());
+    if (!op) return std::nullopt;
+    const ApplyPtr owner = node.inputs()[0]->owner();
+    if (!owner) return std::nullopt;
+    std::vector<SymbolicShape> input_shapes;
+    for (const VariablePtr& input : owner->inputs()) {
+        SymbolicShape shape;
+        for (int d = 0; d < input->type().ndim(); ++d) shape.push_back(shape_i(Var(input), d).node());
+        input_shapes.push_back(std::move(shape));
+    }
+    const std::vector<SymbolicShape> inferred = owner->op().infer_shape(*owner, input_shapes);
+    if (inferred.empty()) return std::nullopt;
+    return cast(Var(inferred[node.inputs()[0]->index()][op->axis()]), DType::int64);
+}
+
+// x[:, :] -> x
+std::optional<Var> useless_subtensor(const Apply& node) {
+    const auto* op = dynamic_cast<const Subtensor*>(&node.op());
+    if (!op) return std::nullopt;
+    for (const IndexEntry& e : op->entries())
+        if (!e.is_slice || e.has_start || e.has_stop || e.has_step) return std::nullopt;
+    return Var(node.inputs()[0]);
+}
+
+// x * 0 -> 0 for integers (for floats, inf * 0 is NaN)
+std::optional<Var> mul_by_zero(const Apply& node) {
+    if (scalar_op_of(node) != S::mul || is_float(node.output(0)->type().dtype())) return std::nullopt;
+    for (int side : {0, 1})
+        if (is_constant_equal(node.inputs()[side], 0))
+            return fill(Var(node.inputs()[1 - side]), constant_of(0, node.output(0)->type().dtype()));
+    return std::nullopt;
+}
+
 } // namespace
 
 std::vector<Rewrite> canonicalize() {
@@ -137,6 +174,10 @@ std::vector<Rewrite> canonicalize() {
         {"useless_fill", P::canonicalize, "fill(m, v) -> v when v has the result's type", useless_fill},
         {"sub_self", P::canonicalize, "x - x -> 0 (integers)", sub_self},
         {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", cast_cast},
+        {"shape_of_computed", P::canonicalize, "f(x).shape[k] -> the k-th dimension f infers from x.shape",
+         shape_of_computed},
+        {"useless_subtensor", P::canonicalize, "x[:, :] -> x", useless_subtensor},
+        {"mul_by_zero", P::canonicalize, "x * 0 -> 0 (integers)", mul_by_zero},
     };
 }
 

@@ -1,4 +1,5 @@
 // Specialize: cheaper special cases of general operations.
+#include "gemm.hpp"
 #include "math.hpp"
 #include "rewrite_rules.hpp"
 
@@ -47,6 +48,50 @@ std::optional<Var> mul_minus_one(const Apply& node) {
     return std::nullopt;
 }
 
+// A term c * dot(x, y) (c a constant, 1 when absent) with x a matrix.
+struct Product {
+    Var scale, x, y;
+};
+
+std::optional<Product> as_scaled_dot(const VariablePtr& v) {
+    auto dot_of = [](const VariablePtr& d) -> std::optional<std::pair<Var, Var>> {
+        const ApplyPtr owner = d->owner();
+        if (!owner || owner->op().kind() != "Dot") return std::nullopt;
+        if (owner->inputs()[0]->type().ndim() != 2) return std::nullopt;
+        return std::pair{Var(owner->inputs()[0]), Var(owner->inputs()[1])};
+    };
+    if (auto d = dot_of(v)) return Product{constant_of(1, v->type().dtype()), d->first, d->second};
+    if (const ApplyPtr m = elemwise_owner(v, S::mul))
+        for (int side : {0, 1})
+            if (const std::optional<double> c = constant_scalar(m->inputs()[side]))
+                if (auto d = dot_of(m->inputs()[1 - side]))
+                    return Product{constant_of(*c, v->type().dtype()), d->first, d->second};
+    return std::nullopt;
+}
+
+// c1 * dot(x, y) + c2 * z -> gemm(z, c1, x, y, c2), for float matrices and matrix-vector products
+std::optional<Var> gemm_from_dot(const Apply& node) {
+    if (scalar_op_of(node) != S::add) return std::nullopt;
+    const DType dtype = node.output(0)->type().dtype();
+    if (!is_float(dtype)) return std::nullopt;
+    for (int side : {0, 1}) {
+        const std::optional<Product> product = as_scaled_dot(node.inputs()[side]);
+        if (!product || product->x.dtype() != dtype || product->y.dtype() != dtype) continue;
+        Var z(node.inputs()[1 - side]);
+        Var beta = constant_of(1, dtype);
+        if (const ApplyPtr m = elemwise_owner(z.node(), S::mul))
+            for (int k : {0, 1})
+                if (const std::optional<double> c = constant_scalar(m->inputs()[k])) {
+                    beta = constant_of(*c, dtype);
+                    z = Var(m->inputs()[1 - k]);
+                    break;
+                }
+        if (z.dtype() != dtype || z.ndim() != node.output(0)->type().ndim()) continue;
+        return gemm(z, product->scale, product->x, product->y, beta);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::vector<Rewrite> specialize() {
@@ -56,6 +101,7 @@ std::vector<Rewrite> specialize() {
         {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", mul_to_sqr},
         {"div_to_inv", P::specialize, "1 / x -> inv(x)", div_to_inv},
         {"mul_minus_one", P::specialize, "x * -1 -> -x", mul_minus_one},
+        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", gemm_from_dot},
     };
 }
 

@@ -10,6 +10,7 @@
 #include "engine/elemwise.hpp"
 #include "engine/math.hpp"
 #include "engine/function.hpp"
+#include "engine/gemm.hpp"
 #include "engine/grad.hpp"
 #include "engine/index.hpp"
 #include "engine/interpreter.hpp"

@@ -48,6 +48,10 @@ TEST_CASE("each canonicalize rewrite, before and after") {
     CHECK(optimized(cast(cast(i, DType::int64), DType::float32), {i}) == "Elemwise{Cast{float32}}(i)");
     Var m = dmatrix("m");
     CHECK(optimized(transpose(transpose(m)), {m}) == "m");
+    CHECK(optimized(shape_i(exp(m) * 2, 1), {m}) == "m.shape[1]");
+    CHECK(optimized(shape_i(dot(m, transpose(m)), 1), {m}) == "m.shape[0]");
+    CHECK(optimized(m[{slice({}, {}), slice({}, {})}], {m}) == "m");
+    CHECK(optimized(i * 0, {i}) == "fill(i, TensorConstant{(1,) of 0})");
     CHECK(optimized(dimshuffle(dimshuffle(m, {1, 0}), {DimShuffle::new_axis, 1, 0}), {m}) == "m");
     CHECK(optimized(fill(x, y), {x, y}) == "y");
 }
@@ -74,6 +78,34 @@ TEST_CASE("each specialize rewrite, before and after") {
     CHECK(optimized(x * x, {x}) == "sqr(x)");
     CHECK(optimized(x * -1, {x}) == "(-x)");
     CHECK(optimized(1 / x, {x}) == "inv(x)");
+    Var a = dmatrix("a"), b = dmatrix("b"), c = dmatrix("c");
+    CHECK(optimized(dot(a, b) + c, {a, b, c}) == "gemm(c, TensorConstant{1.0}, a, b, TensorConstant{1.0})");
+    CHECK(optimized(0.5 * dot(a, b) - (-(2 * c)), {a, b, c}) ==
+          "gemm(c, TensorConstant{0.5}, a, b, TensorConstant{2.0})");
+    CHECK(optimized(c + dot(a, x), {a, x, c}) == "(c + (a \\dot x))"); // c is a matrix: not a GEMV shape
+    Var v = dvector("v");
+    CHECK(optimized(dot(a, x) + v, {a, x, v}) == "gemm(v, TensorConstant{1.0}, a, x, TensorConstant{1.0})");
+}
+
+TEST_CASE("gemm computes beta * z + alpha * dot(x, y) and has gradients") {
+    Var z = dmatrix("z"), x = dmatrix("x"), y = dmatrix("y");
+    const std::vector<double> zv = {1, 2, 3, 4}, xv = {1, 2, 3, 4, 5, 6}, yv = {1, 0, 0, 1, 1, 1};
+    // [1 2 3; 4 5 6] . [1 0; 0 1; 1 1] = [4 5; 10 11]
+    Array out = run(gemm(z, constant_of(2, DType::float64), x, y, constant_of(-1, DType::float64)), {z, x, y},
+                    {Arg(test::doubles(zv, {2, 2})), Arg(test::doubles(xv, {2, 3})), Arg(test::doubles(yv, {3, 2}))});
+    check_close(out, {2 * 4 - 1, 2 * 5 - 2, 2 * 10 - 3, 2 * 11 - 4});
+    Var v = dvector("v"), w = dvector("w");
+    check_close(run(gemm(w, constant_of(1, DType::float64), x, v, constant_of(0.5, DType::float64)), {w, x, v},
+                    {{1.0, 2.0}, Arg(test::doubles(xv, {2, 3})), {1.0, 1.0, 1.0}}),
+                {6.5, 16});
+    verify_grad([](const std::vector<Var>& in) { return gemm(in[0], in[1], in[2], in[3], in[4]); },
+                {test::doubles(zv, {2, 2}), test::doubles({0.7}, {}), test::doubles(xv, {2, 3}), test::doubles(yv, {3, 2}),
+                 test::doubles({-0.3}, {})});
+    CHECK_THROWS_AS(gemm(ivector(), constant_of(1, DType::int32), imatrix(), ivector(), constant_of(1, DType::int32)),
+                    TypeError);
+    CHECK_THROWS_WITH_AS(run(gemm(z, constant_of(1, DType::float64), x, y, constant_of(1, DType::float64)), {z, x, y},
+                             {Arg(test::doubles(zv, {2, 2})), Arg(test::doubles(xv, {2, 3})), Arg(test::doubles(xv, {2, 3}))}),
+                         doctest::Contains("not aligned"), ValueError);
 }
 
 TEST_CASE("merge makes equal nodes and constants one") {
@@ -133,7 +165,9 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
         sum(dimshuffle(dimshuffle(m, {1, 0}), {1, 0})), fill(x, y), log(1 + x), log(1 + exp(y)), log(sigmoid(y)),
         log(1 - sigmoid(y)), log1p(-sigmoid(y)), exp(y) - 1, 1 / (1 + exp(-y)), 2.5 / (1 + exp(y)),
         sum(log(softmax(m))), pow(x, 2), pow(x, 3), pow(x, 4), pow(x, 0.5), pow(x, -1), pow(x, -0.5), pow(x, -2),
-        x * x, y * -1, 1 / x, exp(x) + exp(x),
+        x * x, y * -1, 1 / x, exp(x) + exp(x), cast(shape_i(exp(m) + 1, 1), DType::float64),
+        m[{slice({}, {}), slice({}, {})}] * 2, cast(i * 0, DType::float64),
+        2 * dot(m, transpose(m)) + sqr(dot(m, transpose(m))), 2 * dot(m, m[0]) + 0.5 * y[slice(0, 2)],
     };
     std::set<std::string> fired;
     for (std::size_t k = 0; k < corpus.size(); ++k) {

@@ -1,0 +1,117 @@
+#include "gemm.hpp"
+
+#include "dot.hpp"
+#include "dimshuffle.hpp"
+#include "math.hpp"
+#include "reduce.hpp"
+
+#include "../ir/errors.hpp"
+#include "../kernels/blas.hpp"
+
+namespace kiln {
+
+namespace {
+
+// Row-major with unit stride along rows, as BLAS wants; copies otherwise.
+Array row_major(const Array& m) {
+    if (m.ndim() == 2 && m.strides()[1] == 1 && m.strides()[0] >= std::max<std::int64_t>(m.shape()[1], 1)) return m;
+    if (m.ndim() == 1 && m.strides()[0] >= 1) return m;
+    return m.copy();
+}
+
+template <class T> void run_blas(const Array& x, const Array& y, T alpha, T beta, Array& out) {
+    const Array X = row_major(x), Y = row_major(y);
+    const std::int64_t m = X.shape()[0], k = X.shape()[1];
+    if (Y.ndim() == 2) {
+        const std::int64_t n = Y.shape()[1];
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            kernels::gemm(false, false, m, n, 1, T(0), X.data_as<T>(), 1, Y.data_as<T>(), 1, beta, out.mutable_data_as<T>(), n);
+            return;
+        }
+        kernels::gemm(false, false, m, n, k, alpha, X.data_as<T>(), X.strides()[0], Y.data_as<T>(), Y.strides()[0], beta,
+                      out.mutable_data_as<T>(), n);
+    } else {
+        if (m == 0) return;
+        if (k == 0) {
+            T* o = out.mutable_data_as<T>();
+            for (std::int64_t i = 0; i < m; ++i) o[i] *= beta;
+            return;
+        }
+        kernels::gemv(false, m, k, alpha, X.data_as<T>(), X.strides()[0], Y.data_as<T>(), Y.strides()[0], beta,
+                      out.mutable_data_as<T>(), 1);
+    }
+}
+
+} // namespace
+
+std::string Gemm::pp(const Apply&, const std::vector<std::string>& in) const {
+    return "gemm(" + in[0] + ", " + in[1] + ", " + in[2] + ", " + in[3] + ", " + in[4] + ")";
+}
+
+std::vector<Array> Gemm::perform(const Apply& node, const std::vector<Array>& inputs) const {
+    const DType dtype = node.output(0)->type().dtype();
+    const Array& x = inputs[2];
+    const Array& y = inputs[3];
+    if (x.shape()[1] != y.shape()[0])
+        throw ValueError("gemm(): shapes " + shape_text(x.shape()) + " and " + shape_text(y.shape()) +
+                         " not aligned: " + std::to_string(x.shape()[1]) + " (dim 1) != " + std::to_string(y.shape()[0]) +
+                         " (dim 0)");
+    Shape shape{x.shape()[0]};
+    if (y.ndim() == 2) shape.push_back(y.shape()[1]);
+    // z broadcast to the product's shape, copied: BLAS writes the result into it.
+    const Array& z = inputs[0];
+    for (int d = 0; d < z.ndim(); ++d)
+        if (z.shape()[d] != shape[d] && !node.inputs()[0]->type().broadcastable()[d])
+            throw ValueError("gemm(): z of shape " + shape_text(z.shape()) + " does not match the product's shape " +
+                             shape_text(shape));
+    Shape strides = z.strides();
+    for (int d = 0; d < z.ndim(); ++d)
+        if (node.inputs()[0]->type().broadcastable()[d]) strides[d] = 0;
+    Array out = z.view(shape, strides).astype(dtype);
+    if (dtype == DType::float64)
+        run_blas<double>(x, y, inputs[1].value_at<double>(0), inputs[4].value_at<double>(0), out);
+    else
+        run_blas<float>(x, y, inputs[1].value_at<float>(0), inputs[4].value_at<float>(0), out);
+    return {out};
+}
+
+std::vector<VariablePtr> Gemm::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    // The gradient of the same sum written out: beta * z + alpha * dot(x, y).
+    const Var z(node.inputs()[0]), alpha(node.inputs()[1]), x(node.inputs()[2]), y(node.inputs()[3]),
+        beta(node.inputs()[4]);
+    const Var g(output_grads[0]);
+    const Var gp = g * alpha;
+    std::vector<int> axes;
+    for (int d = 0; d < z.ndim(); ++d)
+        if (z.broadcastable()[d]) axes.push_back(d);
+    Var gz = g * beta;
+    if (!axes.empty()) gz = sum(gz, axes, true);
+    const Var g_alpha = sum(g * dot(x, y));
+    const Var g_beta = sum(g * z);
+    return {cast(gz, z.dtype()).node(), cast(g_alpha, alpha.dtype()).node(),
+            cast(y.ndim() == 2 ? dot(gp, transpose(y)) : outer(gp, y), x.dtype()).node(),
+            cast(dot(transpose(x), gp), y.dtype()).node(), cast(g_beta, beta.dtype()).node()};
+}
+
+std::vector<SymbolicShape> Gemm::infer_shape(const Apply& node, const std::vector<SymbolicShape>& in) const {
+    SymbolicShape out{in[2][0]};
+    if (node.inputs()[3]->type().ndim() == 2) out.push_back(in[3][1]);
+    return {out};
+}
+
+Var gemm(const Var& z, const Var& alpha, const Var& x, const Var& y, const Var& beta) {
+    const DType dtype = z.dtype();
+    if (!is_float(dtype) || x.dtype() != dtype || y.dtype() != dtype || x.ndim() != 2 || y.ndim() < 1 || y.ndim() > 2 ||
+        z.ndim() != y.ndim() || alpha.ndim() != 0 || beta.ndim() != 0)
+        throw TypeError("gemm(): needs float z, x, y of one dtype with x a matrix and z shaped like dot(x, y), and 0-d "
+                        "alpha and beta; got " + z.type().str() + ", " + x.type().str() + ", " + y.type().str());
+    std::vector<bool> broadcastable{false};
+    if (y.ndim() == 2) broadcastable.push_back(false);
+    return Var(Apply::make(std::make_shared<Gemm>(),
+                           {z.node(), cast(alpha, dtype).node(), x.node(), y.node(), cast(beta, dtype).node()},
+                           {TensorType(dtype, broadcastable)})
+                   ->output(0));
+}
+
+} // namespace kiln
