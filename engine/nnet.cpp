@@ -60,6 +60,80 @@ std::vector<VariablePtr> Softmax::grad(const Apply& node, const std::vector<Vari
     return {((gz - sum(gz * out, -1, true)) * out).node()};
 }
 
+namespace {
+
+// Calls f(row, label, log_sum_exp, row_max) for each labelled row.
+template <class F> void for_each_labelled_row(const Array& x_in, const Array& y_in, F&& f) {
+    const Array x = x_in.astype(DType::float64);
+    const std::vector<std::int64_t> labels = y_in.astype(DType::int64).to_vector<std::int64_t>();
+    const std::int64_t rows = x.shape()[0], cols = x.shape()[1];
+    if (static_cast<std::int64_t>(labels.size()) > rows)
+        throw IndexError("crossentropy_softmax(): " + std::to_string(labels.size()) + " labels for " + std::to_string(rows) +
+                         " rows");
+    const double* data = x.data_as<double>();
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(labels.size()); ++i) {
+        std::int64_t label = labels[i] < 0 ? labels[i] + cols : labels[i];
+        if (label < 0 || label >= cols)
+            throw IndexError("index " + std::to_string(labels[i]) + " is out of bounds for axis 1 with size " +
+                             std::to_string(cols));
+        const double* row = data + i * cols;
+        double top = -INFINITY;
+        for (std::int64_t c = 0; c < cols; ++c) top = std::max(top, row[c]);
+        double total = 0;
+        for (std::int64_t c = 0; c < cols; ++c) total += std::exp(row[c] - top);
+        f(i, row, label, std::log(total), top);
+    }
+}
+
+} // namespace
+
+std::vector<Array> CrossentropySoftmax::perform(const Apply& node, const std::vector<Array>& inputs) const {
+    std::vector<double> out;
+    for_each_labelled_row(inputs[0], inputs[1], [&](std::int64_t, const double* row, std::int64_t label, double lse, double top) {
+        out.push_back(lse - (row[label] - top));
+    });
+    return {Array::from_values(out).astype(node.output(0)->type().dtype())};
+}
+
+std::vector<VariablePtr> CrossentropySoftmax::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    const Var x(node.inputs()[0]);
+    const Var dx(Apply::make(std::make_shared<CrossentropySoftmaxDx>(), {output_grads[0], node.inputs()[0], node.inputs()[1]},
+                             {x.type()})
+                     ->output(0));
+    return {dx.node(), nullptr};
+}
+
+std::vector<SymbolicShape> CrossentropySoftmax::infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const {
+    return {{in[1][0]}};
+}
+
+std::vector<Array> CrossentropySoftmaxDx::perform(const Apply& node, const std::vector<Array>& inputs) const {
+    const std::vector<double> g = inputs[0].astype(DType::float64).to_vector<double>();
+    const std::int64_t cols = inputs[1].shape()[1];
+    Array out = Array::zeros(DType::float64, inputs[1].shape());
+    double* dst = out.mutable_data_as<double>();
+    for_each_labelled_row(inputs[1], inputs[2], [&](std::int64_t i, const double* row, std::int64_t label, double lse, double top) {
+        for (std::int64_t c = 0; c < cols; ++c) dst[i * cols + c] = g[i] * std::exp(row[c] - top - lse);
+        dst[i * cols + label] -= g[i];
+    });
+    return {out.astype(node.output(0)->type().dtype())};
+}
+
+std::vector<SymbolicShape> CrossentropySoftmaxDx::infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const {
+    return {in[1]};
+}
+
+Var crossentropy_softmax(const Var& x, const Var& y) {
+    if (x.ndim() != 2 || !is_float(x.dtype()))
+        throw TypeError("crossentropy_softmax(): x must be a float matrix, got " + x.str() + " of " + x.type().str());
+    if (y.ndim() != 1 || !is_discrete(y.dtype()) || y.dtype() == DType::bool_)
+        throw TypeError("crossentropy_softmax(): y must be an integer vector of labels, got " + y.str() + " of " +
+                        y.type().str());
+    return Var(Apply::make(std::make_shared<CrossentropySoftmax>(), {x.node(), y.node()},
+                           {TensorType(x.dtype(), {false})})
+                   ->output(0));
+}
+
 Var softmax(const Var& x) { return make_softmax(x, false); }
 Var log_softmax(const Var& x) { return make_softmax(x, true); }
 

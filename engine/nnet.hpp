@@ -21,6 +21,33 @@ private:
     bool log_;
 };
 
+/// -log_softmax(x)[i, y[i]] for each label: the negative log-likelihood of
+/// integer labels under row-wise softmax, in one stable pass. Rows of x past
+/// the number of labels are ignored (as LP[arange(len(y)), y] ignores them).
+class CrossentropySoftmax : public Op {
+public:
+    std::string kind() const override { return "CrossentropySoftmax"; }
+    std::string params() const override { return {}; }
+    std::string name() const override { return "CrossentropySoftmax1Hot"; }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
+};
+
+/// Its gradient with respect to x: g[i] * (softmax(x[i]) - onehot(y[i])).
+/// inputs: g, x, y.
+class CrossentropySoftmaxDx : public Op {
+public:
+    std::string kind() const override { return "CrossentropySoftmaxDx"; }
+    std::string params() const override { return {}; }
+    std::string name() const override { return "CrossentropySoftmax1HotDx"; }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
+};
+
+/// The fused negative log-likelihood (see CrossentropySoftmax).
+Var crossentropy_softmax(const Var& x, const Var& y);
+
 /// exp(x) / sum(exp(x)) along the last axis (each row of a matrix, as in
 /// Theano), computed as exp(x - max) so large inputs do not overflow.
 Var softmax(const Var& x);

@@ -16,9 +16,14 @@ ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op) {
 }
 
 std::optional<double> constant_scalar(const VariablePtr& v) {
-    // Broadcasting a constant (a DimShuffle of it) keeps its value.
-    if (const ApplyPtr owner = v->owner(); owner && owner->op().kind() == "DimShuffle")
-        return constant_scalar(owner->inputs()[0]);
+    // Broadcasting a constant (a DimShuffle of it) keeps its value, and so
+    // does widening it (a cast to a dtype that holds it).
+    if (const ApplyPtr owner = v->owner()) {
+        if (owner->op().kind() == "DimShuffle") return constant_scalar(owner->inputs()[0]);
+        if (owner->op().kind() == "Cast" &&
+            promote(owner->inputs()[0]->type().dtype(), v->type().dtype()) == v->type().dtype())
+            return constant_scalar(owner->inputs()[0]);
+    }
     if (!v->is_constant()) return std::nullopt;
     const Array& value = v->constant_value();
     if (value.size() == 0) return std::nullopt;

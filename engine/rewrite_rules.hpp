@@ -20,6 +20,11 @@ ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op);
 /// The value of a constant whose elements are all equal.
 std::optional<double> constant_scalar(const VariablePtr& v);
 bool is_constant_equal(const VariablePtr& v, double value);
+/// A rule that needs only the node, as a Rewrite's apply function.
+template <class F> auto node_only(F f) {
+    return [f](const Apply& node, const RewriteContext&) { return f(node); };
+}
+
 /// The scalar op of an Elemwise node.
 std::optional<ScalarOp> scalar_op_of(const Apply& node);
 

@@ -61,6 +61,7 @@ public:
         : rules_(rules), merge_(merge), fold_(fold), counts_(counts) {}
 
     std::vector<VariablePtr> run(const FunctionGraph& fgraph) {
+        for (const auto& [variable, readers] : fgraph.clients()) client_counts_[variable] = static_cast<int>(readers.size());
         if (merge_)
             for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), fgraph.inputs()))
                 if (leaf->is_constant()) {
@@ -121,7 +122,7 @@ private:
             }
         }
         for (const Rewrite* rule : rules_) {
-            const std::optional<Var> result = rule->apply(node);
+            const std::optional<Var> result = rule->apply(node, RewriteContext(client_counts_));
             if (!result || result->node() == output) continue;
             if (result->type() != output->type()) {
                 logging::get("opt")->debug("{}: skipped, it would change {} into {}", rule->name, output->type().str(),
@@ -139,6 +140,8 @@ private:
     bool merge_, fold_;
     RewriteCounts& counts_;
     std::unordered_map<const Variable*, VariablePtr> now_;
+    // Readers in the graph as the pass began (rebuilt nodes read what their originals read).
+    std::unordered_map<const Variable*, int> client_counts_;
     std::unordered_map<std::string, ApplyPtr> nodes_;
     std::unordered_map<std::string, VariablePtr> constants_;
     std::vector<FunctionGraph::Replacement> replacements_;

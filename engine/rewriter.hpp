@@ -10,11 +10,26 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kiln {
 
 enum class RewritePhase { canonicalize, stabilize, specialize };
+
+/// What a rewrite may ask about the graph around the node it looks at.
+class RewriteContext {
+public:
+    explicit RewriteContext(const std::unordered_map<const Variable*, int>& client_counts) : clients_(client_counts) {}
+    /// How many nodes (and graph outputs) read v in the graph being rewritten.
+    int clients(const VariablePtr& v) const {
+        auto found = clients_.find(v.get());
+        return found == clients_.end() ? 0 : found->second;
+    }
+
+private:
+    const std::unordered_map<const Variable*, int>& clients_;
+};
 
 /// One rewrite: looks at a single-output node and returns what replaces its
 /// output (of exactly the same type), or nothing.
@@ -23,7 +38,7 @@ struct Rewrite {
     RewritePhase phase;
     /// The algebra, in one line: "x * 1 -> x".
     std::string rule;
-    std::function<std::optional<Var>(const Apply&)> apply;
+    std::function<std::optional<Var>(const Apply&, const RewriteContext&)> apply;
 };
 
 /// Every rewrite kiln has, in the order they are tried.

@@ -157,27 +157,56 @@ std::optional<Var> mul_by_zero(const Apply& node) {
     return std::nullopt;
 }
 
+// x + c -> c + x, c1 + (c2 + x) -> (c1 + c2) + x
+std::optional<Var> add_constants_first(const Apply& node) {
+    if (scalar_op_of(node) != S::add) return std::nullopt;
+    const VariablePtr& a = node.inputs()[0];
+    const VariablePtr& b = node.inputs()[1];
+    if (b->is_constant() && !a->is_constant()) return in(node, 1) + in(node, 0);
+    if (a->is_constant())
+        if (const ApplyPtr inner = elemwise_owner(b, S::add); inner && inner->inputs()[0]->is_constant())
+            return (in(node, 0) + Var(inner->inputs()[0])) + Var(inner->inputs()[1]);
+    return std::nullopt;
+}
+
+// DimShuffle(f(a, b)) -> f(DimShuffle(a), DimShuffle(b)) when only the
+// DimShuffle reads f's result, so layout changes gather at the inputs.
+std::optional<Var> dimshuffle_lift(const Apply& node, const RewriteContext& context) {
+    const auto* op = dynamic_cast<const DimShuffle*>(&node.op());
+    if (!op) return std::nullopt;
+    const VariablePtr& source = node.inputs()[0];
+    const ApplyPtr inner = source->owner();
+    if (!inner || !scalar_op_of(*inner) || context.clients(source) != 1) return std::nullopt;
+    std::vector<Var> inputs;
+    for (const VariablePtr& input : inner->inputs()) inputs.push_back(dimshuffle(Var(input), op->new_order()));
+    return elemwise(*scalar_op_of(*inner), inputs);
+}
+
 } // namespace
 
 std::vector<Rewrite> canonicalize() {
     using P = RewritePhase;
     return {
-        {"useless_dimshuffle", P::canonicalize, "DimShuffle{0,1,...}(x) -> x", useless_dimshuffle},
-        {"merge_dimshuffles", P::canonicalize, "DimShuffle(DimShuffle(x)) -> DimShuffle(x)", merge_dimshuffles},
-        {"mul_by_one", P::canonicalize, "x * 1 -> x", mul_by_one},
-        {"add_zero", P::canonicalize, "x + 0 -> x, x - 0 -> x", add_zero},
-        {"div_by_one", P::canonicalize, "x / 1 -> x", div_by_one},
-        {"neg_neg", P::canonicalize, "-(-x) -> x", neg_neg},
-        {"sub_neg", P::canonicalize, "a - (-b) -> a + b, -(a - b) -> b - a", sub_neg},
-        {"pow_canonicalize", P::canonicalize, "x ** 1 -> x, x ** 0 -> 1", pow_canonicalize},
-        {"mul_constants_first", P::canonicalize, "x * c -> c * x, c1 * (c2 * x) -> (c1 * c2) * x", mul_constants_first},
-        {"useless_fill", P::canonicalize, "fill(m, v) -> v when v has the result's type", useless_fill},
-        {"sub_self", P::canonicalize, "x - x -> 0 (integers)", sub_self},
-        {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", cast_cast},
+        {"useless_dimshuffle", P::canonicalize, "DimShuffle{0,1,...}(x) -> x", node_only(useless_dimshuffle)},
+        {"merge_dimshuffles", P::canonicalize, "DimShuffle(DimShuffle(x)) -> DimShuffle(x)", node_only(merge_dimshuffles)},
+        {"mul_by_one", P::canonicalize, "x * 1 -> x", node_only(mul_by_one)},
+        {"add_zero", P::canonicalize, "x + 0 -> x, x - 0 -> x", node_only(add_zero)},
+        {"div_by_one", P::canonicalize, "x / 1 -> x", node_only(div_by_one)},
+        {"neg_neg", P::canonicalize, "-(-x) -> x", node_only(neg_neg)},
+        {"sub_neg", P::canonicalize, "a - (-b) -> a + b, -(a - b) -> b - a", node_only(sub_neg)},
+        {"pow_canonicalize", P::canonicalize, "x ** 1 -> x, x ** 0 -> 1", node_only(pow_canonicalize)},
+        {"mul_constants_first", P::canonicalize, "x * c -> c * x, c1 * (c2 * x) -> (c1 * c2) * x", node_only(mul_constants_first)},
+        {"useless_fill", P::canonicalize, "fill(m, v) -> v when v has the result's type", node_only(useless_fill)},
+        {"sub_self", P::canonicalize, "x - x -> 0 (integers)", node_only(sub_self)},
+        {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", node_only(cast_cast)},
         {"shape_of_computed", P::canonicalize, "f(x).shape[k] -> the k-th dimension f infers from x.shape",
-         shape_of_computed},
-        {"useless_subtensor", P::canonicalize, "x[:, :] -> x", useless_subtensor},
-        {"mul_by_zero", P::canonicalize, "x * 0 -> 0 (integers)", mul_by_zero},
+         node_only(shape_of_computed)},
+        {"useless_subtensor", P::canonicalize, "x[:, :] -> x", node_only(useless_subtensor)},
+        {"mul_by_zero", P::canonicalize, "x * 0 -> 0 (integers)", node_only(mul_by_zero)},
+        {"add_constants_first", P::canonicalize, "x + c -> c + x, c1 + (c2 + x) -> (c1 + c2) + x",
+         node_only(add_constants_first)},
+        {"dimshuffle_lift", P::canonicalize, "DimShuffle(f(a, b)) -> f(DimShuffle(a), DimShuffle(b)), one reader",
+         dimshuffle_lift},
     };
 }
 

@@ -97,11 +97,11 @@ std::optional<Var> gemm_from_dot(const Apply& node) {
 std::vector<Rewrite> specialize() {
     using P = RewritePhase;
     return {
-        {"pow_specialize", P::specialize, "x ** 2 -> sqr(x), x ** 0.5 -> sqrt(x), x ** -1 -> inv(x), ...", pow_specialize},
-        {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", mul_to_sqr},
-        {"div_to_inv", P::specialize, "1 / x -> inv(x)", div_to_inv},
-        {"mul_minus_one", P::specialize, "x * -1 -> -x", mul_minus_one},
-        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", gemm_from_dot},
+        {"pow_specialize", P::specialize, "x ** 2 -> sqr(x), x ** 0.5 -> sqrt(x), x ** -1 -> inv(x), ...", node_only(pow_specialize)},
+        {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", node_only(mul_to_sqr)},
+        {"div_to_inv", P::specialize, "1 / x -> inv(x)", node_only(div_to_inv)},
+        {"mul_minus_one", P::specialize, "x * -1 -> -x", node_only(mul_minus_one)},
+        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", node_only(gemm_from_dot)},
     };
 }
 

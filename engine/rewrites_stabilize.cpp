@@ -87,18 +87,40 @@ std::optional<Var> log_softmax_from_log(const Apply& node) {
     return log_softmax(Var(owner->inputs()[0]));
 }
 
+// log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)
+std::optional<Var> crossentropy_from_log_softmax(const Apply& node) {
+    if (node.op().kind() != "AdvancedSubtensor" || node.inputs().size() != 3) return std::nullopt;
+    const ApplyPtr log_probabilities = node.inputs()[0]->owner();
+    if (!log_probabilities || log_probabilities->op().kind() != "Softmax" || log_probabilities->op().params() != "log")
+        return std::nullopt;
+    const VariablePtr& labels = node.inputs()[2];
+    if (labels->type().ndim() != 1 || labels->type().dtype() == DType::bool_) return std::nullopt;
+    const ApplyPtr rows = node.inputs()[1]->owner();
+    if (!rows || rows->op().kind() != "ARange" || !is_constant_equal(rows->inputs()[0], 0) ||
+        !is_constant_equal(rows->inputs()[2], 1))
+        return std::nullopt;
+    const ApplyPtr length = rows->inputs()[1]->owner();
+    if (!length || length->op().kind() != "Shape_i" || length->op().params() != "0" || length->inputs()[0] != labels)
+        return std::nullopt;
+    const Var x(log_probabilities->inputs()[0]);
+    if (x.ndim() != 2) return std::nullopt;
+    return -crossentropy_softmax(x, Var(labels));
+}
+
 } // namespace
 
 std::vector<Rewrite> stabilize() {
     using P = RewritePhase;
     return {
-        {"log1p_from_log", P::stabilize, "log(1 + x) -> log1p(x)", log1p_from_log},
-        {"softplus_from_log1p_exp", P::stabilize, "log1p(exp(x)) -> softplus(x)", softplus_from_log1p_exp},
-        {"log_sigmoid", P::stabilize, "log(sigmoid(x)) -> -softplus(-x)", log_sigmoid},
-        {"log_one_minus_sigmoid", P::stabilize, "log(1 - sigmoid(x)) -> -softplus(x)", log_one_minus_sigmoid},
-        {"expm1_from_exp", P::stabilize, "exp(x) - 1 -> expm1(x)", expm1_from_exp},
-        {"sigmoid_from_exp", P::stabilize, "c / (1 + exp(y)) -> c * sigmoid(-y)", sigmoid_from_exp},
-        {"log_softmax_from_log", P::stabilize, "log(softmax(x)) -> log_softmax(x)", log_softmax_from_log},
+        {"log1p_from_log", P::stabilize, "log(1 + x) -> log1p(x)", node_only(log1p_from_log)},
+        {"softplus_from_log1p_exp", P::stabilize, "log1p(exp(x)) -> softplus(x)", node_only(softplus_from_log1p_exp)},
+        {"log_sigmoid", P::stabilize, "log(sigmoid(x)) -> -softplus(-x)", node_only(log_sigmoid)},
+        {"log_one_minus_sigmoid", P::stabilize, "log(1 - sigmoid(x)) -> -softplus(x)", node_only(log_one_minus_sigmoid)},
+        {"expm1_from_exp", P::stabilize, "exp(x) - 1 -> expm1(x)", node_only(expm1_from_exp)},
+        {"sigmoid_from_exp", P::stabilize, "c / (1 + exp(y)) -> c * sigmoid(-y)", node_only(sigmoid_from_exp)},
+        {"log_softmax_from_log", P::stabilize, "log(softmax(x)) -> log_softmax(x)", node_only(log_softmax_from_log)},
+        {"crossentropy_from_log_softmax", P::stabilize,
+         "log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)", node_only(crossentropy_from_log_softmax)},
     };
 }
 

@@ -52,6 +52,12 @@ TEST_CASE("each canonicalize rewrite, before and after") {
     CHECK(optimized(shape_i(dot(m, transpose(m)), 1), {m}) == "m.shape[0]");
     CHECK(optimized(m[{slice({}, {}), slice({}, {})}], {m}) == "m");
     CHECK(optimized(i * 0, {i}) == "fill(i, TensorConstant{(1,) of 0})");
+    CHECK(optimized(x + 3, {x}) == "(TensorConstant{(1,) of 3} + x)");
+    CHECK(optimized(2 + (3 + x), {x}) == "(TensorConstant{(1,) of 5} + x)");
+    CHECK(optimized(transpose(exp(m)), {m}) == "exp(m.T)");
+    Var e = exp(m);
+    Function both = compile({m}, std::vector<Var>{transpose(e), e}); // e has two readers: not lifted
+    CHECK(pp(both.outputs()[0]) == "exp(m).T");
     CHECK(optimized(dimshuffle(dimshuffle(m, {1, 0}), {DimShuffle::new_axis, 1, 0}), {m}) == "m");
     CHECK(optimized(fill(x, y), {x, y}) == "y");
 }
@@ -67,6 +73,33 @@ TEST_CASE("each stabilize rewrite, before and after") {
     CHECK(optimized(1 / (1 + exp(-x)), {x}) == "sigmoid(x)");
     CHECK(optimized(3.0 / (1 + exp(x)), {x}) == "(TensorConstant{(1,) of 3.0} * sigmoid((-x)))");
     CHECK(optimized(log(softmax(m)), {m}) == "log_softmax(m)");
+    Var labels = ivector("labels");
+    CHECK(optimized(log(softmax(m))[{arange(shape_i(labels, 0)), labels}], {m, labels}) ==
+          "(-CrossentropySoftmax1Hot(m, labels))");
+}
+
+TEST_CASE("the fused crossentropy: values and gradient softmax - onehot, against closed forms") {
+    Var x = dmatrix("x");
+    Var y = ivector("y");
+    Var nll = -mean(log(softmax(x))[{arange(shape_i(y, 0)), y}]);
+    Function f = compile({x, y}, std::vector<Var>{nll, grad(nll, x)});
+    CHECK(f.rewrites_applied().count("crossentropy_from_log_softmax") == 1);
+    const std::vector<double> xv = {1000, 1001, 999, -3, 0.5, 2};
+    Outputs out = f(test::doubles(xv, {2, 3}), {1, 2});
+    auto softmax_row = [&](int r, int c) {
+        double z = 0;
+        for (int k = 0; k < 3; ++k) z += std::exp(xv[r * 3 + k] - xv[r * 3 + c]);
+        return 1 / z;
+    };
+    const double expected_nll = (-std::log(softmax_row(0, 1)) - std::log(softmax_row(1, 2))) / 2;
+    CHECK(out[0].value_at<double>(0) == doctest::Approx(expected_nll).epsilon(1e-12));
+    std::vector<double> expected_grad;
+    const int labels[2] = {1, 2};
+    for (int r = 0; r < 2; ++r)
+        for (int c = 0; c < 3; ++c) expected_grad.push_back((softmax_row(r, c) - (c == labels[r] ? 1.0 : 0.0)) / 2);
+    check_close(out[1], expected_grad, 1e-12);
+    CHECK_THROWS_WITH_AS(f(test::doubles(xv, {2, 3}), {1, 3}), doctest::Contains("index 3 is out of bounds"), IndexError);
+    CHECK_THROWS_AS(crossentropy_softmax(dvector(), y), TypeError);
 }
 
 TEST_CASE("each specialize rewrite, before and after") {
@@ -113,7 +146,7 @@ TEST_CASE("merge makes equal nodes and constants one") {
     Var a = exp(x) + 2;
     Var b = exp(x) + 2;
     Function f = compile({x}, a * b);
-    CHECK(pp(f.outputs()[0]) == "sqr((exp(x) + TensorConstant{(1,) of 2}))");
+    CHECK(pp(f.outputs()[0]) == "sqr((TensorConstant{(1,) of 2} + exp(x)))");
     CHECK(f.rewrites_applied().at("merge") >= 1);
     check_close(f({0.0, 1.0})[0], {9, std::pow(std::exp(1.0) + 2, 2)});
 }
@@ -154,11 +187,13 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
     Var x = dvector("x"), y = dvector("y");
     Var m = dmatrix("m");
     Var i = ivector("i");
-    const std::vector<Var> inputs = {x, y, m, i};
+    Var labels = ivector("labels");
+    const std::vector<Var> inputs = {x, y, m, i, labels};
     const std::vector<Arg> args = {Arg(test::doubles(test::uniform(4, 0.2, 2.0), {4})),
                                    Arg(test::doubles(test::uniform(4, -1, 1, 5), {4})),
                                    Arg(test::doubles(test::uniform(6, -3, 3, 8), {2, 3})),
-                                   Arg(Array::from_values<std::int32_t>({3, -1, 4, 1}))};
+                                   Arg(Array::from_values<std::int32_t>({3, -1, 4, 1})),
+                                   Arg(Array::from_values<std::int32_t>({2, 0}))};
     const std::vector<Var> corpus = {
         x * 1, 1 * x + 0, x - 0, x / 1, -(-x), x - (-y), -(x - y), pow(x, 1), pow(x, 0), x * 3, 2 * (3 * x),
         cast(i - i, DType::float64), cast(cast(i, DType::int64), DType::float64), sum(transpose(transpose(m))),
@@ -168,6 +203,8 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
         x * x, y * -1, 1 / x, exp(x) + exp(x), cast(shape_i(exp(m) + 1, 1), DType::float64),
         m[{slice({}, {}), slice({}, {})}] * 2, cast(i * 0, DType::float64),
         2 * dot(m, transpose(m)) + sqr(dot(m, transpose(m))), 2 * dot(m, m[0]) + 0.5 * y[slice(0, 2)],
+        sum(transpose(exp(m) * 2)) + y, 3 + (x + 4),
+        -mean(log(softmax(m))[{arange(shape_i(labels, 0)), labels}]),
     };
     std::set<std::string> fired;
     for (std::size_t k = 0; k < corpus.size(); ++k) {
