@@ -182,6 +182,16 @@ std::optional<Var> dimshuffle_lift(const Apply& node, const RewriteContext& cont
     return elemwise(*scalar_op_of(*inner), inputs);
 }
 
+// reshape(reshape(x, s1), s2) -> reshape(x, s2)
+std::optional<Var> reshape_chain(const Apply& node) {
+    if (node.op().kind() != "Reshape") return std::nullopt;
+    const ApplyPtr inner = node.inputs()[0]->owner();
+    if (!inner || inner->op().kind() != "Reshape") return std::nullopt;
+    std::vector<VariablePtr> inputs = node.inputs();
+    inputs[0] = inner->inputs()[0];
+    return Var(Apply::make(node.op_ptr(), std::move(inputs), {node.output(0)->type()})->output(0));
+}
+
 } // namespace
 
 std::vector<Rewrite> canonicalize() {
@@ -205,6 +215,7 @@ std::vector<Rewrite> canonicalize() {
         {"mul_by_zero", P::canonicalize, "x * 0 -> 0 (integers)", node_only(mul_by_zero)},
         {"add_constants_first", P::canonicalize, "x + c -> c + x, c1 + (c2 + x) -> (c1 + c2) + x",
          node_only(add_constants_first)},
+        {"reshape_chain", P::canonicalize, "reshape(reshape(x, s1), s2) -> reshape(x, s2)", node_only(reshape_chain)},
         {"dimshuffle_lift", P::canonicalize, "DimShuffle(f(a, b)) -> f(DimShuffle(a), DimShuffle(b)), one reader",
          dimshuffle_lift},
     };

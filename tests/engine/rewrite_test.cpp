@@ -55,6 +55,7 @@ TEST_CASE("each canonicalize rewrite, before and after") {
     CHECK(optimized(x + 3, {x}) == "(TensorConstant{(1,) of 3} + x)");
     CHECK(optimized(2 + (3 + x), {x}) == "(TensorConstant{(1,) of 5} + x)");
     CHECK(optimized(transpose(exp(m)), {m}) == "exp(m.T)");
+    CHECK(optimized(reshape(reshape(m, {3, -1}), {-1}), {m}) == "Reshape{1}(m, TensorConstant{-1})");
     Var e = exp(m);
     Function both = compile({m}, std::vector<Var>{transpose(e), e}); // e has two readers: not lifted
     CHECK(pp(both.outputs()[0]) == "exp(m).T");
@@ -204,7 +205,7 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
         m[{slice({}, {}), slice({}, {})}] * 2, cast(i * 0, DType::float64),
         2 * dot(m, transpose(m)) + sqr(dot(m, transpose(m))), 2 * dot(m, m[0]) + 0.5 * y[slice(0, 2)],
         sum(transpose(exp(m) * 2)) + y, 3 + (x + 4),
-        -mean(log(softmax(m))[{arange(shape_i(labels, 0)), labels}]),
+        -mean(log(softmax(m))[{arange(shape_i(labels, 0)), labels}]), reshape(reshape(m, {3, 2}), {6}),
     };
     std::set<std::string> fired;
     for (std::size_t k = 0; k < corpus.size(); ++k) {
