@@ -17,6 +17,7 @@
 #include "engine/jacobian.hpp"
 #include "engine/layout.hpp"
 #include "engine/nnet.hpp"
+#include "engine/npy.hpp"
 #include "engine/operators.hpp"
 #include "engine/printing.hpp"
 #include "engine/rewriter.hpp"
