@@ -50,7 +50,7 @@ std::vector<Array> JacobianOp::perform(const Apply& node, const std::vector<Arra
     return {out};
 }
 
-std::vector<SymbolicShape> JacobianOp::infer_shape(const Apply& node, const std::vector<SymbolicShape>& in) const {
+std::vector<SymbolicShape> JacobianOp::infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const {
     // (len(y),) + the shape of wrt, when wrt is one of the free inputs.
     for (std::size_t i = 0; i < free_inputs_.size(); ++i)
         if (free_inputs_[i] == wrt_) {

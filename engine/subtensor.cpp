@@ -39,19 +39,19 @@ Layout basic_index(const Array& x, const std::vector<IndexEntry>& entries, const
             layout.offset += i * stride;
             continue;
         }
-        const std::optional<std::int64_t> start = e.has_start ? std::optional(integer_value(values[next++])) : std::nullopt;
-        const std::optional<std::int64_t> stop = e.has_stop ? std::optional(integer_value(values[next++])) : std::nullopt;
+        const std::int64_t start = e.has_start ? integer_value(values[next++]) : 0;
+        const std::int64_t stop = e.has_stop ? integer_value(values[next++]) : 0;
         const std::int64_t step = e.has_step ? integer_value(values[next++]) : 1;
         if (step == 0) throw ValueError("slice step cannot be zero");
         // Python's slice.indices(n).
-        auto clamp = [&](std::optional<std::int64_t> v, std::int64_t fallback) {
-            if (!v) return fallback;
-            std::int64_t value = *v < 0 ? *v + n : *v;
+        auto clamp = [&](bool given, std::int64_t v, std::int64_t fallback) {
+            if (!given) return fallback;
+            const std::int64_t value = v < 0 ? v + n : v;
             if (step > 0) return std::clamp<std::int64_t>(value, 0, n);
             return std::clamp<std::int64_t>(value, -1, n - 1);
         };
-        const std::int64_t first = clamp(start, step > 0 ? 0 : n - 1);
-        const std::int64_t last = clamp(stop, step > 0 ? n : -1);
+        const std::int64_t first = clamp(e.has_start, start, step > 0 ? 0 : n - 1);
+        const std::int64_t last = clamp(e.has_stop, stop, step > 0 ? n : -1);
         const std::int64_t length =
             step > 0 ? std::max<std::int64_t>(0, (last - first + step - 1) / step)
                      : std::max<std::int64_t>(0, (first - last + (-step) - 1) / (-step));
