@@ -1,5 +1,6 @@
 #include "dot.hpp"
 
+#include "blas_operand.hpp"
 #include "dimshuffle.hpp"
 #include "index.hpp"
 #include "layout.hpp"
@@ -20,13 +21,6 @@ namespace {
                      std::to_string(b.shape()[b_dim]) + " (dim " + std::to_string(b_dim) + ")");
 }
 
-// Row-major with unit stride along rows, as BLAS wants; copies otherwise.
-Array blas_ready(const Array& m) {
-    if (m.ndim() == 2 && m.strides()[1] == 1 && m.strides()[0] >= std::max<std::int64_t>(m.shape()[1], 1)) return m;
-    if (m.ndim() == 1 && m.strides()[0] >= 1) return m;
-    return m.copy();
-}
-
 template <class T> void matmul_loop(const Array& a, const Array& b, Array& out) {
     // a: m x k, b: k x n, both seen as 2-d (vectors as 1 x k or k x 1).
     const std::int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
@@ -41,7 +35,7 @@ template <class T> void matmul_loop(const Array& a, const Array& b, Array& out) 
 }
 
 template <class T> void matmul_blas(const Array& a, const Array& b, Array& out) {
-    const Array A = blas_ready(a), B = blas_ready(b);
+    const Array A = blas_operand(a), B = blas_operand(b);
     const std::int64_t m = A.shape()[0], k = A.shape()[1], n = B.shape()[1];
     if (m == 0 || n == 0) return;
     if (k == 0) return; // out is already zeros

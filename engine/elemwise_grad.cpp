@@ -76,14 +76,6 @@ std::vector<Var> scalar_grads(ScalarOp op, const std::vector<Var>& in, const Var
     }
 }
 
-// Sums g over the dimensions where `input` was broadcast to the output.
-Var unbroadcast(const Var& g, const Var& input) {
-    std::vector<int> axes;
-    for (int d = 0; d < input.ndim(); ++d)
-        if (input.broadcastable()[d] && !g.broadcastable()[d]) axes.push_back(d);
-    return axes.empty() ? g : sum(g, axes, true);
-}
-
 } // namespace
 
 std::vector<VariablePtr> Elemwise::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
@@ -99,7 +91,7 @@ std::vector<VariablePtr> Elemwise::grad(const Apply& node, const std::vector<Var
         }
         // Same dtype as the input; integer inputs get float gradients.
         const DType dtype = is_float(inputs[i].dtype()) ? inputs[i].dtype() : g.dtype();
-        result.push_back(cast(unbroadcast(grads[i], inputs[i]), dtype).node());
+        result.push_back(cast(sum_to_broadcast_of(grads[i], inputs[i]), dtype).node());
     }
     return result;
 }

@@ -1,5 +1,6 @@
 #include "gemm.hpp"
 
+#include "blas_operand.hpp"
 #include "dot.hpp"
 #include "dimshuffle.hpp"
 #include "math.hpp"
@@ -12,15 +13,8 @@ namespace kiln {
 
 namespace {
 
-// Row-major with unit stride along rows, as BLAS wants; copies otherwise.
-Array row_major(const Array& m) {
-    if (m.ndim() == 2 && m.strides()[1] == 1 && m.strides()[0] >= std::max<std::int64_t>(m.shape()[1], 1)) return m;
-    if (m.ndim() == 1 && m.strides()[0] >= 1) return m;
-    return m.copy();
-}
-
 template <class T> void run_blas(const Array& x, const Array& y, T alpha, T beta, Array& out) {
-    const Array X = row_major(x), Y = row_major(y);
+    const Array X = blas_operand(x), Y = blas_operand(y);
     const std::int64_t m = X.shape()[0], k = X.shape()[1];
     if (Y.ndim() == 2) {
         const std::int64_t n = Y.shape()[1];
@@ -82,11 +76,7 @@ std::vector<VariablePtr> Gemm::grad(const Apply& node, const std::vector<Variabl
         beta(node.inputs()[4]);
     const Var g(output_grads[0]);
     const Var gp = g * alpha;
-    std::vector<int> axes;
-    for (int d = 0; d < z.ndim(); ++d)
-        if (z.broadcastable()[d]) axes.push_back(d);
-    Var gz = g * beta;
-    if (!axes.empty()) gz = sum(gz, axes, true);
+    const Var gz = sum_to_broadcast_of(g * beta, z);
     const Var g_alpha = sum(g * dot(x, y));
     const Var g_beta = sum(g * z);
     return {cast(gz, z.dtype()).node(), cast(g_alpha, alpha.dtype()).node(),

@@ -155,15 +155,7 @@ std::vector<Array> Alloc::perform(const Apply& node, const std::vector<Array>& i
 
 std::vector<VariablePtr> Alloc::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
     const Var value(node.inputs()[0]);
-    Var g(output_grads[0]);
-    const int pad = g.ndim() - value.ndim();
-    std::vector<int> leading;
-    for (int d = 0; d < pad; ++d) leading.push_back(d);
-    if (!leading.empty()) g = sum(g, leading);
-    std::vector<int> kept;
-    for (int d = 0; d < value.ndim(); ++d)
-        if (value.broadcastable()[d] && !g.broadcastable()[d]) kept.push_back(d);
-    if (!kept.empty()) g = sum(g, kept, true);
+    const Var g = sum_to_broadcast_of(Var(output_grads[0]), value);
     std::vector<VariablePtr> result{cast(g, value.dtype()).node()};
     for (std::size_t i = 1; i < node.inputs().size(); ++i) result.push_back(nullptr);
     return result;

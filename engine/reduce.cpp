@@ -284,6 +284,17 @@ std::vector<Array> ArgReduce::perform(const Apply&, const std::vector<Array>& in
 }
 
 Var sum(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::sum, x, axes, keepdims); }
+
+Var sum_to_broadcast_of(const Var& g, const Var& like) {
+    Var result = g;
+    std::vector<int> leading;
+    for (int d = 0; d < g.ndim() - like.ndim(); ++d) leading.push_back(d);
+    if (!leading.empty()) result = sum(result, leading);
+    std::vector<int> kept;
+    for (int d = 0; d < like.ndim(); ++d)
+        if (like.broadcastable()[d] && !result.broadcastable()[d]) kept.push_back(d);
+    return kept.empty() ? result : sum(result, kept, true);
+}
 Var prod(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::prod, x, axes, keepdims); }
 Var max(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::max, x, axes, keepdims); }
 Var min(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::min, x, axes, keepdims); }

@@ -85,6 +85,10 @@ Var mean(const Var& x, const Axes& axes = {}, bool keepdims = false);
 /// Variance and standard deviation with ddof delta degrees of freedom.
 Var var(const Var& x, const Axes& axes = {}, bool keepdims = false, int ddof = 0);
 Var std(const Var& x, const Axes& axes = {}, bool keepdims = false, int ddof = 0);
+/// g summed down to the shape of `like` after `like` was broadcast into g's
+/// shape: over g's extra leading axes, and over axes where like is
+/// broadcastable and g is not (kept, length 1). The gradient of a broadcast.
+Var sum_to_broadcast_of(const Var& g, const Var& like);
 /// int64 indices; without an axis, into the flattened tensor.
 Var argmax(const Var& x, std::optional<int> axis = std::nullopt, bool keepdims = false);
 Var argmin(const Var& x, std::optional<int> axis = std::nullopt, bool keepdims = false);

@@ -274,14 +274,7 @@ std::vector<VariablePtr> IncSubtensor::grad(const Apply& node, const std::vector
     const Var gx = set_ ? make_inc_subtensor(gz, zeros_like(y), entries_, values, true) : gz;
     Var gy = make_subtensor(gz, entries_, values);
     // y was broadcast into the selection: sum back to y's shape.
-    std::vector<int> axes;
-    const int pad = gy.ndim() - y.ndim();
-    for (int d = 0; d < pad; ++d) axes.push_back(d);
-    if (!axes.empty()) gy = sum(gy, axes);
-    std::vector<int> kept;
-    for (int d = 0; d < y.ndim(); ++d)
-        if (y.broadcastable()[d] && !gy.broadcastable()[d]) kept.push_back(d);
-    if (!kept.empty()) gy = sum(gy, kept, true);
+    gy = sum_to_broadcast_of(gy, y);
     std::vector<VariablePtr> result{gx.node(), cast(gy, y.dtype()).node()};
     for (std::size_t i = 2; i < node.inputs().size(); ++i) result.push_back(nullptr);
     return result;
@@ -344,15 +337,7 @@ std::vector<VariablePtr> AdvancedIncSubtensor::grad(const Apply& node, const std
     const Var y(node.inputs()[1]);
     const std::vector<Var> indices = index_inputs(node, 2);
     const Var gx = set_ ? make_advanced_inc(gz, zeros_like(y), indices, true) : gz;
-    Var gy = make_advanced(gz, indices);
-    const int pad = gy.ndim() - y.ndim();
-    std::vector<int> axes;
-    for (int d = 0; d < pad; ++d) axes.push_back(d);
-    if (!axes.empty()) gy = sum(gy, axes);
-    std::vector<int> kept;
-    for (int d = 0; d < y.ndim(); ++d)
-        if (y.broadcastable()[d] && !gy.broadcastable()[d]) kept.push_back(d);
-    if (!kept.empty()) gy = sum(gy, kept, true);
+    const Var gy = sum_to_broadcast_of(make_advanced(gz, indices), y);
     std::vector<VariablePtr> result{gx.node(), cast(gy, y.dtype()).node()};
     for (std::size_t i = 2; i < node.inputs().size(); ++i) result.push_back(nullptr);
     return result;
