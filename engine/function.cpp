@@ -72,7 +72,7 @@ void check_updates(const std::vector<std::pair<Var, Var>>& updates, const Compil
                                   value.str() + ", update_val.type=" + value.type().str() + ").";
             if (target.dtype() == value.dtype() && target.ndim() == value.ndim())
                 message += " If the difference is related to the broadcast pattern, you can call "
-                           "unbroadcast(var, axis_to_unbroadcast[, ...]) to remove broadcastable dimensions.";
+                           "unbroadcast(var, {axis, ...}) to remove broadcastable dimensions.";
             throw TypeError(message);
         }
     }

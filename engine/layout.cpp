@@ -161,6 +161,33 @@ std::vector<VariablePtr> Alloc::grad(const Apply& node, const std::vector<Variab
     return result;
 }
 
+std::string Unbroadcast::params() const {
+    std::string text;
+    for (std::size_t i = 0; i < axes_.size(); ++i) text += (i > 0 ? "," : "") + std::to_string(axes_[i]);
+    return text;
+}
+
+std::vector<VariablePtr> Unbroadcast::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    return {sum_to_broadcast_of(Var(output_grads[0]), Var(node.inputs()[0])).node()};
+}
+
+Var unbroadcast(const Var& x, const std::vector<int>& axes) {
+    std::vector<bool> broadcastable = x.broadcastable();
+    std::vector<int> resolved;
+    for (int axis : axes) {
+        const int r = axis < 0 ? axis + x.ndim() : axis;
+        if (r < 0 || r >= x.ndim())
+            throw ValueError("unbroadcast(): axis " + std::to_string(axis) + " is out of bounds for " + x.str() + " of " +
+                             x.type().str());
+        if (broadcastable[r]) resolved.push_back(r);
+        broadcastable[r] = false;
+    }
+    if (resolved.empty()) return x;
+    std::sort(resolved.begin(), resolved.end());
+    return Var(Apply::make(std::make_shared<Unbroadcast>(resolved), {x.node()}, {TensorType(x.dtype(), broadcastable)})
+                   ->output(0));
+}
+
 Var reshape(const Var& x, const std::vector<Operand>& shape) {
     std::vector<bool> broadcastable;
     std::vector<VariablePtr> inputs{x.node()};

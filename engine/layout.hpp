@@ -52,6 +52,28 @@ public:
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
 
+/// The identity, with the given axes no longer marked broadcastable (Theano's
+/// unbroadcast), e.g. to give an update its shared variable's type.
+class Unbroadcast : public Op {
+public:
+    explicit Unbroadcast(std::vector<int> axes) : axes_(std::move(axes)) {}
+    std::string kind() const override { return "Unbroadcast"; }
+    std::string params() const override;
+    std::string name() const override { return "Rebroadcast{" + params() + "}"; }
+    std::string pp(const Apply&, const std::vector<std::string>& inputs) const override { return inputs[0]; }
+    std::vector<Array> perform(const Apply&, const std::vector<Array>& inputs) const override { return {inputs[0]}; }
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply&, const std::vector<SymbolicShape>& input_shapes) const override {
+        return {input_shapes[0]};
+    }
+
+private:
+    std::vector<int> axes_;
+};
+
+/// x with `axes` no longer broadcastable (negative axes count from the end).
+Var unbroadcast(const Var& x, const std::vector<int>& axes);
+
 /// x with a new shape of the same size, in C order; one dimension may be -1.
 Var reshape(const Var& x, const std::vector<Operand>& shape);
 /// Keeps the first ndim - 1 axes and merges the rest into the last.

@@ -79,3 +79,18 @@ TEST_CASE("squeeze, expand_dims, tile and repeat") {
     verify_grad([](const std::vector<Var>& in) { return repeat(in[0], 3, 1) * tile(in[0], {1, 3}); },
                 {doubles({1, 2, 3, 4}, {2, 2})});
 }
+
+TEST_CASE("unbroadcast gives an update its shared variable's type") {
+    SharedVar w = shared(Array::from_values<double>({1, 2}, {1, 2}), "w");
+    Var r = drow("r");
+    CHECK_THROWS_WITH_AS(compile({r}, std::vector<Var>{}, {.updates = {{w, r}}}),
+                         doctest::Contains("unbroadcast(var, {axis, ...})"), TypeError);
+    Var fixed = unbroadcast(r, {0});
+    CHECK(fixed.type() == dmatrix);
+    CHECK(pp(fixed) == "r");
+    compile({r}, std::vector<Var>{}, {.updates = {{w, fixed}}})({{5.0, 6.0}});
+    check_close(w.get_value(), {5, 6});
+    CHECK(unbroadcast(r, {1}).is(r)); // already not broadcastable
+    CHECK_THROWS_AS(unbroadcast(r, {2}), ValueError);
+    verify_grad([](const std::vector<Var>& in) { return unbroadcast(in[0], {0}) * 2; }, {doubles({1, 2}, {1, 2})});
+}
