@@ -141,12 +141,13 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
     for (const VariablePtr& v : ancestors(roots)) used.insert(v.get());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (used.count(inputs[i].node().get())) continue;
-        const std::string message =
-            api(options) + "compile() was asked to create a function computing outputs given certain inputs, "
-                           "but the provided input variable at index " + std::to_string(i) +
-            " is not part of the computational graph needed to compute the outputs: " + inputs[i].str() +
-            ".\nTo make this error into a warning, pass on_unused_input=OnUnusedInput::warn to compile(). "
-            "To disable it completely, use OnUnusedInput::ignore.";
+        std::string message = api(options) + "asked to create a function computing outputs given certain inputs, "
+                                             "but the provided input variable at index " + std::to_string(i) +
+                              " is not part of the computational graph needed to compute the outputs: " +
+                              inputs[i].str() + ".";
+        if (policy == OnUnusedInput::raise)
+            message += "\nTo make this error into a warning, pass on_unused_input=OnUnusedInput::warn to compile(). "
+                       "To disable it completely, use OnUnusedInput::ignore.";
         if (policy == OnUnusedInput::raise) throw UnusedInputError(message);
         logging::get("engine")->warn("{}", message);
     }

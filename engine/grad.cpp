@@ -136,10 +136,11 @@ std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOp
             result.push_back(zeros_like(cast(v, dtype)));
             continue;
         }
-        const std::string message = "grad(): the cost does not depend on wrt variable " + wrt_name(v, i) +
-                                    "; pass disconnected_inputs = warn or ignore to get zeros instead";
-        if (options.disconnected_inputs == DisconnectedInputs::raise) throw DisconnectedInputError(message);
-        if (options.disconnected_inputs == DisconnectedInputs::warn) logging::get("engine")->warn("{}", message);
+        const std::string message = "grad(): the cost does not depend on wrt variable " + wrt_name(v, i);
+        if (options.disconnected_inputs == DisconnectedInputs::raise)
+            throw DisconnectedInputError(message + "; pass disconnected_inputs = warn or ignore to get zeros instead");
+        if (options.disconnected_inputs == DisconnectedInputs::warn)
+            logging::get("engine")->warn("{}; its gradient is zero", message);
         result.push_back(zeros_like(cast(v, dtype)));
     }
     return result;
