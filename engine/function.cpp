@@ -4,6 +4,7 @@
 #include "interpreter.hpp"
 
 #include "../ir/errors.hpp"
+#include "../ir/print.hpp"
 #include "../ir/log.hpp"
 #include "../ir/walk.hpp"
 
@@ -106,12 +107,6 @@ Replacements givens_map(const std::vector<std::pair<Var, Var>>& givens, const st
     return replacements;
 }
 
-std::string node_text(const Apply& node) {
-    std::string text = node.op().name() + "(";
-    for (std::size_t i = 0; i < node.inputs().size(); ++i) text += (i > 0 ? ", " : "") + node.inputs()[i]->str();
-    return text + ")";
-}
-
 // Leaves that are neither explicit inputs, shared variables nor constants.
 void check_no_missing_inputs(const std::vector<VariablePtr>& roots, const std::vector<Var>& inputs,
                              const CompileOptions& options) {
@@ -122,7 +117,7 @@ void check_no_missing_inputs(const std::vector<VariablePtr>& roots, const std::v
             const VariablePtr& input = node->inputs()[i];
             if (input->owner() || input->is_constant() || input->is_shared() || provided.count(input.get())) continue;
             throw MissingInputError(api(options) + "Input " + std::to_string(i) +
-                                    " of the graph (indices start from 0), used to compute " + node_text(*node) +
+                                    " of the graph (indices start from 0), used to compute " + apply_text(*node) +
                                     ", was not provided and not given a value (" + input->str() + " of " +
                                     input->type().str() + ").");
         }

@@ -1,17 +1,12 @@
 #include "interpreter.hpp"
 
 #include "../ir/errors.hpp"
+#include "../ir/print.hpp"
 #include "../ir/walk.hpp"
 
 namespace kiln {
 
 namespace {
-
-std::string node_text(const Apply& node) {
-    std::string text = node.op().name() + "(";
-    for (std::size_t i = 0; i < node.inputs().size(); ++i) text += (i > 0 ? ", " : "") + node.inputs()[i]->str();
-    return text + ")";
-}
 
 std::string failure_context(const Apply& node, std::size_t position, const std::vector<Array>& inputs) {
     std::string types, shapes;
@@ -19,7 +14,7 @@ std::string failure_context(const Apply& node, std::size_t position, const std::
         types += (i > 0 ? ", " : "") + node.inputs()[i]->type().str();
         shapes += (i > 0 ? ", " : "") + shape_text(inputs[i].shape());
     }
-    return "\nApply node that caused the error: " + node_text(node) + "\nToposort index: " +
+    return "\nApply node that caused the error: " + apply_text(node) + "\nToposort index: " +
            std::to_string(position) + "\nInputs types: [" + types + "]\nInputs shapes: [" + shapes + "]";
 }
 
@@ -35,13 +30,13 @@ std::string failure_context(const Apply& node, std::size_t position, const std::
 
 void check_outputs(const Apply& node, const std::vector<Array>& outputs) {
     KILN_CHECK(static_cast<int>(outputs.size()) == node.num_outputs(),
-               node_text(node) + " produced " + std::to_string(outputs.size()) + " outputs");
+               apply_text(node) + " produced " + std::to_string(outputs.size()) + " outputs");
     for (int i = 0; i < node.num_outputs(); ++i) {
         const TensorType& type = node.output(i)->type();
         const Array& value = outputs[i];
         bool fits = value.dtype() == type.dtype() && value.ndim() == type.ndim();
         for (int d = 0; fits && d < type.ndim(); ++d) fits = !type.broadcastable()[d] || value.shape()[d] == 1;
-        KILN_CHECK(fits, node_text(node) + " output " + std::to_string(i) + " of " + type.str() + " got a " +
+        KILN_CHECK(fits, apply_text(node) + " output " + std::to_string(i) + " of " + type.str() + " got a " +
                              std::string(dtype_name(value.dtype())) + " array of shape " + shape_text(value.shape()));
     }
 }
@@ -54,7 +49,7 @@ void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values) {
         std::vector<Array> inputs;
         for (const VariablePtr& input : node.inputs()) {
             auto found = values.find(input.get());
-            KILN_CHECK(found != values.end(), "no value for " + input->str() + " read by " + node_text(node));
+            KILN_CHECK(found != values.end(), "no value for " + input->str() + " read by " + apply_text(node));
             inputs.push_back(found->second);
         }
         std::vector<Array> outputs;

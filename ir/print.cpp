@@ -6,6 +6,12 @@
 
 namespace kiln {
 
+std::string apply_text(const Apply& node) {
+    std::string text = node.op().name() + "(";
+    for (std::size_t i = 0; i < node.inputs().size(); ++i) text += (i > 0 ? ", " : "") + node.inputs()[i]->str();
+    return text + ")";
+}
+
 std::string pp(const VariablePtr& variable) {
     if (!variable->name().empty() || !variable->owner()) return variable->str();
     const ApplyPtr node = variable->owner();

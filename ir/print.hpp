@@ -10,6 +10,9 @@
 
 namespace kiln {
 
+/// Theano's str(node): "Elemwise{add,no_inplace}(x, y)".
+std::string apply_text(const Apply& node);
+
 /// The expression as Theano's pp prints it: "(x + y)", "exp((-x))".
 std::string pp(const VariablePtr& variable);
 
