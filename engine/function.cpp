@@ -264,6 +264,17 @@ const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_
 const std::string& Function::name() const { return impl_->name; }
 const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
 
+Array Var::eval(const std::vector<std::pair<Var, Arg>>& bindings) const {
+    std::vector<Var> inputs;
+    std::vector<Arg> arguments;
+    for (const auto& [variable, value] : bindings) {
+        inputs.push_back(variable);
+        arguments.push_back(value);
+    }
+    return compile(inputs, std::vector<Var>{*this}, {.on_unused_input = OnUnusedInput::ignore, .name = "eval"})
+        .call(arguments)[0];
+}
+
 Outputs::operator const Array&() const {
     if (values_.size() != 1)
         throw TypeError("Outputs: the function returns " + std::to_string(values_.size()) +

@@ -3,12 +3,16 @@
 
 #include "../ir/graph.hpp"
 
+#include <utility>
+#include <vector>
+
 #include <functional>
 #include <initializer_list>
 #include <string>
 
 namespace kiln {
 
+class Arg;
 class Index;
 
 class Var {
@@ -41,6 +45,10 @@ public:
     /// x[{arange(n), y}].
     Var operator[](const Index& index) const;
     Var operator[](std::initializer_list<Index> index) const;
+
+    /// Computes this variable with the given inputs bound (Theano's
+    /// x.eval({x: value})); shared variables and constants bring their own.
+    Array eval(const std::vector<std::pair<Var, Arg>>& bindings = {}) const;
 
     /// Identity, as Python's `is`: the same variable, not an equal one.
     bool is(const Var& other) const { return node_ == other.node_; }

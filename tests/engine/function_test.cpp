@@ -181,3 +181,14 @@ TEST_CASE("debugprint of a compiled function numbers its schedule") {
                            " |InplaceDimShuffle{x,x} [id C] ''   0\n"
                            "   |TensorConstant{2} [id D]\n");
 }
+
+TEST_CASE("eval computes a variable with its inputs bound") {
+    auto [x, y] = dscalars("x", "y");
+    CHECK((x * y + 1).eval({{x, 2.0}, {y, 3}}).value_at<double>(0) == 7.0);
+    SharedVar s = shared(4.0, "s");
+    CHECK((s * 2).eval().value_at<double>(0) == 8.0);
+    Var v = dvector("v");
+    CHECK(sum(v).eval({{v, {1.0, 2.0, 3.0}}}).value_at<double>(0) == 6.0);
+    CHECK_THROWS_AS((x + y).eval({{x, 1.0}}), MissingInputError);
+    CHECK_THROWS_AS(x.eval({{x, 1.5}, {y, 2.0}, {x, 2.0}}), UnusedInputError);
+}
