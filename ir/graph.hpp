@@ -10,6 +10,7 @@
 #include "array.hpp"
 #include "type.hpp"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -112,6 +113,8 @@ public:
     bool operator==(const Op& other) const {
         return kind() == other.kind() && params() == other.params();
     }
+    /// Agrees with ==: equal ops hash alike.
+    std::size_t hash() const { return std::hash<std::string>{}(kind() + "{" + params() + "}"); }
 };
 
 class Apply : public std::enable_shared_from_this<Apply> {

@@ -62,8 +62,10 @@ TEST_CASE("constants print their value and are immutable copies") {
 TEST_CASE("ops compare by kind and parameters, never by address") {
     test::TestOp a("add"), b("add"), c("mul"), d("add", "other");
     CHECK(a == b);
+    CHECK(a.hash() == b.hash());
     CHECK_FALSE(a == c);
     CHECK_FALSE(a == d);
+    CHECK_FALSE(a.hash() == c.hash());
 }
 
 TEST_CASE("toposort puts every node after the nodes it reads") {
