@@ -102,12 +102,6 @@ Var dot(const Var& a, const Var& b) {
 
 namespace {
 
-Var product_of(const Var& x, const std::vector<int>& axes) {
-    Var total = constant_of(1, DType::int64);
-    for (int axis : axes) total = total * shape_i(x, axis);
-    return total;
-}
-
 std::vector<int> resolve_axes(const Var& x, const std::vector<int>& axes) {
     std::vector<int> resolved;
     for (int axis : axes) {
@@ -141,8 +135,8 @@ Var tensordot(const Var& a, const Var& b, const std::vector<int>& a_axes_in, con
     std::vector<DimShuffle::Entry> a_order(a_free.begin(), a_free.end()), b_order(b_axes.begin(), b_axes.end());
     a_order.insert(a_order.end(), a_axes.begin(), a_axes.end());
     b_order.insert(b_order.end(), b_free.begin(), b_free.end());
-    const Var a2 = reshape(dimshuffle(a, a_order), {product_of(a, a_free), product_of(a, a_axes)});
-    const Var b2 = reshape(dimshuffle(b, b_order), {product_of(b, b_axes), product_of(b, b_free)});
+    const Var a2 = reshape(dimshuffle(a, a_order), {shape_product(a, a_free), shape_product(a, a_axes)});
+    const Var b2 = reshape(dimshuffle(b, b_order), {shape_product(b, b_axes), shape_product(b, b_free)});
     std::vector<Operand> shape;
     for (int d : a_free) shape.emplace_back(shape_i(a, d));
     for (int d : b_free) shape.emplace_back(shape_i(b, d));

@@ -170,10 +170,10 @@ Shapes ARange::infer_shape(const Apply& node, const Shapes&) const {
 std::vector<Var> infer_shape(const Var& x) {
     std::unordered_map<const Variable*, SymbolicShape> shapes;
     auto leaf_shape = [](const VariablePtr& v) {
+        if (!v->is_constant()) return shape_dims(Var(v));
         SymbolicShape shape;
-        for (int d = 0; d < v->type().ndim(); ++d)
-            shape.push_back(v->is_constant() ? constant_of(static_cast<double>(v->constant_value().shape()[d]), DType::int64).node()
-                                             : shape_i(Var(v), d).node());
+        for (std::int64_t d : v->constant_value().shape())
+            shape.push_back(constant_of(static_cast<double>(d), DType::int64).node());
         return shape;
     };
     for (const VariablePtr& leaf : graph_inputs({x.node()})) shapes.emplace(leaf.get(), leaf_shape(leaf));

@@ -34,7 +34,7 @@ std::vector<VariablePtr> dimension_inputs(const std::vector<Operand>& shape, std
 
 std::vector<Operand> shape_of(const Var& x) {
     std::vector<Operand> dims;
-    for (int d = 0; d < x.ndim(); ++d) dims.emplace_back(shape_i(x, d));
+    for (const VariablePtr& d : shape_dims(x)) dims.emplace_back(Var(d));
     return dims;
 }
 

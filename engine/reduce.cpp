@@ -301,22 +301,11 @@ Var min(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKin
 Var all(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::all, x, axes, keepdims); }
 Var any(const Var& x, const Axes& axes, bool keepdims) { return reduce(ReduceKind::any, x, axes, keepdims); }
 
-namespace {
-
-// Number of elements the axes cover, as a symbolic 0-d tensor of dtype.
-Var count_of(const Var& x, const std::vector<int>& axes, DType dtype) {
-    Var count = constant_of(1, DType::int64);
-    for (int axis : axes) count = count * shape_i(x, axis);
-    return cast(count, dtype);
-}
-
-} // namespace
-
 Var mean(const Var& x, const Axes& axes, bool keepdims) {
     const std::vector<int> resolved = axes.resolve(x.ndim(), "mean");
     const DType dtype = is_float(x.dtype()) ? x.dtype() : DType::float64;
     Var total = sum(cast(x, dtype), resolved, keepdims);
-    return total / count_of(x, resolved, dtype);
+    return total / cast(shape_product(x, resolved), dtype);
 }
 
 Var var(const Var& x, const Axes& axes, bool keepdims, int ddof) {
@@ -324,7 +313,7 @@ Var var(const Var& x, const Axes& axes, bool keepdims, int ddof) {
     const DType dtype = is_float(x.dtype()) ? x.dtype() : DType::float64;
     const Var centered = cast(x, dtype) - mean(x, resolved, true);
     const Var squares = sum(sqr(centered), resolved, keepdims);
-    return squares / (count_of(x, resolved, dtype) - constant_of(ddof, dtype));
+    return squares / (cast(shape_product(x, resolved), dtype) - constant_of(ddof, dtype));
 }
 
 Var std(const Var& x, const Axes& axes, bool keepdims, int ddof) { return sqrt(var(x, axes, keepdims, ddof)); }

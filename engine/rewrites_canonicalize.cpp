@@ -129,11 +129,7 @@ std::optional<Var> shape_of_computed(const Apply& node) {
     const ApplyPtr owner = node.inputs()[0]->owner();
     if (!owner) return std::nullopt;
     std::vector<SymbolicShape> input_shapes;
-    for (const VariablePtr& input : owner->inputs()) {
-        SymbolicShape shape;
-        for (int d = 0; d < input->type().ndim(); ++d) shape.push_back(shape_i(Var(input), d).node());
-        input_shapes.push_back(std::move(shape));
-    }
+    for (const VariablePtr& input : owner->inputs()) input_shapes.push_back(shape_dims(Var(input)));
     const std::vector<SymbolicShape> inferred = owner->op().infer_shape(*owner, input_shapes);
     if (inferred.empty()) return std::nullopt;
     return cast(Var(inferred[node.inputs()[0]->index()][op->axis()]), DType::int64);

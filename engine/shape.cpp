@@ -1,5 +1,7 @@
 #include "shape.hpp"
 
+#include "math.hpp"
+
 #include "../ir/errors.hpp"
 
 namespace kiln {
@@ -33,6 +35,18 @@ Var shape_i(const Var& x, int axis) {
         throw IndexError("shape_i(): axis " + std::to_string(axis) + " is out of range for " + x.str() + " of " +
                          x.type().str());
     return Var(Apply::make(std::make_shared<ShapeI>(resolved), {x.node()}, {TensorType(DType::int64, {})})->output(0));
+}
+
+SymbolicShape shape_dims(const Var& x) {
+    SymbolicShape dims;
+    for (int d = 0; d < x.ndim(); ++d) dims.push_back(shape_i(x, d).node());
+    return dims;
+}
+
+Var shape_product(const Var& x, const std::vector<int>& axes) {
+    Var total = constant_of(1, DType::int64);
+    for (int axis : axes) total = total * shape_i(x, axis);
+    return total;
 }
 
 } // namespace kiln

@@ -37,6 +37,10 @@ private:
 Var shape(const Var& x);
 /// x.shape[axis] as an int64 scalar; a negative axis counts from the end.
 Var shape_i(const Var& x, int axis);
+/// x.shape as one int64 scalar per dimension (shape_i of each).
+SymbolicShape shape_dims(const Var& x);
+/// The product of x's dimensions along axes, an int64 scalar (1 for none).
+Var shape_product(const Var& x, const std::vector<int>& axes);
 /// x's shape as int64 scalar graphs over the shapes of the graph's inputs,
 /// from each op's shape inference (an op that cannot infer reads its output's shape).
 std::vector<Var> infer_shape(const Var& x);
