@@ -28,6 +28,9 @@ const std::vector<ConfigOption>& Config::options() {
          {"raise", "warn", "ignore"}, false},
         {"mode", "graph rewriting in compile(): fast_run (all phases), fast_compile (merge and constant "
                  "folding), none", "fast_run", {"fast_run", "fast_compile", "none"}, false},
+        {"linker", "how compile() runs a graph: jit (fused loops compiled to native code), interpreter (each "
+                   "op's reference implementation), debug (jit, every fused loop checked against the interpreter)",
+         "jit", {"jit", "interpreter", "debug"}, false},
         {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
                                 "separated by ':'", "", {}, false},
     };
@@ -76,6 +79,11 @@ DType Config::floatX() const { return dtype_from_name(get("floatX")); }
 OnUnusedInput Config::on_unused_input() const {
     const std::string& value = get("on_unused_input");
     return value == "warn" ? OnUnusedInput::warn : value == "ignore" ? OnUnusedInput::ignore : OnUnusedInput::raise;
+}
+
+Linker Config::linker() const {
+    const std::string& value = get("linker");
+    return value == "interpreter" ? Linker::interpreter : value == "debug" ? Linker::debug : Linker::jit;
 }
 
 ConfigOverride::ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings) {

@@ -23,6 +23,13 @@ struct ConfigOption {
 
 enum class OnUnusedInput { raise, warn, ignore };
 
+/// How compile() runs a graph (config "linker").
+enum class Linker {
+    jit,         // fused loops compiled to native code (the default)
+    interpreter, // every node through its op's reference perform
+    debug,       // jit, each fused loop checked against the interpreter
+};
+
 class Config {
 public:
     /// The process-wide configuration, read from KILN_FLAGS on first use.
@@ -43,6 +50,7 @@ public:
     /// true division and of gradients of integer paths.
     DType floatX() const;
     OnUnusedInput on_unused_input() const;
+    Linker linker() const;
 
 private:
     Config();

@@ -1,5 +1,7 @@
 #include "function.hpp"
 
+#include "executor.hpp"
+
 #include "filter.hpp"
 #include "interpreter.hpp"
 
@@ -22,10 +24,9 @@ public:
     std::vector<std::pair<Var, Var>> updates;
     bool single_output = false;
     std::optional<bool> allow_input_downcast;
-    /// Every node the outputs and update values need, in order.
-    std::vector<ApplyPtr> schedule;
     /// The leaves that are not explicit inputs: shared variables and constants.
     std::vector<VariablePtr> implicit_leaves;
+    std::unique_ptr<Executable> executable;
     RewriteCounts rewrites;
 
     std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
@@ -183,7 +184,7 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(roots[i]);
     for (std::size_t i = 0; i < options.updates.size(); ++i)
         compiled->updates.emplace_back(options.updates[i].first, Var(roots[outputs.size() + i]));
-    compiled->schedule = toposort(roots, explicit_inputs);
+    const std::vector<ApplyPtr> schedule = toposort(roots, explicit_inputs);
     const std::unordered_set<const Variable*> provided = [&] {
         std::unordered_set<const Variable*> set;
         for (const VariablePtr& input : explicit_inputs) set.insert(input.get());
@@ -191,7 +192,11 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     }();
     for (const VariablePtr& leaf : graph_inputs(roots, explicit_inputs))
         if (!provided.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
-    logging::get("engine")->debug("compiled {} with {} nodes", compiled->label(), compiled->schedule.size());
+    std::vector<VariablePtr> leaves = explicit_inputs;
+    leaves.insert(leaves.end(), compiled->implicit_leaves.begin(), compiled->implicit_leaves.end());
+    compiled->executable =
+        std::make_unique<Executable>(leaves, roots, schedule, options.linker.value_or(config().linker()));
+    logging::get("engine")->debug("compiled {} with {} nodes", compiled->label(), schedule.size());
     return compiled;
 }
 
@@ -214,23 +219,18 @@ Outputs Function::call(const std::vector<Arg>& arguments) const {
         throw TypeError(f.label() + ": Missing required input: " + f.inputs[arguments.size()].str() + " (index " +
                         std::to_string(arguments.size()) + ")");
 
-    ValueMap values;
     std::vector<Array> leaves;
+    leaves.reserve(arguments.size() + f.implicit_leaves.size());
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const Var& input = f.inputs[i];
         const std::string context = f.label() + ": bad input argument at index " + std::to_string(i) + " ('" +
                                     input.str() + "'): ";
-        Array value = filter_value(input.type(), arguments[i], f.allow_input_downcast, context);
-        leaves.push_back(value);
-        values[input.node().get()] = std::move(value);
+        leaves.push_back(filter_value(input.type(), arguments[i], f.allow_input_downcast, context));
     }
-    for (const VariablePtr& leaf : f.implicit_leaves) {
-        Array value = leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value;
-        leaves.push_back(value);
-        values[leaf.get()] = std::move(value);
-    }
+    for (const VariablePtr& leaf : f.implicit_leaves)
+        leaves.push_back(leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value);
 
-    run_nodes(f.schedule, values);
+    const std::vector<Array> values = f.executable->run(leaves);
 
     // Nothing handed back or stored may alias an argument, a shared value, a
     // constant, or another result.
@@ -240,14 +240,14 @@ Outputs Function::call(const std::vector<Arg>& arguments) const {
         return false;
     };
     std::vector<Array> update_values;
-    for (const auto& [target, value] : f.updates) {
-        Array result = values.at(value.node().get());
+    for (std::size_t i = 0; i < f.updates.size(); ++i) {
+        Array result = values[f.outputs.size() + i];
         if (aliases(result, leaves) || aliases(result, update_values)) result = result.copy();
         update_values.push_back(std::move(result));
     }
     std::vector<Array> results;
-    for (const Var& output : f.outputs) {
-        Array result = values.at(output.node().get());
+    for (std::size_t i = 0; i < f.outputs.size(); ++i) {
+        Array result = values[i];
         if (aliases(result, leaves) || aliases(result, update_values) || aliases(result, results))
             result = result.copy();
         results.push_back(std::move(result));
@@ -263,6 +263,8 @@ const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
 const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
 const std::string& Function::name() const { return impl_->name; }
 const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
+std::string Function::steps_text() const { return impl_->executable->steps_text(); }
+std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
 
 Array Var::eval(const std::vector<std::pair<Var, Arg>>& bindings) const {
     std::vector<Var> inputs;

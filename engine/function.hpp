@@ -4,6 +4,7 @@
 
 #include "arg.hpp"
 #include "config.hpp"
+#include "../ir/kernel.hpp"
 #include "rewriter.hpp"
 #include "shared.hpp"
 #include "var.hpp"
@@ -32,6 +33,8 @@ struct CompileOptions {
     std::optional<OptimizerMode> mode;
     /// Rewrites or phases to leave out, added to config "optimizer_excluding".
     std::vector<std::string> excluding;
+    /// jit, interpreter or debug (default: config "linker").
+    std::optional<Linker> linker;
     /// A label for error messages.
     std::string name;
 };
@@ -89,6 +92,10 @@ public:
     const std::string& name() const;
     /// How often each rewrite fired while compiling.
     const RewriteCounts& rewrites_applied() const;
+    /// The steps the function runs (fused loops and op calls), one per line.
+    std::string steps_text() const;
+    /// The kernel IR of each fused loop, in step order.
+    std::vector<const Kernel*> kernels() const;
 
 private:
     friend Function compile(const std::vector<Var>&, const std::vector<Var>&, const CompileOptions&);

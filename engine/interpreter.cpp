@@ -43,6 +43,16 @@ void check_outputs(const Apply& node, const std::vector<Array>& outputs) {
 
 } // namespace
 
+std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inputs, std::size_t position) {
+    try {
+        std::vector<Array> outputs = node.op().perform(node, inputs);
+        check_outputs(node, outputs);
+        return outputs;
+    } catch (const Error& error) {
+        rethrow_with(error, failure_context(node, position, inputs));
+    }
+}
+
 void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values) {
     for (std::size_t position = 0; position < nodes.size(); ++position) {
         const Apply& node = *nodes[position];
@@ -52,13 +62,7 @@ void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values) {
             KILN_CHECK(found != values.end(), "no value for " + input->str() + " read by " + apply_text(node));
             inputs.push_back(found->second);
         }
-        std::vector<Array> outputs;
-        try {
-            outputs = node.op().perform(node, inputs);
-            check_outputs(node, outputs);
-        } catch (const Error& error) {
-            rethrow_with(error, failure_context(node, position, inputs));
-        }
+        std::vector<Array> outputs = perform_node(node, inputs, position);
         for (int i = 0; i < node.num_outputs(); ++i) values[node.output(i).get()] = std::move(outputs[i]);
     }
 }

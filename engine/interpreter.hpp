@@ -12,6 +12,11 @@ namespace kiln {
 /// Values of variables during one evaluation, keyed by variable.
 using ValueMap = std::unordered_map<const Variable*, Array>;
 
+/// Runs one node through its op's perform and checks what it returns; a
+/// failure is rethrown with the node, its position `position` in the
+/// schedule, its input types and shapes appended.
+std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inputs, std::size_t position);
+
 /// Runs `nodes` (in topological order) with `values` holding every leaf they
 /// read; adds each node's outputs to `values`. A failing node rethrows its
 /// error with the node, its input types and shapes appended.

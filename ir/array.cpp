@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <limits>
 #include <ostream>
 
@@ -42,15 +43,32 @@ void throw_size_mismatch(std::size_t count, const Shape& shape) {
 
 Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
 
-Array Array::zeros(DType dtype, Shape shape) {
+namespace {
+
+// 64-byte aligned, so vector loops start on a cache line.
+std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t bytes) {
+    constexpr std::align_val_t alignment{64};
+    auto* memory = static_cast<std::byte*>(::operator new[](static_cast<std::size_t>(bytes), alignment));
+    return std::shared_ptr<std::byte[]>(memory, [](std::byte* p) { ::operator delete[](p, alignment); });
+}
+
+} // namespace
+
+Array Array::uninitialized(DType dtype, Shape shape) {
     for (std::int64_t d : shape)
-        if (d < 0) throw ValueError("Array::zeros(): negative dimension in shape " + shape_text(shape));
+        if (d < 0) throw ValueError("Array: negative dimension in shape " + shape_text(shape));
     Array out;
     out.dtype_ = dtype;
     out.strides_ = c_strides(shape);
     const std::int64_t bytes = std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype);
     out.shape_ = std::move(shape);
-    out.buffer_ = std::shared_ptr<std::byte[]>(new std::byte[bytes]());
+    out.buffer_ = allocate_buffer(bytes);
+    return out;
+}
+
+Array Array::zeros(DType dtype, Shape shape) {
+    Array out = uninitialized(dtype, std::move(shape));
+    std::memset(out.buffer_.get(), 0, static_cast<std::size_t>(std::max<std::int64_t>(out.size(), 1) * dtype_size(dtype)));
     return out;
 }
 

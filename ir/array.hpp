@@ -82,6 +82,9 @@ public:
 
     /// A C-contiguous array of zeros.
     static Array zeros(DType dtype, Shape shape);
+    /// A C-contiguous array whose elements are not set (for results about
+    /// to be written in full).
+    static Array uninitialized(DType dtype, Shape shape);
     /// A C-contiguous array with every element set to value (converted like a C++ cast).
     static Array full(DType dtype, Shape shape, double value);
     /// A 0-d array holding value, with the dtype that stores T.

@@ -1,0 +1,253 @@
+#include "executor.hpp"
+
+#include "interpreter.hpp"
+#include "loop_driver.hpp"
+
+#include "../ir/errors.hpp"
+#include "../ir/log.hpp"
+#include "../ir/print.hpp"
+#include "../jit/cpu_backend.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+namespace kiln {
+
+namespace {
+
+struct OpRun {
+    const Apply* node = nullptr;
+    std::size_t position = 0;
+    std::vector<int> inputs;
+    std::vector<int> outputs;
+};
+
+struct LoopRun {
+    const FusedLoop* loop = nullptr;
+    LoopFunction function = nullptr;
+    std::vector<int> inputs;
+    std::vector<int> params;
+    int output = 0;
+    std::vector<std::vector<bool>> input_broadcastable;
+    DType output_dtype = DType::float64;
+    int rank = 0;
+};
+
+// Differences the debug linker accepts between a compiled loop and the
+// interpreter: vector math libraries differ from libm by a few ulps.
+std::string difference(const Array& expected, const Array& actual) {
+    if (expected.dtype() != actual.dtype() || expected.shape() != actual.shape())
+        return "expected " + std::string(dtype_name(expected.dtype())) + " " + shape_text(expected.shape()) +
+               ", got " + std::string(dtype_name(actual.dtype())) + " " + shape_text(actual.shape());
+    const bool single = expected.dtype() == DType::float32;
+    const double rtol = single ? 1e-5 : 1e-11;
+    const double atol = single ? 1e-6 : 1e-14;
+    for (std::int64_t i = 0; i < expected.size(); ++i) {
+        if (is_float(expected.dtype())) {
+            const double e = expected.value_at<double>(i);
+            const double a = actual.value_at<double>(i);
+            if (std::isnan(e) && std::isnan(a)) continue;
+            if (e == a || std::abs(e - a) <= atol + rtol * std::abs(e)) continue;
+            return "element " + std::to_string(i) + ": expected " + std::to_string(e) + ", got " + std::to_string(a);
+        }
+        if (expected.value_at<std::int64_t>(i) != actual.value_at<std::int64_t>(i) ||
+            expected.value_at<std::uint64_t>(i) != actual.value_at<std::uint64_t>(i))
+            return "element " + std::to_string(i) + ": expected " + std::to_string(expected.value_at<std::int64_t>(i)) +
+                   ", got " + std::to_string(actual.value_at<std::int64_t>(i));
+    }
+    return {};
+}
+
+} // namespace
+
+struct Executable::Plan {
+    Linker linker = Linker::jit;
+    std::vector<Step> steps;
+    std::vector<std::variant<OpRun, LoopRun>> runs;
+    std::vector<std::vector<int>> release_after;
+    std::size_t leaf_count = 0;
+    int slot_count = 0;
+    std::vector<int> root_slots;
+
+    Array run_loop_step(const LoopRun& run, std::vector<Array>& slots) const;
+    /// The fused nodes through the interpreter: the reference result, and
+    /// the exact error the user gets when the inputs are wrong.
+    Array interpret_loop(const LoopRun& run, const std::vector<Array>& slots) const;
+};
+
+Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
+                       const std::vector<ApplyPtr>& schedule, Linker linker)
+    : plan_(std::make_unique<Plan>()) {
+    Plan& plan = *plan_;
+    plan.linker = linker;
+    if (linker == Linker::interpreter) {
+        for (const ApplyPtr& node : schedule) plan.steps.push_back(OpStep{node});
+    } else {
+        plan.steps = fuse(schedule, roots);
+    }
+
+    std::unordered_map<const Variable*, int> slot_of;
+    auto slot = [&](const VariablePtr& v) {
+        auto [it, added] = slot_of.emplace(v.get(), plan.slot_count);
+        if (added) ++plan.slot_count;
+        return it->second;
+    };
+    for (const VariablePtr& leaf : leaves) slot(leaf);
+    plan.leaf_count = leaves.size();
+
+    std::unordered_map<const Apply*, std::size_t> position;
+    for (std::size_t i = 0; i < schedule.size(); ++i) position[schedule[i].get()] = i;
+    for (const Step& step : plan.steps) {
+        if (const auto* op = std::get_if<OpStep>(&step)) {
+            OpRun run;
+            run.node = op->node.get();
+            run.position = position.at(run.node);
+            for (const VariablePtr& input : op->node->inputs()) run.inputs.push_back(slot(input));
+            for (int i = 0; i < op->node->num_outputs(); ++i) run.outputs.push_back(slot(op->node->output(i)));
+            plan.runs.emplace_back(std::move(run));
+            continue;
+        }
+        const auto& loop = std::get<FusedLoop>(step);
+        LoopRun run;
+        run.loop = &loop;
+        run.function = jit::CpuBackend::instance().compile(loop.kernel);
+        for (const VariablePtr& input : loop.inputs) {
+            run.inputs.push_back(slot(input));
+            run.input_broadcastable.push_back(input->type().broadcastable());
+        }
+        for (const VariablePtr& param : loop.params) run.params.push_back(slot(param));
+        run.output = slot(loop.output);
+        run.output_dtype = loop.output->type().dtype();
+        run.rank = loop.output->type().ndim();
+        plan.runs.emplace_back(std::move(run));
+    }
+    for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
+
+    // Free each intermediate after the last step that reads it.
+    std::vector<int> last_reader(plan.slot_count, -1);
+    for (std::size_t s = 0; s < plan.runs.size(); ++s) {
+        std::visit([&](const auto& run) {
+            for (int input : run.inputs) last_reader[input] = static_cast<int>(s);
+            if constexpr (std::is_same_v<std::decay_t<decltype(run)>, LoopRun>)
+                for (int param : run.params) last_reader[param] = static_cast<int>(s);
+        }, plan.runs[s]);
+    }
+    for (int root : plan.root_slots) last_reader[root] = -1;
+    plan.release_after.resize(plan.runs.size());
+    for (int s = static_cast<int>(plan.leaf_count); s < plan.slot_count; ++s)
+        if (last_reader[s] >= 0) plan.release_after[last_reader[s]].push_back(s);
+    logging::get("engine")->debug("executable: {} steps over {} slots\n{}", plan.runs.size(), plan.slot_count,
+                                  kiln::steps_text(plan.steps));
+}
+
+Executable::~Executable() = default;
+
+Array Executable::Plan::interpret_loop(const LoopRun& run, const std::vector<Array>& slots) const {
+    ValueMap values;
+    for (std::size_t k = 0; k < run.inputs.size(); ++k) values[run.loop->inputs[k].get()] = slots[run.inputs[k]];
+    for (std::size_t k = 0; k < run.params.size(); ++k) values[run.loop->params[k].get()] = slots[run.params[k]];
+    for (const ApplyPtr& node : run.loop->nodes)
+        for (const VariablePtr& input : node->inputs())
+            if (input->is_constant() && !values.count(input.get())) values[input.get()] = input->constant_value();
+    run_nodes(run.loop->nodes, values);
+    return values.at(run.loop->output.get());
+}
+
+Array Executable::Plan::run_loop_step(const LoopRun& run, std::vector<Array>& slots) const {
+    Shape shape(run.rank, 1);
+    bool shapes_agree = true;
+    std::vector<bool> seen(run.rank, false);
+    for (std::size_t k = 0; k < run.inputs.size(); ++k) {
+        const Array& input = slots[run.inputs[k]];
+        for (int d = 0; d < run.rank; ++d) {
+            if (run.input_broadcastable[k][d]) continue;
+            if (!seen[d]) {
+                seen[d] = true;
+                shape[d] = input.shape()[d];
+            } else if (input.shape()[d] != shape[d]) {
+                shapes_agree = false;
+            }
+        }
+    }
+    // The interpreter raises the exact error, naming the node and the inputs.
+    if (!shapes_agree) {
+        interpret_loop(run, slots);
+        throw InternalError("fused loop: input shapes disagree but the interpreter accepted them");
+    }
+
+    Array output = Array::uninitialized(run.output_dtype, shape);
+    std::vector<LoopBuffer> buffers;
+    buffers.reserve(run.inputs.size() + 1);
+    for (std::size_t k = 0; k < run.inputs.size(); ++k) {
+        const Array& input = slots[run.inputs[k]];
+        LoopBuffer buffer;
+        buffer.data = const_cast<std::byte*>(input.data());
+        buffer.element_size = dtype_size(input.dtype());
+        buffer.strides = input.strides();
+        for (int d = 0; d < run.rank; ++d)
+            if (input.shape()[d] == 1) buffer.strides[d] = 0;
+        buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
+        buffers.push_back(std::move(buffer));
+    }
+    buffers.push_back({output.mutable_data(), dtype_size(run.output_dtype), output.strides(), false});
+    std::uint64_t inline_params[8] = {};
+    std::vector<std::uint64_t> heap_params;
+    std::uint64_t* params = inline_params;
+    if (run.params.size() > 8) {
+        heap_params.resize(run.params.size());
+        params = heap_params.data();
+    }
+    for (std::size_t p = 0; p < run.params.size(); ++p) {
+        const Array& value = slots[run.params[p]];
+        std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
+    }
+    if (run_loop(run.function, shape, buffers, params) != 0) {
+        interpret_loop(run, slots);
+        throw InternalError("fused loop reported an error the interpreter did not raise");
+    }
+    return output;
+}
+
+std::vector<Array> Executable::run(std::vector<Array> leaf_values) const {
+    const Plan& plan = *plan_;
+    KILN_CHECK(leaf_values.size() == plan.leaf_count, "executable run with the wrong number of leaves");
+    std::vector<Array> slots(plan.slot_count);
+    for (std::size_t i = 0; i < leaf_values.size(); ++i) slots[i] = std::move(leaf_values[i]);
+    for (std::size_t s = 0; s < plan.runs.size(); ++s) {
+        if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
+            std::vector<Array> inputs;
+            inputs.reserve(op->inputs.size());
+            for (int input : op->inputs) inputs.push_back(slots[input]);
+            std::vector<Array> outputs = perform_node(*op->node, inputs, op->position);
+            for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
+        } else {
+            const auto& loop = std::get<LoopRun>(plan.runs[s]);
+            Array result = plan.run_loop_step(loop, slots);
+            if (plan.linker == Linker::debug) {
+                const Array expected = plan.interpret_loop(loop, slots);
+                if (const std::string why = difference(expected, result); !why.empty())
+                    throw InternalError("debug linker: step #" + std::to_string(s) + " (fused loop ending in " +
+                                        apply_text(*loop.loop->nodes.back()) + ") differs from the interpreter: " +
+                                        why + "\nKernel:\n" + loop.loop->kernel.text());
+            }
+            slots[loop.output] = std::move(result);
+        }
+        for (int released : plan.release_after[s]) slots[released] = Array();
+    }
+    std::vector<Array> roots;
+    roots.reserve(plan.root_slots.size());
+    for (int root : plan.root_slots) roots.push_back(slots[root]);
+    return roots;
+}
+
+std::string Executable::steps_text() const { return kiln::steps_text(plan_->steps); }
+
+std::vector<const Kernel*> Executable::kernels() const {
+    std::vector<const Kernel*> kernels;
+    for (const Step& step : plan_->steps)
+        if (const auto* loop = std::get_if<FusedLoop>(&step)) kernels.push_back(&loop->kernel);
+    return kernels;
+}
+
+} // namespace kiln

@@ -1,0 +1,182 @@
+#include "fusion.hpp"
+
+#include "cast.hpp"
+#include "elemwise.hpp"
+
+#include "../ir/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kiln {
+
+namespace {
+
+bool fusable(const Apply& node) {
+    if (node.num_outputs() != 1) return false;
+    const bool elementwise = elemwise_scalar_op(node).has_value() || dynamic_cast<const Cast*>(&node.op());
+    if (!elementwise) return false;
+    for (const VariablePtr& input : node.inputs())
+        if (input->type().ndim() != node.output(0)->type().ndim()) return false;
+    return true;
+}
+
+// A constant read as one value for the whole loop.
+bool is_scalar_constant(const Variable& v) {
+    return v.is_constant() && v.constant_value().size() == 1;
+}
+
+// Constants that change the generated code stay literals: 0, 1, -1 and
+// small integral exponents (x**2 becomes a multiplication). Any other
+// scalar constant is a kernel parameter, so graphs that differ only in, say,
+// a learning rate share one kernel.
+bool stays_literal(double value, bool is_exponent) {
+    if (value == 0 || value == 1 || value == -1) return true;
+    return is_exponent && (value == 0.5 || (std::abs(value) <= 4 && value == std::trunc(value)));
+}
+
+double as_double(const Array& a) {
+    return visit_dtype(a.dtype(), [&](auto tag) { return static_cast<double>(a.value_at<decltype(tag)>(0)); });
+}
+
+std::int64_t as_integer(const Array& a) {
+    return visit_dtype(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) return static_cast<std::int64_t>(a.value_at<T>(0));
+        else return static_cast<std::int64_t>(a.value_at<T>(0));
+    });
+}
+
+class LoopBuilder {
+public:
+    explicit LoopBuilder(std::vector<ApplyPtr> nodes) {
+        loop_.nodes = std::move(nodes);
+        loop_.output = loop_.nodes.back()->output(0);
+        const TensorType& type = loop_.output->type();
+        inner_broadcast_ = type.ndim() > 0 && type.broadcastable().back();
+    }
+
+    FusedLoop build() {
+        for (const ApplyPtr& node : loop_.nodes) {
+            std::vector<int> operands;
+            const auto scalar_op = elemwise_scalar_op(*node);
+            for (std::size_t i = 0; i < node->inputs().size(); ++i)
+                operands.push_back(value_of(node->inputs()[i], scalar_op == ScalarOp::pow && i == 1));
+            const VariablePtr& out = node->output(0);
+            values_[out.get()] = scalar_op ? loop_.kernel.apply(*scalar_op, operands, out->type().dtype())
+                                           : loop_.kernel.cast(operands[0], out->type().dtype());
+        }
+        loop_.kernel.add_output(values_.at(loop_.output.get()));
+        return std::move(loop_);
+    }
+
+private:
+    int value_of(const VariablePtr& v, bool is_exponent) {
+        if (auto found = values_.find(v.get()); found != values_.end()) return found->second;
+        int value;
+        if (is_scalar_constant(*v)) {
+            const Array& constant = v->constant_value();
+            const double real = as_double(constant);
+            if (stays_literal(real, is_exponent)) {
+                value = loop_.kernel.literal(constant.dtype(), real, as_integer(constant));
+            } else {
+                loop_.params.push_back(v);
+                value = loop_.kernel.param(loop_.kernel.add_param(constant.dtype()));
+            }
+        } else {
+            // Known broadcast along the innermost loop dimension: read once per run.
+            const bool broadcast_inner = !inner_broadcast_ && v->type().ndim() > 0 && v->type().broadcastable().back();
+            loop_.inputs.push_back(v);
+            value = loop_.kernel.load(loop_.kernel.add_input(v->type().dtype(), broadcast_inner));
+        }
+        values_[v.get()] = value;
+        return value;
+    }
+
+    FusedLoop loop_;
+    bool inner_broadcast_ = false;
+    std::unordered_map<const Variable*, int> values_;
+};
+
+} // namespace
+
+std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<VariablePtr>& roots) {
+    std::unordered_map<const Variable*, std::vector<const Apply*>> clients;
+    for (const ApplyPtr& node : schedule)
+        for (const VariablePtr& input : node->inputs()) clients[input.get()].push_back(node.get());
+    std::unordered_set<const Variable*> read_outside;
+    for (const VariablePtr& root : roots) read_outside.insert(root.get());
+
+    // Groups grow from their last node towards producers whose every reader
+    // is already in the group and whose loop shape is the same.
+    std::unordered_map<const Apply*, int> group_of;
+    std::vector<std::vector<const Apply*>> groups;
+    for (auto it = schedule.rbegin(); it != schedule.rend(); ++it) {
+        const Apply* sink = it->get();
+        if (group_of.count(sink) || !fusable(*sink)) continue;
+        const int group = static_cast<int>(groups.size());
+        groups.push_back({sink});
+        group_of[sink] = group;
+        const TensorType& loop_type = sink->output(0)->type();
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (std::size_t k = 0; k < groups[group].size(); ++k) {
+                for (const VariablePtr& input : groups[group][k]->inputs()) {
+                    const ApplyPtr producer = input->owner();
+                    if (!producer || group_of.count(producer.get()) || !fusable(*producer)) continue;
+                    if (read_outside.count(input.get())) continue;
+                    if (input->type().broadcastable() != loop_type.broadcastable()) continue;
+                    const auto& readers = clients[input.get()];
+                    const bool all_inside = std::all_of(readers.begin(), readers.end(), [&](const Apply* reader) {
+                        auto found = group_of.find(reader);
+                        return found != group_of.end() && found->second == group;
+                    });
+                    if (!all_inside) continue;
+                    group_of[producer.get()] = group;
+                    groups[group].push_back(producer.get());
+                    grew = true;
+                }
+            }
+        }
+    }
+
+    // A group runs where its last node was scheduled.
+    std::unordered_map<const Apply*, std::vector<ApplyPtr>> members;
+    for (const ApplyPtr& node : schedule)
+        if (auto found = group_of.find(node.get()); found != group_of.end())
+            members[groups[found->second].front()].push_back(node);
+    std::vector<Step> steps;
+    for (const ApplyPtr& node : schedule) {
+        auto found = group_of.find(node.get());
+        if (found == group_of.end()) {
+            steps.push_back(OpStep{node});
+        } else if (groups[found->second].front() == node.get()) {
+            steps.push_back(LoopBuilder(members.at(node.get())).build());
+        }
+    }
+    return steps;
+}
+
+std::string steps_text(const std::vector<Step>& steps) {
+    std::string text;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        text += "#" + std::to_string(i) + " ";
+        if (const auto* op = std::get_if<OpStep>(&steps[i])) {
+            text += "op " + op->node->op().name() + "\n";
+            continue;
+        }
+        const auto& loop = std::get<FusedLoop>(steps[i]);
+        text += "loop [";
+        for (std::size_t k = 0; k < loop.nodes.size(); ++k) {
+            const auto scalar_op = elemwise_scalar_op(*loop.nodes[k]);
+            text += (k > 0 ? ", " : "") +
+                    (scalar_op ? std::string(scalar_op_info(*scalar_op).name) : loop.nodes[k]->op().name());
+        }
+        text += "] -> " + loop.output->type().str() + "\n";
+    }
+    return text;
+}
+
+} // namespace kiln

@@ -1,0 +1,37 @@
+// Fusion: partitions a scheduled graph into steps. Chains of elementwise
+// operations (Elemwise, Cast) of one loop shape become one FusedLoop with
+// its kernel IR; every other node stays a step of its own, run by its op.
+#pragma once
+
+#include "../ir/graph.hpp"
+#include "../ir/kernel.hpp"
+
+#include <variant>
+#include <vector>
+
+namespace kiln {
+
+struct FusedLoop {
+    /// The fused nodes, in order; the last computes `output`.
+    std::vector<ApplyPtr> nodes;
+    VariablePtr output;
+    /// What the kernel's input buffers and parameters read, in kernel order.
+    std::vector<VariablePtr> inputs;
+    std::vector<VariablePtr> params;
+    Kernel kernel;
+};
+
+struct OpStep {
+    ApplyPtr node;
+};
+
+using Step = std::variant<OpStep, FusedLoop>;
+
+/// Steps computing `schedule` (nodes in topological order); `roots` are the
+/// variables the caller reads afterwards (they are never fused away).
+std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<VariablePtr>& roots);
+
+/// One line per step: "loop #2 [add, exp, true_div] -> float64 (False, False)" or "op Dot22".
+std::string steps_text(const std::vector<Step>& steps);
+
+} // namespace kiln

@@ -1,0 +1,28 @@
+// Runs a compiled loop over an n-dimensional iteration space: merges
+// dimensions that are contiguous for every buffer, then calls the loop once
+// per inner run with per-buffer pointers and inner strides.
+#pragma once
+
+#include "../ir/array.hpp"
+#include "../ir/kernel.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln {
+
+struct LoopBuffer {
+    std::byte* data = nullptr;
+    int element_size = 1;
+    /// Element strides over the iteration space (0 where it broadcasts).
+    Shape strides;
+    /// The loop reads this buffer at its base along the inner run.
+    bool broadcast_inner = false;
+};
+
+/// Calls `loop` for every position of `shape`; returns the first non-zero
+/// status a call reported (0 when none did).
+std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
+                      const std::uint64_t* params);
+
+} // namespace kiln

@@ -1,0 +1,98 @@
+// The kernel IR: what one fused elementwise loop computes for each position
+// of its iteration space. A kernel reads input buffers and scalar
+// parameters, computes a DAG of scalar operations in SSA form, and writes
+// output buffers. Shapes and strides are not part of it (they are run-time
+// arguments); what changes the generated code is: dtypes, the expression,
+// literals that stay specialized, and which inputs are known to be
+// broadcast along the innermost loop dimension.
+#pragma once
+
+#include "hash.hpp"
+#include "scalar_op.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct KernelValue {
+    enum class Kind : std::uint8_t { load, param, literal, cast, op };
+    Kind kind = Kind::op;
+    /// dtype of the value.
+    DType dtype = DType::float64;
+    /// load: the input buffer; param: the scalar parameter.
+    int index = 0;
+    /// literal: the value (floats in `real`, bool and integers in `integer`).
+    double real = 0;
+    std::int64_t integer = 0;
+    /// op: the scalar operation; every operand already has the op's compute
+    /// dtype (where(): the condition is bool).
+    ScalarOp op = ScalarOp::add;
+    /// cast and op: earlier values.
+    std::vector<int> operands;
+};
+
+struct KernelInput {
+    DType dtype = DType::float64;
+    /// Stride 0 along the innermost loop dimension, known when compiling
+    /// (the loaded value is the same across an inner run).
+    bool broadcast_inner = false;
+};
+
+struct KernelOutput {
+    DType dtype = DType::float64;
+    /// The value stored.
+    int value = 0;
+};
+
+/// The loop function a kernel compiles to. For i in [0, n): reads input k
+/// at data[k] + i * strides[k] (element strides), computes, and writes
+/// output j at data[inputs + j] + i * strides[inputs + j]. params holds one
+/// 8-byte slot per parameter (the value in its dtype, low bytes first).
+/// A non-zero *status on return reports an error the loop met (1: integer
+/// division by zero).
+using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
+                              const std::uint64_t* params, std::int32_t* status);
+
+inline constexpr std::int32_t kernel_status_integer_division_by_zero = 1;
+
+class Kernel {
+public:
+    int add_input(DType dtype, bool broadcast_inner);
+    int add_param(DType dtype);
+    /// Values are appended in order; the returned index names the value.
+    int load(int input);
+    int param(int index);
+    int literal(DType dtype, double real, std::int64_t integer);
+    /// `value` converted to dtype (the same value when it already has it).
+    int cast(int value, DType dtype);
+    /// A scalar op on operands of any dtypes: converts them to the compute
+    /// dtype the op uses, then applies it; the result has `result` dtype.
+    int apply(ScalarOp op, const std::vector<int>& operands, DType result);
+    void add_output(int value);
+
+    const std::vector<KernelInput>& inputs() const { return inputs_; }
+    const std::vector<DType>& params() const { return params_; }
+    const std::vector<KernelValue>& values() const { return values_; }
+    const std::vector<KernelOutput>& outputs() const { return outputs_; }
+
+    /// Printable and canonical: equal texts mean the same generated code.
+    ///   kernel(in0: float64, in1: float64 broadcast, p0: float64) -> (float64)
+    ///     %0 = load in0 : float64
+    ///     ...
+    ///     store out0, %4
+    std::string text() const;
+    /// XXH3-128 of text(): the kernel's part of its cache key.
+    Hash128 key() const;
+
+private:
+    int append(KernelValue value);
+
+    std::vector<KernelInput> inputs_;
+    std::vector<DType> params_;
+    std::vector<KernelValue> values_;
+    std::vector<KernelOutput> outputs_;
+};
+
+} // namespace kiln

@@ -1,0 +1,321 @@
+#include "cpu_backend.hpp"
+
+#include "host.hpp"
+#include "lower_loop.hpp"
+
+#include "../ir/errors.hpp"
+#include "../ir/log.hpp"
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <unordered_map>
+
+namespace kiln::jit {
+
+namespace {
+
+std::string error_text(llvm::Error error) {
+    std::string text;
+    llvm::raw_string_ostream stream(text);
+    stream << error;
+    return stream.str();
+}
+
+template <class T> T unwrap(llvm::Expected<T> value, const std::string& what) {
+    if (!value) throw InternalError(what + ": " + error_text(value.takeError()));
+    return std::move(*value);
+}
+
+struct HashKey {
+    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low ^ (h.high * 31)); }
+};
+
+// Errors LLVM reports while optimizing or generating code are collected
+// instead of ending the process (the default handler calls exit).
+struct CollectingDiagnostics : llvm::DiagnosticHandler {
+    std::shared_ptr<std::string> errors;
+    explicit CollectingDiagnostics(std::shared_ptr<std::string> sink) : errors(std::move(sink)) {}
+    bool handleDiagnostics(const llvm::DiagnosticInfo& info) override {
+        if (info.getSeverity() == llvm::DS_Error) {
+            llvm::raw_string_ostream stream(*errors);
+            llvm::DiagnosticPrinterRawOStream printer(stream);
+            info.print(printer);
+            stream << "\n";
+        }
+        return true;
+    }
+};
+
+// glibc's libmvec vector variants: SSE (b), AVX2 (d) and AVX-512 (e).
+struct VectorMath {
+    const char* name;
+    bool binary;
+    bool has_intrinsic; // llvm.<name>.f64 exists and lowers to <name>
+};
+constexpr VectorMath vector_math[] = {
+    {"exp", false, true},    {"exp2", false, true},   {"log", false, true},    {"log2", false, true},
+    {"log10", false, true},  {"sin", false, true},    {"cos", false, true},    {"pow", true, true},
+    {"tan", false, false},   {"expm1", false, false}, {"log1p", false, false}, {"asin", false, false},
+    {"acos", false, false},  {"atan", false, false},  {"atan2", true, false},  {"sinh", false, false},
+    {"cosh", false, false},  {"tanh", false, false},  {"erf", false, false},   {"erfc", false, false},
+};
+
+} // namespace
+
+struct CpuBackend::State {
+    std::unique_ptr<llvm::orc::LLJIT> jit;
+    llvm::orc::JITTargetMachineBuilder machine_builder{llvm::Triple()};
+    std::string cpu;
+    std::string features;
+    bool prefer_512 = false;
+    // Vector-function table entries (VecDesc keeps references to these strings).
+    std::deque<std::string> names;
+    std::vector<llvm::VecDesc> vector_functions;
+    std::string description;
+
+    mutable std::mutex mutex;
+    std::unordered_map<Hash128, std::shared_future<LoopFunction>, HashKey> loops;
+    JitCounters counters;
+
+    void register_vector_math(void* libmvec, const HostTarget& host);
+    std::unique_ptr<llvm::TargetMachine> target_machine() const {
+        auto builder = machine_builder;
+        return unwrap(builder.createTargetMachine(), "creating the host target machine");
+    }
+    /// The kernel's module, optimized when asked, in its own context.
+    std::unique_ptr<llvm::Module> module(const Kernel& kernel, const std::string& symbol, llvm::LLVMContext& context,
+                                         bool optimize, const std::shared_ptr<std::string>& diagnostics) const;
+    void optimize(llvm::Module& module, llvm::TargetMachine& machine) const;
+    /// Lowers, optimizes and JIT-links a kernel; returns its entry point.
+    LoopFunction build(const Kernel& kernel, const Hash128& key);
+};
+
+LoopFunction CpuBackend::State::build(const Kernel& kernel, const Hash128& key) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string symbol = "kiln_loop_" + key.hex();
+    auto context = std::make_unique<llvm::LLVMContext>();
+    auto diagnostics = std::make_shared<std::string>();
+    auto lowered = module(kernel, symbol, *context, true, diagnostics);
+    if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
+    if (llvm::Error error = jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))))
+        throw InternalError("adding kernel " + symbol + " to the JIT failed: " + error_text(std::move(error)));
+    auto address = jit->lookup(symbol);
+    if (!address)
+        throw InternalError("compiling kernel " + symbol + " failed: " + error_text(address.takeError()) +
+                            (diagnostics->empty() ? "" : "\n" + *diagnostics));
+    const double milliseconds =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    logging::get("jit")->debug("compiled {} in {:.2f} ms", symbol, milliseconds);
+    return address->toPtr<LoopFunction>();
+}
+
+void CpuBackend::State::register_vector_math(void* libmvec, const HostTarget& host) {
+    struct Isa {
+        char letter;
+        int f64_lanes;
+        bool available;
+    };
+    const Isa isas[] = {{'b', 2, true}, {'d', 4, host.has_feature("avx2")}, {'e', 8, host.has_feature("avx512f")}};
+    for (const VectorMath& math : vector_math) {
+        for (bool single : {false, true}) {
+            for (const Isa& isa : isas) {
+                if (!isa.available) continue;
+                const int lanes = single ? isa.f64_lanes * 2 : isa.f64_lanes;
+                const std::string scalar = std::string(math.name) + (single ? "f" : "");
+                const std::string parameters = math.binary ? "vv" : "v";
+                const std::string vector = "_ZGV" + std::string(1, isa.letter) + "N" + std::to_string(lanes) +
+                                           parameters + "_" + scalar;
+                if (!dlsym(libmvec, vector.c_str())) continue;
+                const std::string& vector_name = names.emplace_back(vector);
+                const std::string& prefix = names.emplace_back("_ZGV_LLVM_N" + std::to_string(lanes) + parameters);
+                std::vector<std::string> scalar_names{scalar};
+                if (math.has_intrinsic) scalar_names.push_back("llvm." + std::string(math.name) + (single ? ".f32" : ".f64"));
+                for (const std::string& scalar_name : scalar_names) {
+                    const std::string& stored = names.emplace_back(scalar_name);
+                    vector_functions.emplace_back(stored, vector_name, llvm::ElementCount::getFixed(lanes), false,
+                                                  prefix);
+                }
+            }
+        }
+    }
+}
+
+void CpuBackend::State::optimize(llvm::Module& module, llvm::TargetMachine& machine) const {
+    llvm::LoopAnalysisManager loops;
+    llvm::FunctionAnalysisManager functions;
+    llvm::CGSCCAnalysisManager cgscc;
+    llvm::ModuleAnalysisManager modules;
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    llvm::PassBuilder builder(&machine, tuning);
+    llvm::TargetLibraryInfoImpl library(machine.getTargetTriple());
+    // Before the standard analyses: the first registration wins.
+    library.addVectorizableFunctions(vector_functions);
+    functions.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(cgscc);
+    builder.registerFunctionAnalyses(functions);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functions, cgscc, modules);
+    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+}
+
+std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, const std::string& symbol,
+                                                        llvm::LLVMContext& context, bool optimize_it,
+                                                        const std::shared_ptr<std::string>& diagnostics) const {
+    context.setDiagnosticHandler(std::make_unique<CollectingDiagnostics>(diagnostics));
+    std::unique_ptr<llvm::Module> module = lower_loop(kernel, symbol, context);
+    module->setDataLayout(jit->getDataLayout());
+    module->setTargetTriple(jit->getTargetTriple().str());
+    for (llvm::Function& function : *module) {
+        if (function.isDeclaration()) continue;
+        function.addFnAttr("target-cpu", cpu);
+        function.addFnAttr("target-features", features);
+        if (prefer_512) function.addFnAttr("prefer-vector-width", "512");
+    }
+    if (optimize_it) optimize(*module, *target_machine());
+    return module;
+}
+
+CpuBackend::CpuBackend() : state_(std::make_unique<State>()) {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    const HostTarget& host = host_target();
+    State& s = *state_;
+    s.machine_builder = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
+    s.machine_builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    s.cpu = s.machine_builder.getCPU();
+    s.features = s.machine_builder.getFeatures().getString();
+    s.prefer_512 = host.has_feature("avx512f");
+
+    std::string vector_library = "none";
+    if (s.machine_builder.getTargetTriple().getArch() == llvm::Triple::x86_64) {
+        // The process does not load libmvec on its own (--as-needed drops it).
+        if (void* libmvec = dlopen("libmvec.so.1", RTLD_NOW | RTLD_GLOBAL)) {
+            s.register_vector_math(libmvec, host);
+            vector_library = "libmvec(" + std::to_string(s.vector_functions.size()) + ")";
+        } else {
+            logging::get("jit")->debug("libmvec not available ({}): math stays scalar", dlerror());
+        }
+    }
+
+    s.jit = unwrap(llvm::orc::LLJITBuilder()
+                       .setJITTargetMachineBuilder(s.machine_builder)
+                       .setSupportConcurrentCompilation(true)
+                       .create(),
+                   "creating the LLVM JIT");
+    auto generator = unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+                                s.jit->getDataLayout().getGlobalPrefix()),
+                            "opening the process's symbols");
+    s.jit->getMainJITDylib().addGenerator(std::move(generator));
+    s.description = "triple=" + s.jit->getTargetTriple().str() + " cpu=" + s.cpu + " features=" + s.features +
+                    " vector_library=" + vector_library + " opt=O3" + (s.prefer_512 ? " vector_width=512" : "") +
+                    " llvm=" + llvm_version();
+    logging::get("jit")->debug("CPU backend: {}", s.description);
+}
+
+CpuBackend::~CpuBackend() = default;
+
+CpuBackend& CpuBackend::instance() {
+    static CpuBackend backend;
+    return backend;
+}
+
+LoopFunction CpuBackend::compile(const Kernel& kernel) {
+    State& s = *state_;
+    const Hash128 key = kernel.key();
+    std::shared_future<LoopFunction> pending;
+    std::promise<LoopFunction> promise;
+    {
+        std::lock_guard lock(s.mutex);
+        if (auto found = s.loops.find(key); found != s.loops.end()) {
+            ++s.counters.memory_hits;
+            pending = found->second;
+        } else {
+            s.loops.emplace(key, promise.get_future().share());
+        }
+    }
+    // Another thread compiles (or compiled) this kernel: wait for it.
+    if (pending.valid()) return pending.get();
+    try {
+        const LoopFunction loop = s.build(kernel, key);
+        promise.set_value(loop);
+        std::lock_guard lock(s.mutex);
+        ++s.counters.compiled;
+        return loop;
+    } catch (...) {
+        {
+            std::lock_guard lock(s.mutex);
+            s.loops.erase(key); // a later request tries again
+        }
+        promise.set_exception(std::current_exception());
+        throw;
+    }
+}
+
+std::string CpuBackend::llvm_ir(const Kernel& kernel) const {
+    llvm::LLVMContext context;
+    std::string text;
+    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, false,
+                                 std::make_shared<std::string>());
+    llvm::raw_string_ostream stream(text);
+    module->print(stream, nullptr);
+    return stream.str();
+}
+
+std::string CpuBackend::optimized_llvm_ir(const Kernel& kernel) const {
+    llvm::LLVMContext context;
+    std::string text;
+    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, true,
+                                 std::make_shared<std::string>());
+    llvm::raw_string_ostream stream(text);
+    module->print(stream, nullptr);
+    return stream.str();
+}
+
+std::string CpuBackend::assembly(const Kernel& kernel) const {
+    llvm::LLVMContext context;
+    auto diagnostics = std::make_shared<std::string>();
+    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, true, diagnostics);
+    auto machine = state_->target_machine();
+    llvm::SmallString<0> text;
+    {
+        llvm::raw_svector_ostream stream(text);
+        llvm::legacy::PassManager passes;
+        if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
+            throw InternalError("the host target cannot write assembly");
+        passes.run(*module);
+    }
+    if (!diagnostics->empty()) throw InternalError("writing assembly for a kernel failed: " + *diagnostics);
+    return std::string(text.str());
+}
+
+JitCounters CpuBackend::counters() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->counters;
+}
+
+const std::string& CpuBackend::target_description() const { return state_->description; }
+
+} // namespace kiln::jit

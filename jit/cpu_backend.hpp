@@ -1,0 +1,51 @@
+// The CPU backend: compiles kernels to native loops with LLVM ORC for the
+// host CPU. One per process, thread-safe; each distinct kernel is compiled
+// once and kept in memory for the life of the process.
+#pragma once
+
+#include "../ir/kernel.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace kiln::jit {
+
+struct JitCounters {
+    /// Kernels LLVM compiled.
+    std::uint64_t compiled = 0;
+    /// Requests answered from the in-memory kernel cache.
+    std::uint64_t memory_hits = 0;
+};
+
+class CpuBackend {
+public:
+    /// The process's backend, created on first use; throws kiln::Error when
+    /// LLVM cannot target the host.
+    static CpuBackend& instance();
+
+    /// The native loop of `kernel`. Throws kiln::InternalError (naming the
+    /// kernel) when LLVM fails; never leaves the backend unusable.
+    LoopFunction compile(const Kernel& kernel);
+
+    /// Stages of a kernel's compilation, as text, for dumps and tests.
+    std::string llvm_ir(const Kernel& kernel) const;
+    std::string optimized_llvm_ir(const Kernel& kernel) const;
+    std::string assembly(const Kernel& kernel) const;
+
+    JitCounters counters() const;
+    /// What besides the kernel decides the machine code: target triple, CPU,
+    /// features, vector library, optimization level and LLVM version.
+    const std::string& target_description() const;
+
+    ~CpuBackend();
+    CpuBackend(const CpuBackend&) = delete;
+    CpuBackend& operator=(const CpuBackend&) = delete;
+
+private:
+    CpuBackend();
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+} // namespace kiln::jit

@@ -1,0 +1,537 @@
+#include "lower_loop.hpp"
+
+#include "../ir/errors.hpp"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <optional>
+
+namespace kiln::jit {
+
+namespace {
+
+using llvm::Value;
+using S = ScalarOp;
+
+class LoopLowering {
+public:
+    LoopLowering(const Kernel& kernel, llvm::Module& module)
+        : kernel_(kernel), module_(module), context_(module.getContext()), builder_(context_) {}
+
+    void build(const std::string& function_name);
+
+private:
+    struct Buffer {
+        Value* base = nullptr;
+        Value* stride = nullptr;
+        bool broadcast_inner = false;
+    };
+    enum class Stride { unit, general };
+
+    llvm::Type* register_type(DType dtype) {
+        switch (dtype) {
+        case DType::bool_: return builder_.getInt1Ty();
+        case DType::int8:
+        case DType::uint8: return builder_.getInt8Ty();
+        case DType::int16:
+        case DType::uint16: return builder_.getInt16Ty();
+        case DType::int32:
+        case DType::uint32: return builder_.getInt32Ty();
+        case DType::int64:
+        case DType::uint64: return builder_.getInt64Ty();
+        case DType::float32: return builder_.getFloatTy();
+        case DType::float64: return builder_.getDoubleTy();
+        }
+        return builder_.getDoubleTy();
+    }
+    llvm::Type* memory_type(DType dtype) { return dtype == DType::bool_ ? builder_.getInt8Ty() : register_type(dtype); }
+
+    bool invariant(int value) const { return invariant_[value]; }
+    void analyse_invariance();
+    void set_up_alias_scopes();
+
+    Value* element_address(const Buffer& buffer, DType dtype, Value* index, Stride stride);
+    Value* load(int input, Value* index, Stride stride);
+    void store(int output, Value* value, Value* index, Stride stride);
+    /// Emits value v (operands already emitted into `values`).
+    Value* emit(int v, std::vector<Value*>& values, Value* index, Stride stride);
+    /// Emits the loop body for one index; returns the division-by-zero flag.
+    Value* emit_body(std::vector<Value*> values, Value* index, Stride stride);
+    void emit_loop(llvm::Function* function, llvm::BasicBlock* exit, llvm::PHINode* exit_error,
+                   const std::vector<Value*>& hoisted, Value* n, Stride stride, llvm::BasicBlock* block);
+
+    Value* convert(Value* x, DType from, DType to);
+    Value* apply(const KernelValue& value, const std::vector<Value*>& operands);
+    Value* apply_float(ScalarOp op, DType dtype, const std::vector<Value*>& x);
+    Value* apply_integer(ScalarOp op, DType dtype, const std::vector<Value*>& x);
+    Value* integer_pow(DType dtype, Value* base, Value* exponent);
+    Value* libm(const char* name, DType dtype, const std::vector<Value*>& arguments);
+    Value* unary(llvm::Intrinsic::ID id, Value* x) { return builder_.CreateUnaryIntrinsic(id, x); }
+    Value* float_constant(DType dtype, double value) { return llvm::ConstantFP::get(register_type(dtype), value); }
+    Value* note_division(Value* divisor_is_zero) {
+        division_by_zero_ = division_by_zero_ ? builder_.CreateOr(division_by_zero_, divisor_is_zero) : divisor_is_zero;
+        return divisor_is_zero;
+    }
+
+    const Kernel& kernel_;
+    llvm::Module& module_;
+    llvm::LLVMContext& context_;
+    llvm::IRBuilder<> builder_;
+    std::vector<Buffer> buffers_; // inputs, then outputs
+    std::vector<Value*> params_;
+    std::vector<bool> invariant_;
+    std::vector<llvm::MDNode*> output_scopes_;
+    llvm::MDNode* all_outputs_ = nullptr;
+    Value* division_by_zero_ = nullptr;
+};
+
+void LoopLowering::analyse_invariance() {
+    invariant_.assign(kernel_.values().size(), false);
+    for (std::size_t v = 0; v < kernel_.values().size(); ++v) {
+        const KernelValue& value = kernel_.values()[v];
+        switch (value.kind) {
+        case KernelValue::Kind::load: invariant_[v] = kernel_.inputs()[value.index].broadcast_inner; break;
+        case KernelValue::Kind::param:
+        case KernelValue::Kind::literal: invariant_[v] = true; break;
+        default: {
+            bool all = true;
+            for (int operand : value.operands) all = all && invariant_[operand];
+            invariant_[v] = all;
+        }
+        }
+    }
+}
+
+// Outputs are fresh arrays distinct from each other and from every input,
+// so loads never alias stores: without this the vectorizer would need a
+// run-time overlap check per pair of buffers.
+void LoopLowering::set_up_alias_scopes() {
+    llvm::MDBuilder md(context_);
+    llvm::MDNode* domain = md.createAnonymousAliasScopeDomain("kiln.loop");
+    std::vector<llvm::Metadata*> scopes;
+    for (std::size_t j = 0; j < kernel_.outputs().size(); ++j) {
+        llvm::MDNode* scope = md.createAnonymousAliasScope(domain, "out" + std::to_string(j));
+        output_scopes_.push_back(scope);
+        scopes.push_back(scope);
+    }
+    all_outputs_ = llvm::MDNode::get(context_, scopes);
+}
+
+Value* LoopLowering::element_address(const Buffer& buffer, DType dtype, Value* index, Stride stride) {
+    if (buffer.broadcast_inner) return buffer.base;
+    Value* offset = stride == Stride::unit ? index : builder_.CreateMul(index, buffer.stride);
+    return builder_.CreateInBoundsGEP(memory_type(dtype), buffer.base, offset);
+}
+
+Value* LoopLowering::load(int input, Value* index, Stride stride) {
+    const DType dtype = kernel_.inputs()[input].dtype;
+    llvm::LoadInst* loaded =
+        builder_.CreateLoad(memory_type(dtype), element_address(buffers_[input], dtype, index, stride));
+    if (all_outputs_) loaded->setMetadata(llvm::LLVMContext::MD_noalias, all_outputs_);
+    if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
+    return loaded;
+}
+
+void LoopLowering::store(int output, Value* value, Value* index, Stride stride) {
+    const DType dtype = kernel_.outputs()[output].dtype;
+    const Buffer& buffer = buffers_[kernel_.inputs().size() + output];
+    if (dtype == DType::bool_) value = builder_.CreateZExt(value, builder_.getInt8Ty());
+    llvm::StoreInst* stored = builder_.CreateStore(value, element_address(buffer, dtype, index, stride));
+    stored->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(context_, {output_scopes_[output]}));
+    std::vector<llvm::Metadata*> others;
+    for (std::size_t j = 0; j < output_scopes_.size(); ++j)
+        if (static_cast<int>(j) != output) others.push_back(output_scopes_[j]);
+    if (!others.empty()) stored->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(context_, others));
+}
+
+Value* LoopLowering::convert(Value* x, DType from, DType to) {
+    if (from == to) return x;
+    llvm::Type* target = register_type(to);
+    if (to == DType::bool_) {
+        if (is_float(from)) return builder_.CreateFCmpUNE(x, llvm::ConstantFP::get(x->getType(), 0.0));
+        return builder_.CreateICmpNE(x, llvm::ConstantInt::get(x->getType(), 0));
+    }
+    if (from == DType::bool_) return is_float(to) ? builder_.CreateUIToFP(x, target) : builder_.CreateZExt(x, target);
+    if (is_float(from) && is_float(to)) return builder_.CreateFPCast(x, target);
+    if (is_float(from)) {
+        // Saturating, so out-of-range values give a defined result.
+        const auto id = is_signed_int(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
+        return builder_.CreateIntrinsic(id, {target, x->getType()}, {x});
+    }
+    if (is_float(to)) return is_signed_int(from) ? builder_.CreateSIToFP(x, target) : builder_.CreateUIToFP(x, target);
+    return builder_.CreateIntCast(x, target, is_signed_int(from));
+}
+
+Value* LoopLowering::libm(const char* name, DType dtype, const std::vector<Value*>& arguments) {
+    const std::string symbol = std::string(name) + (dtype == DType::float32 ? "f" : "");
+    llvm::Type* type = register_type(dtype);
+    std::vector<llvm::Type*> parameter_types(arguments.size(), type);
+    llvm::FunctionCallee callee =
+        module_.getOrInsertFunction(symbol, llvm::FunctionType::get(type, parameter_types, false));
+    auto* function = llvm::cast<llvm::Function>(callee.getCallee());
+    // Pure: this is what lets the vectorizer call a vector variant.
+    function->setDoesNotAccessMemory();
+    function->setDoesNotThrow();
+    function->addFnAttr(llvm::Attribute::WillReturn);
+    llvm::CallInst* call = builder_.CreateCall(callee, arguments);
+    call->setDoesNotAccessMemory();
+    return call;
+}
+
+Value* LoopLowering::apply_float(ScalarOp op, DType dtype, const std::vector<Value*>& x) {
+    auto& b = builder_;
+    auto zero = [&] { return float_constant(dtype, 0.0); };
+    auto one = [&] { return float_constant(dtype, 1.0); };
+    switch (op) {
+    case S::add: return b.CreateFAdd(x[0], x[1]);
+    case S::sub: return b.CreateFSub(x[0], x[1]);
+    case S::mul: return b.CreateFMul(x[0], x[1]);
+    case S::true_div: return b.CreateFDiv(x[0], x[1]);
+    case S::int_div: {
+        // Python's floor division, as the interpreter computes it.
+        Value* mod = b.CreateFRem(x[0], x[1]);
+        Value* div = b.CreateFDiv(b.CreateFSub(x[0], mod), x[1]);
+        Value* signs_differ = b.CreateICmpNE(b.CreateFCmpOLT(x[1], zero()), b.CreateFCmpOLT(mod, zero()));
+        Value* adjust = b.CreateAnd(b.CreateFCmpUNE(mod, zero()), signs_differ);
+        div = b.CreateSelect(adjust, b.CreateFSub(div, one()), div);
+        Value* floored = unary(llvm::Intrinsic::floor, div);
+        Value* round_up = b.CreateFCmpOGT(b.CreateFSub(div, floored), float_constant(dtype, 0.5));
+        floored = b.CreateSelect(round_up, b.CreateFAdd(floored, one()), floored);
+        Value* quotient = b.CreateFDiv(x[0], x[1]);
+        Value* signed_zero = b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero(), quotient);
+        Value* result = b.CreateSelect(b.CreateFCmpOEQ(div, zero()), signed_zero, floored);
+        return b.CreateSelect(b.CreateFCmpOEQ(x[1], zero()), quotient, result);
+    }
+    case S::mod: {
+        Value* mod = b.CreateFRem(x[0], x[1]);
+        Value* signs_differ = b.CreateICmpNE(b.CreateFCmpOLT(x[1], zero()), b.CreateFCmpOLT(mod, zero()));
+        Value* adjusted = b.CreateSelect(signs_differ, b.CreateFAdd(mod, x[1]), mod);
+        Value* signed_zero = b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero(), x[1]);
+        Value* result = b.CreateSelect(b.CreateFCmpUNE(mod, zero()), adjusted, signed_zero);
+        return b.CreateSelect(b.CreateFCmpOEQ(x[1], zero()), mod, result);
+    }
+    case S::pow: return b.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x[0], x[1]);
+    case S::neg: return b.CreateFNeg(x[0]);
+    case S::abs: return unary(llvm::Intrinsic::fabs, x[0]);
+    case S::sign: {
+        Value* s = b.CreateSelect(b.CreateFCmpOGT(x[0], zero()), one(),
+                                  b.CreateSelect(b.CreateFCmpOLT(x[0], zero()), float_constant(dtype, -1.0), zero()));
+        return b.CreateSelect(b.CreateFCmpUNO(x[0], x[0]), x[0], s);
+    }
+    case S::sqr: return b.CreateFMul(x[0], x[0]);
+    case S::inv: return b.CreateFDiv(one(), x[0]);
+    case S::maximum:
+    case S::minimum: {
+        // NaN wins; otherwise the interpreter's a < b ? b : a (and its mirror).
+        Value* chosen = op == S::maximum ? b.CreateSelect(b.CreateFCmpOLT(x[0], x[1]), x[1], x[0])
+                                         : b.CreateSelect(b.CreateFCmpOLT(x[1], x[0]), x[1], x[0]);
+        return b.CreateSelect(b.CreateFCmpUNO(x[0], x[1]), b.CreateFAdd(x[0], x[1]), chosen);
+    }
+    case S::exp: return unary(llvm::Intrinsic::exp, x[0]);
+    case S::exp2: return unary(llvm::Intrinsic::exp2, x[0]);
+    case S::expm1: return libm("expm1", dtype, x);
+    case S::log: return unary(llvm::Intrinsic::log, x[0]);
+    case S::log2: return unary(llvm::Intrinsic::log2, x[0]);
+    case S::log10: return unary(llvm::Intrinsic::log10, x[0]);
+    case S::log1p: return libm("log1p", dtype, x);
+    case S::sqrt: return unary(llvm::Intrinsic::sqrt, x[0]);
+    case S::sin: return unary(llvm::Intrinsic::sin, x[0]);
+    case S::cos: return unary(llvm::Intrinsic::cos, x[0]);
+    case S::tan: return libm("tan", dtype, x);
+    case S::arcsin: return libm("asin", dtype, x);
+    case S::arccos: return libm("acos", dtype, x);
+    case S::arctan: return libm("atan", dtype, x);
+    case S::arctan2: return libm("atan2", dtype, x);
+    case S::sinh: return libm("sinh", dtype, x);
+    case S::cosh: return libm("cosh", dtype, x);
+    case S::tanh: return libm("tanh", dtype, x);
+    case S::sigmoid: {
+        // exp of -|x| never overflows: 1/(1+e) for x >= 0, e/(1+e) below.
+        Value* e = unary(llvm::Intrinsic::exp, b.CreateFNeg(unary(llvm::Intrinsic::fabs, x[0])));
+        Value* denominator = b.CreateFAdd(one(), e);
+        return b.CreateSelect(b.CreateFCmpOGE(x[0], zero()), b.CreateFDiv(one(), denominator),
+                              b.CreateFDiv(e, denominator));
+    }
+    case S::softplus: {
+        // log(1 + exp(x)) by ranges, as the interpreter computes it.
+        Value* e = unary(llvm::Intrinsic::exp, x[0]);
+        Value* middle = libm("log1p", dtype, {e});
+        Value* upper = b.CreateFAdd(x[0], unary(llvm::Intrinsic::exp, b.CreateFNeg(x[0])));
+        Value* result = b.CreateSelect(b.CreateFCmpOLT(x[0], float_constant(dtype, 33.3)), upper, x[0]);
+        result = b.CreateSelect(b.CreateFCmpOLT(x[0], float_constant(dtype, 18.0)), middle, result);
+        return b.CreateSelect(b.CreateFCmpOLT(x[0], float_constant(dtype, -37.0)), e, result);
+    }
+    case S::erf: return libm("erf", dtype, x);
+    case S::erfc: return libm("erfc", dtype, x);
+    case S::floor: return unary(llvm::Intrinsic::floor, x[0]);
+    case S::ceil: return unary(llvm::Intrinsic::ceil, x[0]);
+    case S::round_half_to_even: return unary(llvm::Intrinsic::roundeven, x[0]);
+    case S::trunc: return unary(llvm::Intrinsic::trunc, x[0]);
+    case S::lt: return b.CreateFCmpOLT(x[0], x[1]);
+    case S::gt: return b.CreateFCmpOGT(x[0], x[1]);
+    case S::le: return b.CreateFCmpOLE(x[0], x[1]);
+    case S::ge: return b.CreateFCmpOGE(x[0], x[1]);
+    case S::eq: return b.CreateFCmpOEQ(x[0], x[1]);
+    case S::neq: return b.CreateFCmpUNE(x[0], x[1]);
+    case S::isnan: return b.CreateFCmpUNO(x[0], x[0]);
+    case S::isinf:
+        return b.CreateFCmpOEQ(unary(llvm::Intrinsic::fabs, x[0]),
+                               llvm::ConstantFP::getInfinity(register_type(dtype)));
+    case S::second: return x[1];
+    case S::where: return b.CreateSelect(x[0], x[1], x[2]);
+    case S::clip: {
+        Value* capped = b.CreateSelect(b.CreateFCmpOLT(x[2], x[0]), x[2], x[0]);
+        return b.CreateSelect(b.CreateFCmpOLT(x[0], x[1]), x[1], capped);
+    }
+    default: break;
+    }
+    KILN_CHECK(false, "no float lowering for scalar op " + std::string(scalar_op_info(op).name));
+}
+
+// By squaring over every exponent bit, without branches, so it vectorizes;
+// wraps like the interpreter. The caller handles negative exponents.
+Value* LoopLowering::integer_pow(DType dtype, Value* base, Value* exponent) {
+    auto& b = builder_;
+    llvm::Type* type = register_type(dtype);
+    const unsigned bits = type->getIntegerBitWidth();
+    Value* result = llvm::ConstantInt::get(type, 1);
+    for (unsigned k = 0; k < bits; ++k) {
+        Value* bit = b.CreateTrunc(b.CreateLShr(exponent, k), b.getInt1Ty());
+        result = b.CreateSelect(bit, b.CreateMul(result, base), result);
+        if (k + 1 < bits) base = b.CreateMul(base, base);
+    }
+    return result;
+}
+
+Value* LoopLowering::apply_integer(ScalarOp op, DType dtype, const std::vector<Value*>& x) {
+    auto& b = builder_;
+    const bool is_signed = is_signed_int(dtype);
+    const bool is_bool = dtype == DType::bool_;
+    llvm::Type* type = register_type(dtype);
+    auto constant = [&](std::int64_t v) { return llvm::ConstantInt::get(type, static_cast<std::uint64_t>(v), true); };
+    switch (op) {
+    case S::add: return is_bool ? b.CreateOr(x[0], x[1]) : b.CreateAdd(x[0], x[1]);
+    case S::sub: return b.CreateSub(x[0], x[1]);
+    case S::mul: return is_bool ? b.CreateAnd(x[0], x[1]) : b.CreateMul(x[0], x[1]);
+    case S::int_div:
+    case S::mod: {
+        Value* zero_divisor = note_division(b.CreateICmpEQ(x[1], constant(0)));
+        Value* divisor = b.CreateSelect(zero_divisor, constant(1), x[1]);
+        if (!is_signed) return op == S::int_div ? b.CreateUDiv(x[0], divisor) : b.CreateURem(x[0], divisor);
+        // x / -1 overflows for the most negative value: take it apart.
+        Value* minus_one = b.CreateICmpEQ(divisor, constant(-1));
+        divisor = b.CreateSelect(minus_one, constant(1), divisor);
+        Value* remainder = b.CreateSRem(x[0], divisor);
+        Value* signs_differ = b.CreateICmpSLT(b.CreateXor(remainder, x[1]), constant(0));
+        Value* adjust = b.CreateAnd(b.CreateICmpNE(remainder, constant(0)), signs_differ);
+        if (op == S::mod) {
+            Value* mod = b.CreateSelect(adjust, b.CreateAdd(remainder, x[1]), remainder);
+            return b.CreateSelect(minus_one, constant(0), mod);
+        }
+        Value* quotient = b.CreateSDiv(x[0], divisor);
+        quotient = b.CreateSelect(adjust, b.CreateSub(quotient, constant(1)), quotient);
+        return b.CreateSelect(minus_one, b.CreateSub(constant(0), x[0]), quotient);
+    }
+    case S::pow: {
+        Value* power = integer_pow(dtype, x[0], x[1]);
+        if (!is_signed) return power;
+        Value* odd = b.CreateTrunc(x[1], b.getInt1Ty());
+        Value* negative_result =
+            b.CreateSelect(b.CreateICmpEQ(x[0], constant(1)), constant(1),
+                           b.CreateSelect(b.CreateICmpEQ(x[0], constant(-1)),
+                                          b.CreateSelect(odd, constant(-1), constant(1)), constant(0)));
+        return b.CreateSelect(b.CreateICmpSLT(x[1], constant(0)), negative_result, power);
+    }
+    case S::neg: return b.CreateSub(constant(0), x[0]);
+    case S::abs:
+        if (!is_signed) return x[0];
+        return b.CreateSelect(b.CreateICmpSLT(x[0], constant(0)), b.CreateSub(constant(0), x[0]), x[0]);
+    case S::sign:
+        if (is_bool) return x[0];
+        return b.CreateSelect(is_signed ? b.CreateICmpSGT(x[0], constant(0)) : b.CreateICmpUGT(x[0], constant(0)),
+                              constant(1),
+                              b.CreateSelect(is_signed ? b.CreateICmpSLT(x[0], constant(0)) : b.getFalse(),
+                                             constant(-1), constant(0)));
+    case S::sqr: return is_bool ? x[0] : b.CreateMul(x[0], x[0]);
+    case S::maximum:
+        if (is_bool) return b.CreateOr(x[0], x[1]);
+        return b.CreateSelect(is_signed ? b.CreateICmpSLT(x[0], x[1]) : b.CreateICmpULT(x[0], x[1]), x[1], x[0]);
+    case S::minimum:
+        if (is_bool) return b.CreateAnd(x[0], x[1]);
+        return b.CreateSelect(is_signed ? b.CreateICmpSLT(x[1], x[0]) : b.CreateICmpULT(x[1], x[0]), x[1], x[0]);
+    case S::lt: return is_signed ? b.CreateICmpSLT(x[0], x[1]) : b.CreateICmpULT(x[0], x[1]);
+    case S::gt: return is_signed ? b.CreateICmpSGT(x[0], x[1]) : b.CreateICmpUGT(x[0], x[1]);
+    case S::le: return is_signed ? b.CreateICmpSLE(x[0], x[1]) : b.CreateICmpULE(x[0], x[1]);
+    case S::ge: return is_signed ? b.CreateICmpSGE(x[0], x[1]) : b.CreateICmpUGE(x[0], x[1]);
+    case S::eq: return b.CreateICmpEQ(x[0], x[1]);
+    case S::neq: return b.CreateICmpNE(x[0], x[1]);
+    case S::isnan:
+    case S::isinf: return b.getFalse();
+    case S::and_: return b.CreateAnd(x[0], x[1]);
+    case S::or_: return b.CreateOr(x[0], x[1]);
+    case S::xor_: return b.CreateXor(x[0], x[1]);
+    case S::invert: return b.CreateNot(x[0]);
+    case S::second: return x[1];
+    case S::where: return b.CreateSelect(x[0], x[1], x[2]);
+    case S::clip: {
+        auto less = [&](Value* p, Value* q) { return is_signed ? b.CreateICmpSLT(p, q) : b.CreateICmpULT(p, q); };
+        Value* capped = b.CreateSelect(less(x[2], x[0]), x[2], x[0]);
+        return b.CreateSelect(less(x[0], x[1]), x[1], capped);
+    }
+    default: break;
+    }
+    KILN_CHECK(false, "no integer lowering for scalar op " + std::string(scalar_op_info(op).name));
+}
+
+Value* LoopLowering::apply(const KernelValue& value, const std::vector<Value*>& operands) {
+    const KernelValue& first = kernel_.values()[value.operands[value.op == S::where ? 1 : 0]];
+    const DType compute = first.dtype;
+    return is_float(compute) ? apply_float(value.op, compute, operands) : apply_integer(value.op, compute, operands);
+}
+
+Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stride stride) {
+    const KernelValue& value = kernel_.values()[v];
+    switch (value.kind) {
+    case KernelValue::Kind::load: return load(value.index, index, stride);
+    case KernelValue::Kind::param: return params_[value.index];
+    case KernelValue::Kind::literal:
+        if (is_float(value.dtype)) return float_constant(value.dtype, value.real);
+        return llvm::ConstantInt::get(register_type(value.dtype), static_cast<std::uint64_t>(value.integer), true);
+    case KernelValue::Kind::cast: {
+        const int source = value.operands[0];
+        return convert(values[source], kernel_.values()[source].dtype, value.dtype);
+    }
+    case KernelValue::Kind::op: {
+        std::vector<Value*> operands;
+        for (int operand : value.operands) operands.push_back(values[operand]);
+        return apply(value, operands);
+    }
+    }
+    return nullptr;
+}
+
+Value* LoopLowering::emit_body(std::vector<Value*> values, Value* index, Stride stride) {
+    division_by_zero_ = nullptr;
+    for (std::size_t v = 0; v < values.size(); ++v)
+        if (!values[v]) values[v] = emit(static_cast<int>(v), values, index, stride);
+    for (std::size_t j = 0; j < kernel_.outputs().size(); ++j)
+        store(static_cast<int>(j), values[kernel_.outputs()[j].value], index, stride);
+    return division_by_zero_ ? division_by_zero_ : builder_.getFalse();
+}
+
+void LoopLowering::emit_loop(llvm::Function* function, llvm::BasicBlock* exit, llvm::PHINode* exit_error,
+                             const std::vector<Value*>& hoisted, Value* n, Stride stride, llvm::BasicBlock* block) {
+    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+    builder_.CreateBr(block);
+    builder_.SetInsertPoint(block);
+    llvm::PHINode* index = builder_.CreatePHI(builder_.getInt64Ty(), 2, "i");
+    llvm::PHINode* error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "division_by_zero");
+    index->addIncoming(builder_.getInt64(0), preheader);
+    error->addIncoming(builder_.getFalse(), preheader);
+    Value* body_error = emit_body(hoisted, index, stride);
+    Value* next_error = builder_.CreateOr(error, body_error);
+    Value* next = builder_.CreateAdd(index, builder_.getInt64(1), "next", true, true);
+    llvm::BasicBlock* latch = builder_.GetInsertBlock();
+    index->addIncoming(next, latch);
+    error->addIncoming(next_error, latch);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit);
+    exit_error->addIncoming(next_error, latch);
+    (void)function;
+}
+
+void LoopLowering::build(const std::string& function_name) {
+    auto* i64 = builder_.getInt64Ty();
+    auto* pointer = builder_.getPtrTy();
+    auto* signature = llvm::FunctionType::get(builder_.getVoidTy(), {i64, pointer, pointer, pointer, pointer}, false);
+    auto* function = llvm::Function::Create(signature, llvm::Function::ExternalLinkage, function_name, module_);
+    function->addFnAttr(llvm::Attribute::NoUnwind);
+    for (unsigned a = 1; a < 5; ++a) function->addParamAttr(a, llvm::Attribute::NoAlias);
+    Value* n = function->getArg(0);
+    Value* data = function->getArg(1);
+    Value* strides = function->getArg(2);
+    Value* params = function->getArg(3);
+    Value* status = function->getArg(4);
+
+    analyse_invariance();
+    set_up_alias_scopes();
+
+    auto* entry = llvm::BasicBlock::Create(context_, "entry", function);
+    auto* preheader = llvm::BasicBlock::Create(context_, "preheader", function);
+    auto* exit = llvm::BasicBlock::Create(context_, "exit", function);
+    auto* report = llvm::BasicBlock::Create(context_, "report", function);
+    auto* done = llvm::BasicBlock::Create(context_, "done", function);
+    builder_.SetInsertPoint(entry);
+    builder_.CreateCondBr(builder_.CreateICmpSGT(n, builder_.getInt64(0)), preheader, done);
+
+    builder_.SetInsertPoint(preheader);
+    const std::size_t buffer_count = kernel_.inputs().size() + kernel_.outputs().size();
+    Value* contiguous = builder_.getTrue();
+    for (std::size_t k = 0; k < buffer_count; ++k) {
+        Buffer buffer;
+        buffer.base = builder_.CreateLoad(pointer, builder_.CreateConstInBoundsGEP1_64(pointer, data, k));
+        buffer.stride = builder_.CreateLoad(i64, builder_.CreateConstInBoundsGEP1_64(i64, strides, k));
+        buffer.broadcast_inner = k < kernel_.inputs().size() && kernel_.inputs()[k].broadcast_inner;
+        if (!buffer.broadcast_inner)
+            contiguous = builder_.CreateAnd(contiguous, builder_.CreateICmpEQ(buffer.stride, builder_.getInt64(1)));
+        buffers_.push_back(buffer);
+    }
+    for (std::size_t p = 0; p < kernel_.params().size(); ++p) {
+        const DType dtype = kernel_.params()[p];
+        Value* slot = builder_.CreateLoad(i64, builder_.CreateConstInBoundsGEP1_64(i64, params, p));
+        llvm::Type* type = register_type(dtype);
+        Value* value = nullptr;
+        if (dtype == DType::bool_) value = builder_.CreateICmpNE(slot, builder_.getInt64(0));
+        else if (dtype == DType::float64) value = builder_.CreateBitCast(slot, type);
+        else if (dtype == DType::float32) value = builder_.CreateBitCast(builder_.CreateTrunc(slot, builder_.getInt32Ty()), type);
+        else value = builder_.CreateTrunc(slot, type);
+        params_.push_back(value);
+    }
+    // Values that do not change along the loop are computed once, here.
+    std::vector<Value*> hoisted(kernel_.values().size(), nullptr);
+    division_by_zero_ = nullptr;
+    for (std::size_t v = 0; v < hoisted.size(); ++v)
+        if (invariant(static_cast<int>(v)))
+            hoisted[v] = emit(static_cast<int>(v), hoisted, builder_.getInt64(0), Stride::unit);
+    Value* hoisted_error = division_by_zero_ ? division_by_zero_ : builder_.getFalse();
+
+    auto* unit = llvm::BasicBlock::Create(context_, "unit_stride", function);
+    auto* strided = llvm::BasicBlock::Create(context_, "strided", function);
+    auto* unit_preheader = llvm::BasicBlock::Create(context_, "unit_stride.preheader", function);
+    auto* strided_preheader = llvm::BasicBlock::Create(context_, "strided.preheader", function);
+    builder_.CreateCondBr(contiguous, unit_preheader, strided_preheader);
+
+    builder_.SetInsertPoint(exit);
+    llvm::PHINode* loop_error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "loop_division_by_zero");
+    builder_.SetInsertPoint(unit_preheader);
+    emit_loop(function, exit, loop_error, hoisted, n, Stride::unit, unit);
+    builder_.SetInsertPoint(strided_preheader);
+    emit_loop(function, exit, loop_error, hoisted, n, Stride::general, strided);
+
+    builder_.SetInsertPoint(exit);
+    builder_.CreateCondBr(builder_.CreateOr(loop_error, hoisted_error), report, done);
+    builder_.SetInsertPoint(report);
+    builder_.CreateStore(builder_.getInt32(kernel_status_integer_division_by_zero), status);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+    builder_.CreateRetVoid();
+
+    std::string problems;
+    llvm::raw_string_ostream stream(problems);
+    KILN_CHECK(!llvm::verifyFunction(*function, &stream), "generated loop is invalid: " + stream.str());
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module> lower_loop(const Kernel& kernel, const std::string& function_name,
+                                         llvm::LLVMContext& context) {
+    auto module = std::make_unique<llvm::Module>(function_name, context);
+    LoopLowering(kernel, *module).build(function_name);
+    return module;
+}
+
+} // namespace kiln::jit
