@@ -1,0 +1,266 @@
+// The JIT path against the reference interpreter: every scalar op in every
+// dtype it accepts, with broadcasting, non-contiguous views, size-0 and
+// size-1 dimensions; fusion, the kernel cache, and vector code.
+#include "test_helpers.hpp"
+
+#include "../../jit/cpu_backend.hpp"
+
+#include <cstring>
+#include <random>
+
+namespace kiln {
+
+namespace {
+
+Function compile_with(Linker linker, const std::vector<Var>& inputs, const Var& out) {
+    return compile(inputs, std::vector<Var>{out}, {.on_unused_input = OnUnusedInput::ignore, .linker = linker});
+}
+
+// Random values of `dtype` (with NaN, infinities and signed zeros for floats),
+// kept inside what the op defines: no zero divisors for integer division.
+Array random_array(DType dtype, Shape shape, std::mt19937& rng, ScalarOp op, int position) {
+    Array out = Array::zeros(dtype, shape);
+    const std::int64_t n = out.size();
+    visit_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T* data = out.mutable_data_as<T>();
+        for (std::int64_t i = 0; i < n; ++i) {
+            if constexpr (std::is_same_v<T, bool>) {
+                const bool divisor = (op == ScalarOp::int_div || op == ScalarOp::mod) && position == 1;
+                data[i] = divisor || rng() % 2;
+            } else if constexpr (std::is_floating_point_v<T>) {
+                const double specials[] = {0.0, -0.0, NAN, INFINITY, -INFINITY, 1.0, -1.0, 0.5};
+                data[i] = (rng() % 6 == 0) ? static_cast<T>(specials[rng() % 8])
+                                           : static_cast<T>(std::uniform_real_distribution<double>(-3, 3)(rng));
+            } else {
+                const bool divisor = (op == ScalarOp::int_div || op == ScalarOp::mod) && position == 1;
+                const bool exponent = op == ScalarOp::pow && position == 1;
+                std::int64_t v = std::is_signed_v<T> ? static_cast<std::int64_t>(rng() % 15) - 7
+                                                     : static_cast<std::int64_t>(rng() % 15);
+                if (exponent) v = std::is_signed_v<T> ? static_cast<std::int64_t>(rng() % 9) - 3 : rng() % 6;
+                if (divisor && v == 0) v = 3;
+                data[i] = static_cast<T>(v);
+            }
+        }
+    });
+    return out;
+}
+
+void check_same(const Array& expected, const Array& actual) {
+    REQUIRE(expected.dtype() == actual.dtype());
+    REQUIRE(expected.shape() == actual.shape());
+    const bool single = expected.dtype() == DType::float32;
+    for (std::int64_t i = 0; i < expected.size(); ++i) {
+        CAPTURE(i);
+        if (is_float(expected.dtype())) {
+            const double e = expected.value_at<double>(i);
+            const double a = actual.value_at<double>(i);
+            if (std::isnan(e)) {
+                CHECK(std::isnan(a));
+            } else if (std::isinf(e) || e == 0) {
+                CHECK(a == e);
+            } else {
+                CHECK(a == doctest::Approx(e).epsilon(single ? 1e-6 : 1e-14).scale(0));
+            }
+        } else {
+            CHECK(expected.value_at<std::int64_t>(i) == actual.value_at<std::int64_t>(i));
+        }
+    }
+}
+
+// The transpose of a fresh (cols, rows) array: same values, strides (1, rows).
+Array transposed_copy(const Array& a) {
+    const Shape& s = a.shape();
+    Array storage = Array::zeros(a.dtype(), {s[1], s[0]});
+    Array view = storage.view(s, {1, s[0]});
+    visit_dtype(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        T* data = storage.mutable_data_as<T>();
+        for (std::int64_t i = 0; i < s[0]; ++i)
+            for (std::int64_t j = 0; j < s[1]; ++j) data[j * s[0] + i] = a.value_at<T>(i * s[1] + j);
+    });
+    return view;
+}
+
+const DType tested_dtypes[] = {DType::float64, DType::float32, DType::int64, DType::int32,
+                               DType::int8,    DType::uint8,   DType::uint64, DType::bool_};
+
+} // namespace
+
+TEST_CASE("every scalar op compiles and agrees with the interpreter") {
+    std::mt19937 rng(42);
+    int compiled_ops = 0;
+    for (int code = 0; code <= static_cast<int>(ScalarOp::clip); ++code) {
+        const auto op = static_cast<ScalarOp>(code);
+        const int arity = scalar_op_info(op).arity;
+        for (DType dtype : tested_dtypes) {
+            CAPTURE(scalar_op_info(op).name);
+            CAPTURE(dtype_name(dtype));
+            // A matrix, a row and a column: every input broadcasts somewhere.
+            const std::vector<std::vector<bool>> patterns = {{false, false}, {true, false}, {false, true}};
+            std::vector<Var> inputs;
+            for (int k = 0; k < arity; ++k) {
+                const DType input_dtype = (op == ScalarOp::where && k == 0) ? DType::bool_ : dtype;
+                inputs.push_back(tensor(input_dtype, patterns[k], "in" + std::to_string(k)));
+            }
+            Var out;
+            try {
+                out = elemwise(op, inputs);
+            } catch (const TypeError&) {
+                continue; // the op refuses this dtype
+            }
+            const Function jit = compile_with(Linker::jit, inputs, out);
+            const Function reference = compile_with(Linker::interpreter, inputs, out);
+            REQUIRE(jit.kernels().size() == 1);
+            ++compiled_ops;
+            for (const Shape rows_cols : {Shape{3, 5}, Shape{0, 4}, Shape{1, 1}, Shape{5, 1}, Shape{4, 37}}) {
+                CAPTURE(shape_text(rows_cols));
+                std::vector<Arg> arguments;
+                for (int k = 0; k < arity; ++k) {
+                    Shape shape = rows_cols;
+                    if (patterns[k][0]) shape[0] = 1;
+                    if (patterns[k][1]) shape[1] = 1;
+                    Array value = random_array(inputs[k].dtype(), shape, rng, op, k);
+                    // The matrix also arrives as a non-contiguous view.
+                    if (k == 0 && rows_cols[0] == 4) value = transposed_copy(value);
+                    arguments.push_back(value);
+                }
+                check_same(reference.call(arguments)[0], jit.call(arguments)[0]);
+            }
+        }
+    }
+    CHECK(compiled_ops > 200);
+}
+
+TEST_CASE("scalar inputs and outputs run through one compiled loop") {
+    const Var x = dscalar("x"), y = dscalar("y");
+    const Function f = compile({x, y}, x * y + 1.5);
+    CHECK(f.kernels().size() == 1);
+    CHECK(f(2.0, 3.0)[0].value_at<double>(0) == 7.5);
+}
+
+TEST_CASE("an elementwise chain fuses into one loop with no intermediate") {
+    const Var a = dvector("a"), b = dvector("b"), c = dvector("c");
+    const Var out = 1.0 / (1.0 + exp(-(a * b + c)));
+    const Function f = compile({a, b, c}, out);
+    CHECK(f.kernels().size() == 1);
+    CHECK(f.steps_text().find("loop") != std::string::npos);
+    const auto x = test::uniform(1000, -4, 4, 1), y = test::uniform(1000, -4, 4, 2), z = test::uniform(1000, -4, 4, 3);
+    const Array result = f(x, y, z)[0];
+    for (std::size_t i = 0; i < x.size(); ++i)
+        CHECK(result.value_at<double>(i) == doctest::Approx(1.0 / (1.0 + std::exp(-(x[i] * y[i] + z[i])))).epsilon(1e-14));
+}
+
+TEST_CASE("a loop with more buffers than the driver keeps inline") {
+    std::vector<Var> inputs;
+    Var total = dmatrix("m0");
+    inputs.push_back(total);
+    for (int k = 1; k < 20; ++k) {
+        inputs.push_back(dmatrix("m" + std::to_string(k)));
+        total = total + inputs.back() * static_cast<double>(k);
+    }
+    const Function f = compile(inputs, total);
+    CHECK(f.kernels().size() == 1);
+    std::vector<Arg> arguments;
+    std::vector<double> expected(6, 0.0);
+    for (int k = 0; k < 20; ++k) {
+        const auto values = test::uniform(6, -1, 1, static_cast<unsigned>(k));
+        for (int i = 0; i < 6; ++i) expected[i] += values[i] * (k == 0 ? 1.0 : k);
+        arguments.push_back(test::doubles(values, {2, 3}));
+    }
+    test::check_close(f.call(arguments)[0], expected, 1e-13);
+}
+
+TEST_CASE("integer division by zero in a loop raises the interpreter's error") {
+    const Var a = lvector("a"), b = lvector("b");
+    const Function f = compile({a, b}, a / b * 2 + (a % b));
+    std::string jit_message, reference_message;
+    try {
+        f(std::vector<std::int64_t>{1, 2}, std::vector<std::int64_t>{1, 0});
+    } catch (const ValueError& e) {
+        jit_message = e.what();
+    }
+    const Function reference = compile({a, b}, a / b * 2 + (a % b), {.linker = Linker::interpreter});
+    try {
+        reference(std::vector<std::int64_t>{1, 2}, std::vector<std::int64_t>{1, 0});
+    } catch (const ValueError& e) {
+        reference_message = e.what();
+    }
+    CHECK(jit_message.find("integer division by zero") != std::string::npos);
+    CHECK(jit_message == reference_message);
+}
+
+TEST_CASE("mismatched shapes in a fused loop raise the interpreter's error") {
+    const Var a = dvector("a"), b = dvector("b");
+    const Function f = compile({a, b}, exp(a) + b);
+    CHECK_THROWS_WITH_AS(f(std::vector<double>{1, 2, 3}, std::vector<double>{1, 2}),
+                         doctest::Contains("Input dimension mis-match"), ValueError);
+}
+
+TEST_CASE("kernel cache: the same graph compiles LLVM once; literals become parameters") {
+    auto& backend = jit::CpuBackend::instance();
+    const Var x = dmatrix("x"), y = dmatrix("y");
+    const Var first = x * 0.37 + y * y - 2.5;
+    const Function f1 = compile({x, y}, first);
+    const auto before = backend.counters();
+    const Function f2 = compile({x, y}, first);
+    // Only the learning-rate-like constants differ: one kernel serves both.
+    const Function f3 = compile({x, y}, x * 0.11 + y * y - 7.25);
+    const auto after = backend.counters();
+    CHECK(after.compiled == before.compiled);
+    CHECK(after.memory_hits >= before.memory_hits + 2);
+    REQUIRE(f1.kernels().size() == 1);
+    CHECK(f1.kernels()[0]->key() == f3.kernels()[0]->key());
+    const Array r = f3(test::doubles({1, 2}, {1, 2}), test::doubles({3, 4}, {1, 2}))[0];
+    test::check_close(r, {0.11 + 9 - 7.25, 0.22 + 16 - 7.25});
+    // A zero changes the code (x > 0 needs no load), so it stays in the kernel.
+    const Function relu_like = compile({x}, maximum(x, 0.0) * 3.5);
+    REQUIRE(relu_like.kernels().size() == 1);
+    CHECK(relu_like.kernels()[0]->text().find("literal 0") != std::string::npos);
+    CHECK(relu_like.kernels()[0]->params().size() == 1);
+}
+
+TEST_CASE("kernel IR text is canonical: names do not matter") {
+    const Var a = dvector("alpha"), b = dvector("beta");
+    const Var p = dvector("p"), q = dvector("q");
+    const Function f = compile({a, b}, tanh(a) * b);
+    const Function g = compile({p, q}, tanh(p) * q);
+    CHECK(f.kernels()[0]->text() == g.kernels()[0]->text());
+    CHECK(f.kernels()[0]->text().find("tanh") != std::string::npos);
+}
+
+TEST_CASE("transcendental functions run as vector code") {
+    auto& backend = jit::CpuBackend::instance();
+    if (backend.target_description().find("x86_64") == std::string::npos) {
+        MESSAGE("not an x86-64 host: no libmvec vector variants to check");
+        return;
+    }
+    REQUIRE(backend.target_description().find("libmvec") != std::string::npos);
+    const Var x = dvector("x");
+    const std::pair<const char*, Var> cases[] = {
+        {"exp", exp(x)}, {"log", log(x)}, {"tanh", tanh(x)}, {"sigmoid", sigmoid(x)}, {"softplus", softplus(x)}};
+    for (const auto& [name, out] : cases) {
+        const std::string function = name;
+        CAPTURE(function);
+        const Function f = compile({x}, out, {.mode = OptimizerMode::none});
+        REQUIRE(f.kernels().size() == 1);
+        const std::string assembly = backend.assembly(*f.kernels()[0]);
+        // A call to one of glibc's vector variants (_ZGVbN2v_exp, _ZGVdN4v_exp, ...).
+        CHECK(assembly.find("_ZGV") != std::string::npos);
+        // Packed loads and stores (movupd, vmovups, ...), on any x86-64 vector width.
+        CHECK((assembly.find("upd\t") != std::string::npos || assembly.find("ups\t") != std::string::npos));
+    }
+    const Var xf = fvector("xf");
+    const Function single = compile({xf}, exp(xf) * 2.0f);
+    CHECK(backend.assembly(*single.kernels()[0]).find("_ZGV") != std::string::npos);
+    CHECK(backend.optimized_llvm_ir(*single.kernels()[0]).find("<") != std::string::npos);
+}
+
+TEST_CASE("the debug linker checks every loop against the interpreter") {
+    const Var x = dmatrix("x"), y = drow("y");
+    const Function f = compile({x, y}, sigmoid(x * y) + softplus(x), {.linker = Linker::debug});
+    const Array r = f(test::doubles(test::uniform(6, -40, 40), {2, 3}), test::doubles({1, -2, 0.5}, {1, 3}))[0];
+    CHECK(r.shape() == Shape{2, 3});
+}
+
+} // namespace kiln
