@@ -1,14 +1,25 @@
 #include "loop_driver.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
 #include <array>
+#include <atomic>
 
 namespace kiln {
 
 namespace {
 
 // Small fixed-capacity lists keep the per-call path free of allocation for
-// the common ranks and buffer counts.
+// the common buffer counts.
 constexpr std::size_t inline_buffers = 16;
+
+// Loops below this many positions run on the calling thread; larger ones are
+// split across cores in pieces of at least parallel_grain positions (a
+// thread hand-off costs microseconds; 32K doubles take ~10 us to stream).
+constexpr std::int64_t parallel_threshold = std::int64_t{1} << 16;
+constexpr std::int64_t parallel_grain = std::int64_t{1} << 15;
 
 struct Dims {
     std::vector<std::int64_t> extents;
@@ -88,24 +99,51 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
     const std::size_t rank = dims.extents.size();
     const std::int64_t inner = dims.extents.back();
     for (std::size_t b = 0; b < count; ++b) inner_strides[b] = dims.strides[b].back();
+    std::int64_t total = inner;
+    for (std::size_t d = 0; d + 1 < rank; ++d) total *= dims.extents[d];
 
-    std::vector<std::int64_t> index(rank, 0);
-    std::int64_t outer_runs = 1;
-    for (std::size_t d = 0; d + 1 < rank; ++d) outer_runs *= dims.extents[d];
-    for (std::int64_t run = 0; run < outer_runs; ++run) {
-        for (std::size_t b = 0; b < count; ++b) {
-            std::int64_t offset = 0;
-            for (std::size_t d = 0; d + 1 < rank; ++d) offset += index[d] * dims.strides[b][d];
-            pointers[b] = buffers[b].data + offset * buffers[b].element_size;
+    // Positions [begin, end) of the iteration space in C order, as inner runs.
+    std::atomic<std::int32_t> first_status{0};
+    auto process = [&](std::int64_t begin, std::int64_t end, void** run_pointers) {
+        std::int64_t position = begin;
+        while (position < end) {
+            std::int64_t run = position / inner;
+            const std::int64_t start = position % inner;
+            const std::int64_t length = std::min(inner - start, end - position);
+            for (std::size_t b = 0; b < count; ++b) {
+                std::int64_t offset = start * dims.strides[b].back();
+                std::int64_t rest = run;
+                for (std::size_t d = rank - 1; d-- > 0;) {
+                    offset += (rest % dims.extents[d]) * dims.strides[b][d];
+                    rest /= dims.extents[d];
+                }
+                run_pointers[b] = buffers[b].data + offset * buffers[b].element_size;
+            }
+            std::int32_t run_status = 0;
+            loop(length, run_pointers, inner_strides, params, &run_status);
+            if (run_status != 0) {
+                std::int32_t expected = 0;
+                first_status.compare_exchange_strong(expected, run_status);
+            }
+            position += length;
         }
-        std::int32_t run_status = 0;
-        loop(inner, pointers, inner_strides, params, &run_status);
-        if (run_status != 0 && status == 0) status = run_status;
-        for (std::size_t d = rank - 1; d-- > 0;) {
-            if (++index[d] < dims.extents[d]) break;
-            index[d] = 0;
-        }
+    };
+    if (total < parallel_threshold) {
+        process(0, total, pointers);
+    } else {
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, total, parallel_grain),
+                          [&](const tbb::blocked_range<std::int64_t>& range) {
+                              std::array<void*, inline_buffers> local_inline{};
+                              std::vector<void*> local_heap;
+                              void** local = local_inline.data();
+                              if (count > inline_buffers) {
+                                  local_heap.resize(count);
+                                  local = local_heap.data();
+                              }
+                              process(range.begin(), range.end(), local);
+                          });
     }
+    status = first_status.load();
     return status;
 }
 

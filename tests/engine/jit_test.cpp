@@ -264,3 +264,29 @@ TEST_CASE("the debug linker checks every loop against the interpreter") {
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+TEST_CASE("large loops split across threads give the hand-written loop's result") {
+    // 1-D (pieces of one inner run) and a transposed 2-D view (many runs).
+    const Var v = dvector("v");
+    const auto values = test::uniform(200003, -5, 5, 11);
+    const Array r = compile({v}, tanh(v) * 2.0 - v)(values)[0];
+    std::vector<double> expected;
+    for (double x : values) expected.push_back(std::tanh(x) * 2.0 - x);
+    test::check_close(r, expected, 1e-14);
+
+    const Var m = dmatrix("m"), row = drow("row");
+    const std::int64_t rows = 301, cols = 499;
+    const auto data = test::uniform(rows * cols, -2, 2, 12);
+    const Array storage = test::doubles(data, {cols, rows});
+    const Array transposed = storage.view({rows, cols}, {1, rows});
+    const auto row_values = test::uniform(cols, -1, 1, 13);
+    const Array out = compile({m, row}, exp(m) * row)(transposed, test::doubles(row_values, {1, cols}))[0];
+    std::vector<double> hand(rows * cols);
+    for (std::int64_t i = 0; i < rows; ++i)
+        for (std::int64_t j = 0; j < cols; ++j) hand[i * cols + j] = std::exp(data[j * rows + i]) * row_values[j];
+    test::check_close(out, hand, 1e-14);
+}
+
+} // namespace kiln
