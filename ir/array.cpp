@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <utility>
+#include <vector>
 #include <limits>
 #include <ostream>
 
@@ -45,11 +48,63 @@ Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
 
 namespace {
 
+constexpr std::align_val_t buffer_alignment{64};
+
+// Large buffers are kept for reuse when freed: a fresh multi-megabyte
+// allocation comes from mmap, and the kernel zeroing its pages on first
+// touch costs as much as the loop writing them. Small ones go to malloc.
+class LargeBufferPool {
+public:
+    static constexpr std::size_t min_bytes = std::size_t{1} << 20;
+    static constexpr std::size_t max_kept_bytes = std::size_t{1} << 30;
+    static constexpr std::size_t max_kept_blocks = 8;
+
+    static LargeBufferPool& instance() {
+        static LargeBufferPool* pool = new LargeBufferPool; // outlives every static Array
+        return *pool;
+    }
+
+    std::byte* take(std::size_t bytes) {
+        {
+            std::lock_guard lock(mutex_);
+            for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+                if (it->second != bytes) continue;
+                std::byte* block = it->first;
+                kept_bytes_ -= bytes;
+                kept_.erase(it);
+                return block;
+            }
+        }
+        return static_cast<std::byte*>(::operator new[](bytes, buffer_alignment));
+    }
+
+    void give_back(std::byte* block, std::size_t bytes) {
+        {
+            std::lock_guard lock(mutex_);
+            if (kept_.size() < max_kept_blocks && kept_bytes_ + bytes <= max_kept_bytes) {
+                kept_.emplace_back(block, bytes);
+                kept_bytes_ += bytes;
+                return;
+            }
+        }
+        ::operator delete[](block, buffer_alignment);
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::pair<std::byte*, std::size_t>> kept_;
+    std::size_t kept_bytes_ = 0;
+};
+
 // 64-byte aligned, so vector loops start on a cache line.
-std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t bytes) {
-    constexpr std::align_val_t alignment{64};
-    auto* memory = static_cast<std::byte*>(::operator new[](static_cast<std::size_t>(bytes), alignment));
-    return std::shared_ptr<std::byte[]>(memory, [](std::byte* p) { ::operator delete[](p, alignment); });
+std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t size) {
+    const auto bytes = static_cast<std::size_t>(size);
+    if (bytes >= LargeBufferPool::min_bytes) {
+        std::byte* block = LargeBufferPool::instance().take(bytes);
+        return std::shared_ptr<std::byte[]>(block, [bytes](std::byte* p) { LargeBufferPool::instance().give_back(p, bytes); });
+    }
+    auto* memory = static_cast<std::byte*>(::operator new[](bytes, buffer_alignment));
+    return std::shared_ptr<std::byte[]>(memory, [](std::byte* p) { ::operator delete[](p, buffer_alignment); });
 }
 
 } // namespace

@@ -1,0 +1,23 @@
+// Baselines for kiln-bench: plain C++ loops compiled with -O3 -march=native
+// -ffast-math (so exp vectorizes), split over all cores like kiln's loops.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::bench {
+
+/// out = 1 / (1 + exp(-(a * b + c)))
+void sigmoid_chain(const double* a, const double* b, const double* c, double* out, std::int64_t n);
+void sigmoid_chain(const float* a, const float* b, const float* c, float* out, std::int64_t n);
+/// STREAM triad out = a + s * b: the memory bandwidth a loop can reach here.
+void triad(const double* a, const double* b, double s, double* out, std::int64_t n);
+
+/// One step of the tutorial's logistic regression (N x feats data, labels
+/// 0/1): updates w and b in place; scratch holds N doubles.
+void logistic_regression_step(const double* x, const double* y, double* w, double* b, std::int64_t n,
+                              std::int64_t feats, double* scratch, double* gradient);
+
+/// The W5 baseline: a C++ function-pointer call adding two doubles.
+extern double (*volatile add_pointer)(double, double);
+
+} // namespace kiln::bench

@@ -1,0 +1,235 @@
+// kiln-bench: kiln's speed against baselines measured in the same run.
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W4 W5 W6; default all)
+// Each workload reports kiln's time, the baseline's, and ratio = baseline /
+// kiln (higher is better). Times are medians of N repeats.
+#include "handwritten.hpp"
+
+#include <kiln/kiln.hpp>
+
+#include "../../jit/cpu_backend.hpp"
+#include "../../kernels/blas.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace kiln;
+
+namespace {
+
+struct Result {
+    std::string name;
+    double kiln_s = 0;
+    std::string baseline;
+    double baseline_s = 0;
+    double gbps = 0; // kiln's, where it applies
+    std::string note;
+};
+
+int repeats = 7;
+
+double seconds_of(const std::function<void()>& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median_seconds(const std::function<void()>& f) {
+    std::vector<double> times;
+    for (int r = 0; r < repeats; ++r) times.push_back(seconds_of(f));
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+template <class T> std::vector<T> random_values(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> d(-2, 2);
+    std::vector<T> v(n);
+    for (T& x : v) x = static_cast<T>(d(rng));
+    return v;
+}
+
+template <class T> Result fused_chain(const char* name) {
+    const std::int64_t n = std::int64_t{1} << 24;
+    const DType dtype = dtype_of<T>();
+    const Var a = tensor(dtype, {false}, "a"), b = tensor(dtype, {false}, "b"), c = tensor(dtype, {false}, "c");
+    const Function f = compile({a, b, c}, 1 / (1 + exp(-(a * b + c))));
+    const Array A = Array::from_values(random_values<T>(n, 1)), B = Array::from_values(random_values<T>(n, 2)),
+                C = Array::from_values(random_values<T>(n, 3));
+    std::vector<T> out(n);
+    Result r{name};
+    r.kiln_s = median_seconds([&] { f(A, B, C); });
+    r.baseline = "hand-written loop (-O3 -march=native -ffast-math, all cores)";
+    r.baseline_s = median_seconds(
+        [&] { bench::sigmoid_chain(A.data_as<T>(), B.data_as<T>(), C.data_as<T>(), out.data(), n); });
+    r.gbps = 4.0 * n * sizeof(T) / r.kiln_s / 1e9;
+    r.note = "kernels: " + std::to_string(f.kernels().size());
+    return r;
+}
+
+Result stream_triad() {
+    const std::int64_t n = std::int64_t{1} << 24;
+    const auto a = random_values<double>(n, 4), b = random_values<double>(n, 5);
+    std::vector<double> out(n);
+    Result r{"STREAM triad f64 2^24"};
+    r.baseline = "hand-written triad (all cores)";
+    r.baseline_s = median_seconds([&] { bench::triad(a.data(), b.data(), 3.0, out.data(), n); });
+    const Var x = dvector("x"), y = dvector("y");
+    const Function f = compile({x, y}, x + 3.0 * y);
+    const Array X = Array::from_values(a), Y = Array::from_values(b);
+    r.kiln_s = median_seconds([&] { f(X, Y); });
+    r.gbps = 3.0 * n * sizeof(double) / r.kiln_s / 1e9;
+    r.note = "baseline " + std::to_string(3.0 * n * sizeof(double) / r.baseline_s / 1e9).substr(0, 5) + " GB/s";
+    return r;
+}
+
+struct LogisticData {
+    std::int64_t n = 400, feats = 784;
+    std::vector<double> x, y, w0;
+    LogisticData() {
+        std::mt19937 rng(1234);
+        std::normal_distribution<double> normal;
+        x.resize(n * feats);
+        for (double& v : x) v = normal(rng);
+        y.resize(n);
+        for (double& v : y) v = static_cast<double>(rng() % 2);
+        w0.resize(feats);
+        for (double& v : w0) v = normal(rng);
+    }
+};
+
+Function logistic_train(SharedVar& w, SharedVar& b) {
+    const Var x = dmatrix("x"), y = dvector("y");
+    const Var p_1 = 1 / (1 + exp(-dot(x, w) - b));
+    const Var prediction = p_1 > 0.5;
+    const Var xent = -y * log(p_1) - (1 - y) * log(1 - p_1);
+    const Var cost = mean(xent) + 0.01 * sum(pow(w, 2));
+    const std::vector<Var> g = grad(cost, {w, b});
+    return compile({x, y}, std::vector<Var>{prediction, xent},
+                   {.updates = {{w, w - 0.1 * g[0]}, {b, b - 0.1 * g[1]}}, .name = "train"});
+}
+
+Result logistic_regression(int steps) {
+    const LogisticData data;
+    SharedVar w = shared(Array::from_values(data.w0), "w");
+    SharedVar b = shared(0.0, "b");
+    const Function train = logistic_train(w, b);
+    const Array X = Array::from_values(data.x, {data.n, data.feats}), Y = Array::from_values(data.y);
+    Result r{"W4 logistic regression " + std::to_string(steps) + " steps"};
+    r.kiln_s = seconds_of([&] {
+        for (int s = 0; s < steps; ++s) train(X, Y);
+    });
+    std::vector<double> hw = data.w0, scratch(data.n), gradient(data.feats);
+    double hb = 0;
+    r.baseline = "hand-written loop with OpenBLAS gemv";
+    r.baseline_s = seconds_of([&] {
+        for (int s = 0; s < steps; ++s)
+            bench::logistic_regression_step(data.x.data(), data.y.data(), hw.data(), &hb, data.n, data.feats,
+                                            scratch.data(), gradient.data());
+    });
+    double largest = 0;
+    const Array wk = w.get_value();
+    for (std::int64_t j = 0; j < data.feats; ++j) largest = std::max(largest, std::abs(wk.value_at<double>(j) - hw[j]));
+    r.note = "max |w_kiln - w_hand| " + std::to_string(largest) + "; " + kernels::blas_description();
+    return r;
+}
+
+Result call_overhead() {
+    const Var x = dscalar("x"), y = dscalar("y");
+    const Function f = compile({x, y}, x + y);
+    const int calls = 1000000;
+    Result r{"W5 call overhead f(x, y) = x + y"};
+    double sink = 0;
+    r.kiln_s = median_seconds([&] {
+                   for (int i = 0; i < calls; ++i) sink += f(1.0, 2.0)[0].value_at<double>(0);
+               }) / calls;
+    r.baseline = "C++ function-pointer call";
+    r.baseline_s = median_seconds([&] {
+                       for (int i = 0; i < calls; ++i) sink += bench::add_pointer(1.0, 2.0);
+                   }) / calls;
+    r.note = "per call; checksum " + std::to_string(sink);
+    return r;
+}
+
+Result compile_latency() {
+    // The backend itself starts before timing: W6 is about this function's kernels.
+    {
+        const Var warm = dscalar("warm");
+        compile({warm}, warm * 2.0);
+    }
+    SharedVar w = shared(Array::zeros(DType::float64, {784}), "w");
+    SharedVar b = shared(0.0, "b");
+    Result r{"W6 compile latency (W4 train function)"};
+    const auto before = jit::CpuBackend::instance().counters();
+    r.baseline_s = seconds_of([&] { logistic_train(w, b); });
+    const auto middle = jit::CpuBackend::instance().counters();
+    r.kiln_s = seconds_of([&] { logistic_train(w, b); });
+    r.baseline = "cold compile (kiln_s: the same compile() again, kernels cached)";
+    r.note = std::to_string(middle.compiled - before.compiled) + " kernels compiled cold";
+    return r;
+}
+
+void print(const Result& r, bool json) {
+    const double ratio = r.kiln_s > 0 ? r.baseline_s / r.kiln_s : 0;
+    if (json) {
+        std::printf("{\"name\": \"%s\", \"kiln_s\": %.9g, \"baseline\": \"%s\", \"baseline_s\": %.9g, \"ratio\": %.4g",
+                    r.name.c_str(), r.kiln_s, r.baseline.c_str(), r.baseline_s, ratio);
+        if (r.gbps > 0) std::printf(", \"gbps\": %.4g", r.gbps);
+        std::printf(", \"note\": \"%s\"}\n", r.note.c_str());
+    } else {
+        std::printf("%-44s kiln %11.6f s  baseline %11.6f s  ratio %6.3f", r.name.c_str(), r.kiln_s, r.baseline_s,
+                    ratio);
+        if (r.gbps > 0) std::printf("  %.1f GB/s", r.gbps);
+        std::printf("\n    baseline: %s; %s\n", r.baseline.c_str(), r.note.c_str());
+    }
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    bool json = false;
+    int steps = 10000;
+    std::vector<std::string> selected;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--json") json = true;
+        else if (arg == "--repeat" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
+        else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
+        else if (arg == "--help" || arg == "-h") {
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W4 W5 W6 ...]\n"
+                        "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
+                        "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
+                        "  W5  call overhead of f(x, y) = x + y on two scalars\n"
+                        "  W6  compile latency of the W4 training function, cold and cached\n"
+                        "ratio = baseline_s / kiln_s: higher is better for kiln\n");
+            return 0;
+        } else selected.push_back(arg);
+    }
+    auto wanted = [&](const char* name) {
+        return selected.empty() || std::find(selected.begin(), selected.end(), name) != selected.end();
+    };
+    if (!json)
+        std::printf("kiln-bench on %u hardware threads; %s\n", std::thread::hardware_concurrency(),
+                    jit::CpuBackend::instance().target_description().substr(0, 60).c_str());
+    try {
+        if (wanted("W6")) print(compile_latency(), json);
+        if (wanted("W1")) {
+            print(fused_chain<double>("W1 fused sigmoid chain f64 2^24"), json);
+            print(fused_chain<float>("W1 fused sigmoid chain f32 2^24"), json);
+            print(stream_triad(), json);
+        }
+        if (wanted("W5")) print(call_overhead(), json);
+        if (wanted("W4")) print(logistic_regression(steps), json);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kiln-bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
