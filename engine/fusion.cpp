@@ -41,13 +41,7 @@ double as_double(const Array& a) {
     return visit_dtype(a.dtype(), [&](auto tag) { return static_cast<double>(a.value_at<decltype(tag)>(0)); });
 }
 
-std::int64_t as_integer(const Array& a) {
-    return visit_dtype(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        if constexpr (std::is_floating_point_v<T>) return static_cast<std::int64_t>(a.value_at<T>(0));
-        else return static_cast<std::int64_t>(a.value_at<T>(0));
-    });
-}
+std::int64_t as_integer(const Array& a) { return a.value_at<std::int64_t>(0); }
 
 class LoopBuilder {
 public:

@@ -62,8 +62,8 @@ private:
     Value* emit(int v, std::vector<Value*>& values, Value* index, Stride stride);
     /// Emits the loop body for one index; returns the division-by-zero flag.
     Value* emit_body(std::vector<Value*> values, Value* index, Stride stride);
-    void emit_loop(llvm::Function* function, llvm::BasicBlock* exit, llvm::PHINode* exit_error,
-                   const std::vector<Value*>& hoisted, Value* n, Stride stride, llvm::BasicBlock* block);
+    void emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted, Value* n,
+                   Stride stride, llvm::BasicBlock* block);
 
     Value* convert(Value* x, DType from, DType to);
     Value* apply(const KernelValue& value, const std::vector<Value*>& operands);
@@ -424,8 +424,8 @@ Value* LoopLowering::emit_body(std::vector<Value*> values, Value* index, Stride 
     return division_by_zero_ ? division_by_zero_ : builder_.getFalse();
 }
 
-void LoopLowering::emit_loop(llvm::Function* function, llvm::BasicBlock* exit, llvm::PHINode* exit_error,
-                             const std::vector<Value*>& hoisted, Value* n, Stride stride, llvm::BasicBlock* block) {
+void LoopLowering::emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted,
+                             Value* n, Stride stride, llvm::BasicBlock* block) {
     llvm::BasicBlock* preheader = builder_.GetInsertBlock();
     builder_.CreateBr(block);
     builder_.SetInsertPoint(block);
@@ -441,7 +441,6 @@ void LoopLowering::emit_loop(llvm::Function* function, llvm::BasicBlock* exit, l
     error->addIncoming(next_error, latch);
     builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit);
     exit_error->addIncoming(next_error, latch);
-    (void)function;
 }
 
 void LoopLowering::build(const std::string& function_name) {
@@ -508,9 +507,9 @@ void LoopLowering::build(const std::string& function_name) {
     builder_.SetInsertPoint(exit);
     llvm::PHINode* loop_error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "loop_division_by_zero");
     builder_.SetInsertPoint(unit_preheader);
-    emit_loop(function, exit, loop_error, hoisted, n, Stride::unit, unit);
+    emit_loop(exit, loop_error, hoisted, n, Stride::unit, unit);
     builder_.SetInsertPoint(strided_preheader);
-    emit_loop(function, exit, loop_error, hoisted, n, Stride::general, strided);
+    emit_loop(exit, loop_error, hoisted, n, Stride::general, strided);
 
     builder_.SetInsertPoint(exit);
     builder_.CreateCondBr(builder_.CreateOr(loop_error, hoisted_error), report, done);
