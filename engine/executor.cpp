@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace kiln {
@@ -70,10 +71,14 @@ struct Executable::Plan {
     int slot_count = 0;
     std::vector<int> root_slots;
 
-    Array run_loop_step(const LoopRun& run, std::vector<Array>& slots) const;
+    // A slot is empty until computed and after its last reader: no Array is
+    // made (Array() allocates) for values that do not exist.
+    using Slots = std::vector<std::optional<Array>>;
+
+    Array run_loop_step(const LoopRun& run, const Slots& slots) const;
     /// The fused nodes through the interpreter: the reference result, and
     /// the exact error the user gets when the inputs are wrong.
-    Array interpret_loop(const LoopRun& run, const std::vector<Array>& slots) const;
+    Array interpret_loop(const LoopRun& run, const Slots& slots) const;
 };
 
 Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
@@ -143,10 +148,10 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
 
 Executable::~Executable() = default;
 
-Array Executable::Plan::interpret_loop(const LoopRun& run, const std::vector<Array>& slots) const {
+Array Executable::Plan::interpret_loop(const LoopRun& run, const Slots& slots) const {
     ValueMap values;
-    for (std::size_t k = 0; k < run.inputs.size(); ++k) values[run.loop->inputs[k].get()] = slots[run.inputs[k]];
-    for (std::size_t k = 0; k < run.params.size(); ++k) values[run.loop->params[k].get()] = slots[run.params[k]];
+    for (std::size_t k = 0; k < run.inputs.size(); ++k) values[run.loop->inputs[k].get()] = *slots[run.inputs[k]];
+    for (std::size_t k = 0; k < run.params.size(); ++k) values[run.loop->params[k].get()] = *slots[run.params[k]];
     for (const ApplyPtr& node : run.loop->nodes)
         for (const VariablePtr& input : node->inputs())
             if (input->is_constant() && !values.count(input.get())) values[input.get()] = input->constant_value();
@@ -154,12 +159,12 @@ Array Executable::Plan::interpret_loop(const LoopRun& run, const std::vector<Arr
     return values.at(run.loop->output.get());
 }
 
-Array Executable::Plan::run_loop_step(const LoopRun& run, std::vector<Array>& slots) const {
+Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) const {
     Shape shape(run.rank, 1);
     bool shapes_agree = true;
     std::vector<bool> seen(run.rank, false);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
-        const Array& input = slots[run.inputs[k]];
+        const Array& input = *slots[run.inputs[k]];
         for (int d = 0; d < run.rank; ++d) {
             if (run.input_broadcastable[k][d]) continue;
             if (!seen[d]) {
@@ -180,7 +185,7 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, std::vector<Array>& sl
     std::vector<LoopBuffer> buffers;
     buffers.reserve(run.inputs.size() + 1);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
-        const Array& input = slots[run.inputs[k]];
+        const Array& input = *slots[run.inputs[k]];
         LoopBuffer buffer;
         buffer.data = const_cast<std::byte*>(input.data());
         buffer.element_size = dtype_size(input.dtype());
@@ -199,7 +204,7 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, std::vector<Array>& sl
         params = heap_params.data();
     }
     for (std::size_t p = 0; p < run.params.size(); ++p) {
-        const Array& value = slots[run.params[p]];
+        const Array& value = *slots[run.params[p]];
         std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
     }
     if (run_loop(run.function, shape, buffers, params) != 0) {
@@ -212,13 +217,13 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, std::vector<Array>& sl
 std::vector<Array> Executable::run(std::vector<Array> leaf_values) const {
     const Plan& plan = *plan_;
     KILN_CHECK(leaf_values.size() == plan.leaf_count, "executable run with the wrong number of leaves");
-    std::vector<Array> slots(plan.slot_count);
+    Plan::Slots slots(plan.slot_count);
     for (std::size_t i = 0; i < leaf_values.size(); ++i) slots[i] = std::move(leaf_values[i]);
     for (std::size_t s = 0; s < plan.runs.size(); ++s) {
         if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
             std::vector<Array> inputs;
             inputs.reserve(op->inputs.size());
-            for (int input : op->inputs) inputs.push_back(slots[input]);
+            for (int input : op->inputs) inputs.push_back(*slots[input]);
             std::vector<Array> outputs = perform_node(*op->node, inputs, op->position);
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {
@@ -233,11 +238,11 @@ std::vector<Array> Executable::run(std::vector<Array> leaf_values) const {
             }
             slots[loop.output] = std::move(result);
         }
-        for (int released : plan.release_after[s]) slots[released] = Array();
+        for (int released : plan.release_after[s]) slots[released].reset();
     }
     std::vector<Array> roots;
     roots.reserve(plan.root_slots.size());
-    for (int root : plan.root_slots) roots.push_back(slots[root]);
+    for (int root : plan.root_slots) roots.push_back(*slots[root]);
     return roots;
 }
 
