@@ -45,6 +45,9 @@ template <class T> T unwrap(llvm::Expected<T> value, const std::string& what) {
     return std::move(*value);
 }
 
+// One symbol per distinct kernel in the JIT's one library.
+std::string loop_symbol(const Hash128& key) { return "kiln_loop_" + key.hex(); }
+
 struct HashKey {
     std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low ^ (h.high * 31)); }
 };
@@ -105,13 +108,22 @@ struct CpuBackend::State {
     std::unique_ptr<llvm::Module> module(const Kernel& kernel, const std::string& symbol, llvm::LLVMContext& context,
                                          bool optimize, const std::shared_ptr<std::string>& diagnostics) const;
     void optimize(llvm::Module& module, llvm::TargetMachine& machine) const;
+    /// The kernel's module printed as LLVM IR text.
+    std::string module_text(const Kernel& kernel, bool optimize) const {
+        llvm::LLVMContext context;
+        auto lowered = module(kernel, loop_symbol(kernel.key()), context, optimize, std::make_shared<std::string>());
+        std::string text;
+        llvm::raw_string_ostream stream(text);
+        lowered->print(stream, nullptr);
+        return stream.str();
+    }
     /// Lowers, optimizes and JIT-links a kernel; returns its entry point.
     LoopFunction build(const Kernel& kernel, const Hash128& key);
 };
 
 LoopFunction CpuBackend::State::build(const Kernel& kernel, const Hash128& key) {
     const auto start = std::chrono::steady_clock::now();
-    const std::string symbol = "kiln_loop_" + key.hex();
+    const std::string symbol = loop_symbol(key);
     auto context = std::make_unique<llvm::LLVMContext>();
     auto diagnostics = std::make_shared<std::string>();
     auto lowered = module(kernel, symbol, *context, true, diagnostics);
@@ -274,30 +286,14 @@ LoopFunction CpuBackend::compile(const Kernel& kernel) {
     }
 }
 
-std::string CpuBackend::llvm_ir(const Kernel& kernel) const {
-    llvm::LLVMContext context;
-    std::string text;
-    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, false,
-                                 std::make_shared<std::string>());
-    llvm::raw_string_ostream stream(text);
-    module->print(stream, nullptr);
-    return stream.str();
-}
+std::string CpuBackend::llvm_ir(const Kernel& kernel) const { return state_->module_text(kernel, false); }
 
-std::string CpuBackend::optimized_llvm_ir(const Kernel& kernel) const {
-    llvm::LLVMContext context;
-    std::string text;
-    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, true,
-                                 std::make_shared<std::string>());
-    llvm::raw_string_ostream stream(text);
-    module->print(stream, nullptr);
-    return stream.str();
-}
+std::string CpuBackend::optimized_llvm_ir(const Kernel& kernel) const { return state_->module_text(kernel, true); }
 
 std::string CpuBackend::assembly(const Kernel& kernel) const {
     llvm::LLVMContext context;
     auto diagnostics = std::make_shared<std::string>();
-    auto module = state_->module(kernel, "kiln_loop_" + kernel.key().hex(), context, true, diagnostics);
+    auto module = state_->module(kernel, loop_symbol(kernel.key()), context, true, diagnostics);
     auto machine = state_->target_machine();
     llvm::SmallString<0> text;
     {
