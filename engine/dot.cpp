@@ -9,7 +9,6 @@
 #include "shape.hpp"
 
 #include "../ir/errors.hpp"
-#include "../kernels/blas.hpp"
 
 namespace kiln {
 
@@ -34,15 +33,6 @@ template <class T> void matmul_loop(const Array& a, const Array& b, Array& out) 
         }
 }
 
-template <class T> void matmul_blas(const Array& a, const Array& b, Array& out) {
-    const Array A = blas_operand(a), B = blas_operand(b);
-    const std::int64_t m = A.shape()[0], k = A.shape()[1], n = B.shape()[1];
-    if (m == 0 || n == 0) return;
-    if (k == 0) return; // out is already zeros
-    kernels::gemm(false, false, m, n, k, T(1), A.data_as<T>(), A.strides()[0], B.data_as<T>(), B.strides()[0], T(0),
-                  out.mutable_data_as<T>(), n);
-}
-
 } // namespace
 
 std::string Dot::pp(const Apply&, const std::vector<std::string>& inputs) const {
@@ -60,8 +50,8 @@ std::vector<Array> Dot::perform(const Apply& node, const std::vector<Array>& inp
     const Array a2 = a.ndim() == 2 ? a : a.view({1, a.shape()[0]}, {0, a.strides()[0]});
     const Array b2 = b.ndim() == 2 ? b : b.view({b.shape()[0], 1}, {b.strides()[0], 0});
     Array out = Array::zeros(dtype, {a2.shape()[0], b2.shape()[1]});
-    if (dtype == DType::float64) matmul_blas<double>(a2, b2, out);
-    else if (dtype == DType::float32) matmul_blas<float>(a2, b2, out);
+    if (dtype == DType::float64) blas_matmul<double>(a2, b2, 1, 0, out);
+    else if (dtype == DType::float32) blas_matmul<float>(a2, b2, 1, 0, out);
     else visit_dtype(dtype, [&](auto tag) { matmul_loop<decltype(tag)>(a2, b2, out); });
     Shape shape;
     if (a.ndim() == 2) shape.push_back(out.shape()[0]);

@@ -7,37 +7,8 @@
 #include "reduce.hpp"
 
 #include "../ir/errors.hpp"
-#include "../kernels/blas.hpp"
 
 namespace kiln {
-
-namespace {
-
-template <class T> void run_blas(const Array& x, const Array& y, T alpha, T beta, Array& out) {
-    const Array X = blas_operand(x), Y = blas_operand(y);
-    const std::int64_t m = X.shape()[0], k = X.shape()[1];
-    if (Y.ndim() == 2) {
-        const std::int64_t n = Y.shape()[1];
-        if (m == 0 || n == 0) return;
-        if (k == 0) {
-            kernels::gemm(false, false, m, n, 1, T(0), X.data_as<T>(), 1, Y.data_as<T>(), 1, beta, out.mutable_data_as<T>(), n);
-            return;
-        }
-        kernels::gemm(false, false, m, n, k, alpha, X.data_as<T>(), X.strides()[0], Y.data_as<T>(), Y.strides()[0], beta,
-                      out.mutable_data_as<T>(), n);
-    } else {
-        if (m == 0) return;
-        if (k == 0) {
-            T* o = out.mutable_data_as<T>();
-            for (std::int64_t i = 0; i < m; ++i) o[i] *= beta;
-            return;
-        }
-        kernels::gemv(false, m, k, alpha, X.data_as<T>(), X.strides()[0], Y.data_as<T>(), Y.strides()[0], beta,
-                      out.mutable_data_as<T>(), 1);
-    }
-}
-
-} // namespace
 
 std::string Gemm::pp(const Apply&, const std::vector<std::string>& in) const {
     return "gemm(" + in[0] + ", " + in[1] + ", " + in[2] + ", " + in[3] + ", " + in[4] + ")";
@@ -63,10 +34,13 @@ std::vector<Array> Gemm::perform(const Apply& node, const std::vector<Array>& in
     for (int d = 0; d < z.ndim(); ++d)
         if (node.inputs()[0]->type().broadcastable()[d]) strides[d] = 0;
     Array out = z.view(shape, strides).astype(dtype);
+    // The product as matrices: a vector y is a k x 1 column, written into out seen as m x 1.
+    const Array y2 = y.ndim() == 2 ? y : y.view({y.shape()[0], 1}, {y.strides()[0], 0});
+    Array out2 = out.ndim() == 2 ? out : out.view({out.shape()[0], 1}, {1, 1});
     if (dtype == DType::float64)
-        run_blas<double>(x, y, inputs[1].value_at<double>(0), inputs[4].value_at<double>(0), out);
+        blas_matmul<double>(x, y2, inputs[1].value_at<double>(0), inputs[4].value_at<double>(0), out2);
     else
-        run_blas<float>(x, y, inputs[1].value_at<float>(0), inputs[4].value_at<float>(0), out);
+        blas_matmul<float>(x, y2, inputs[1].value_at<float>(0), inputs[4].value_at<float>(0), out2);
     return {out};
 }
 

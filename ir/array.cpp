@@ -196,7 +196,7 @@ template <class To, class From> To convert(From value) {
 Array Array::copy() const { return astype(dtype_); }
 
 Array Array::astype(DType dtype) const {
-    Array out = zeros(dtype, shape_);
+    Array out = uninitialized(dtype, shape_);
     visit_dtype(dtype_, [&](auto from_tag) {
         using From = decltype(from_tag);
         visit_dtype(dtype, [&](auto to_tag) {

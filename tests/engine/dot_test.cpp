@@ -1,5 +1,7 @@
 #include "test_helpers.hpp"
 
+#include <array>
+
 using namespace kiln;
 using kiln::test::check_close;
 using kiln::test::doubles;
@@ -100,4 +102,86 @@ TEST_CASE("batched_dot multiplies matching batches") {
     CHECK(run(batched_dot(a, u), {a, u}, {Arg(doubles(av, {2, 2, 3})), {{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}}).shape() ==
           Shape{2, 2});
     CHECK_THROWS_AS(batched_dot(dvector(), u), TypeError);
+}
+
+namespace {
+
+// `values` (rows x cols, row-major) stored in one of the layouts BLAS may
+// be handed: contiguous, transposed storage, every other column of a wider
+// array, or reversed rows (a negative stride, which BLAS cannot read).
+Array in_layout(const std::vector<double>& values, std::int64_t rows, std::int64_t cols, int layout, DType dtype) {
+    switch (layout) {
+    case 0: return Array::from_values(values, {rows, cols}).astype(dtype);
+    case 1: {
+        std::vector<double> transposed(values.size());
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < cols; ++j) transposed[j * rows + i] = values[i * cols + j];
+        return Array::from_values(transposed, {cols, rows}).astype(dtype).view({rows, cols}, {1, rows});
+    }
+    case 2: {
+        std::vector<double> wide(values.size() * 2, -99);
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < cols; ++j) wide[i * cols * 2 + j * 2] = values[i * cols + j];
+        return Array::from_values(wide, {rows, cols * 2}).astype(dtype).view({rows, cols}, {cols * 2, 2});
+    }
+    default: {
+        std::vector<double> reversed(values.size());
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < cols; ++j) reversed[(rows - 1 - i) * cols + j] = values[i * cols + j];
+        return Array::from_values(reversed, {rows, cols}).astype(dtype).view({rows, cols}, {-cols, 1}, (rows - 1) * cols);
+    }
+    }
+}
+
+std::vector<double> matmul_by_hand(const std::vector<double>& a, const std::vector<double>& b, std::int64_t m,
+                                   std::int64_t k, std::int64_t n) {
+    std::vector<double> c(static_cast<std::size_t>(m * n), 0.0);
+    for (std::int64_t i = 0; i < m; ++i)
+        for (std::int64_t j = 0; j < n; ++j)
+            for (std::int64_t p = 0; p < k; ++p) c[i * n + j] += a[i * k + p] * b[p * n + j];
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("dot and gemm read every operand layout: transposed, strided and reversed views, vectors included") {
+    for (DType dtype : {DType::float64, DType::float32}) {
+        const double tolerance = dtype == DType::float64 ? 1e-12 : 1e-5;
+        const TensorType matrix(dtype, {false, false}), vector(dtype, {false});
+        Var a = make_variable(matrix, "a"), b = make_variable(matrix, "b"), z = make_variable(matrix, "z");
+        Var u = make_variable(vector, "u");
+        const Function product = compile({a, b}, dot(a, b));
+        const Function matrix_vector = compile({a, u}, dot(a, u));
+        const Function vector_matrix = compile({u, b}, dot(u, b));
+        const Function gemm_of = compile({z, a, b}, gemm(z, constant_of(0.5, dtype), a, b, constant_of(-2, dtype)));
+        for (auto [m, k, n] : {std::array<std::int64_t, 3>{5, 7, 3}, {1, 4, 6}, {6, 4, 1}, {3, 1, 2}}) {
+            const auto av = test::uniform(static_cast<std::size_t>(m * k), -1, 1, 11);
+            const auto bv = test::uniform(static_cast<std::size_t>(k * n), -1, 1, 12);
+            const auto zv = test::uniform(static_cast<std::size_t>(m * n), -1, 1, 13);
+            const std::vector<double> expected = matmul_by_hand(av, bv, m, k, n);
+            std::vector<double> expected_gemm(expected.size());
+            for (std::size_t i = 0; i < expected.size(); ++i) expected_gemm[i] = 0.5 * expected[i] - 2 * zv[i];
+            for (int la = 0; la < 4; ++la)
+                for (int lb = 0; lb < 4; ++lb) {
+                    CAPTURE(dtype_name(dtype));
+                    CAPTURE(m);
+                    CAPTURE(k);
+                    CAPTURE(n);
+                    CAPTURE(la);
+                    CAPTURE(lb);
+                    const Array A = in_layout(av, m, k, la, dtype), B = in_layout(bv, k, n, lb, dtype);
+                    test::check_close(product(A, B)[0], expected, tolerance);
+                    test::check_close(gemm_of(Array::from_values(zv, {m, n}).astype(dtype), A, B)[0], expected_gemm,
+                                      tolerance);
+                    // A column of B and a row of A as strided vectors.
+                    const Array column = B.view({k}, {B.strides()[0]}, 0);
+                    std::vector<double> bcol(static_cast<std::size_t>(k));
+                    for (std::int64_t p = 0; p < k; ++p) bcol[p] = bv[p * n];
+                    test::check_close(matrix_vector(A, column)[0], matmul_by_hand(av, bcol, m, k, 1), tolerance);
+                    const Array row = A.view({k}, {A.strides()[1]}, 0);
+                    const std::vector<double> arow(av.begin(), av.begin() + k);
+                    test::check_close(vector_matrix(row, B)[0], matmul_by_hand(arow, bv, 1, k, n), tolerance);
+                }
+        }
+    }
 }
