@@ -13,18 +13,6 @@ namespace kiln {
 
 namespace {
 
-const char* kind_name(ReduceKind kind) {
-    switch (kind) {
-    case ReduceKind::sum: return "sum";
-    case ReduceKind::prod: return "prod";
-    case ReduceKind::max: return "max";
-    case ReduceKind::min: return "min";
-    case ReduceKind::all: return "all";
-    case ReduceKind::any: return "any";
-    }
-    return "";
-}
-
 std::string axes_text(const std::vector<int>& axes) {
     std::string text = "[";
     for (std::size_t i = 0; i < axes.size(); ++i) text += (i > 0 ? ", " : "") + std::to_string(axes[i]);
@@ -66,7 +54,7 @@ Var restore_axes(const Var& reduced, const std::vector<int>& axes, int ndim) {
 }
 
 Var reduce(ReduceKind kind, const Var& x, const Axes& axes_spec, bool keepdims) {
-    const std::vector<int> axes = axes_spec.resolve(x.ndim(), kind_name(kind));
+    const std::vector<int> axes = axes_spec.resolve(x.ndim(), reduce_kind_name(kind));
     std::vector<bool> broadcastable;
     for (int d = 0; d < x.ndim(); ++d)
         if (std::find(axes.begin(), axes.end(), d) == axes.end()) broadcastable.push_back(x.broadcastable()[d]);
@@ -76,68 +64,11 @@ Var reduce(ReduceKind kind, const Var& x, const Axes& axes_spec, bool keepdims) 
     return keepdims ? restore_axes(out, axes, x.ndim()) : out;
 }
 
-template <class Acc, class In> void reduce_loop(ReduceKind kind, const Array& in, const Shape& in_strides,
-                                                const Shape& acc_strides, Array& acc) {
-    Acc* dst = acc.mutable_data_as<Acc>();
-    const In* src = in.data_as<In>();
-    walk_strided<2>(in.shape(), {&acc_strides, &in_strides}, [&](const auto& at) {
-        const Acc v = static_cast<Acc>(src[at[1]]);
-        Acc& a = dst[at[0]];
-        switch (kind) {
-        case ReduceKind::sum:
-            if constexpr (std::is_integral_v<Acc> && !std::is_same_v<Acc, bool>) {
-                a = static_cast<Acc>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(v));
-            } else {
-                a = static_cast<Acc>(a + v);
-            }
-            break;
-        case ReduceKind::prod:
-            if constexpr (std::is_integral_v<Acc> && !std::is_same_v<Acc, bool>) {
-                a = static_cast<Acc>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(v));
-            } else {
-                a = static_cast<Acc>(a * v);
-            }
-            break;
-        case ReduceKind::max:
-            if constexpr (std::is_floating_point_v<Acc>) {
-                if (std::isnan(v) || std::isnan(a)) {
-                    a = std::numeric_limits<Acc>::quiet_NaN();
-                    break;
-                }
-            }
-            if (a < v) a = v;
-            break;
-        case ReduceKind::min:
-            if constexpr (std::is_floating_point_v<Acc>) {
-                if (std::isnan(v) || std::isnan(a)) {
-                    a = std::numeric_limits<Acc>::quiet_NaN();
-                    break;
-                }
-            }
-            if (v < a) a = v;
-            break;
-        case ReduceKind::all: a = a && v; break;
-        case ReduceKind::any: a = a || v; break;
-        }
-    });
-}
-
-double identity_of(ReduceKind kind, DType dtype) {
-    switch (kind) {
-    case ReduceKind::prod:
-    case ReduceKind::all: return 1;
-    case ReduceKind::max:
-        return visit_dtype(dtype, [](auto tag) -> double {
-            using T = decltype(tag);
-            return std::is_floating_point_v<T> ? -INFINITY : static_cast<double>(std::numeric_limits<T>::lowest());
-        });
-    case ReduceKind::min:
-        return visit_dtype(dtype, [](auto tag) -> double {
-            using T = decltype(tag);
-            return std::is_floating_point_v<T> ? INFINITY : static_cast<double>(std::numeric_limits<T>::max());
-        });
-    default: return 0;
-    }
+template <class T> void reduce_loop(ReduceKind kind, const Array& in, const Shape& acc_strides, Array& acc) {
+    T* dst = acc.mutable_data_as<T>();
+    const T* src = in.data_as<T>();
+    walk_strided<2>(in.shape(), {&acc_strides, &in.strides()},
+                    [&](const auto& at) { dst[at[0]] = reduce_combine(kind, dst[at[0]], src[at[1]]); });
 }
 
 } // namespace
@@ -162,11 +93,11 @@ std::vector<int> Axes::resolve(int ndim, const char* who) const {
 }
 
 std::string Reduce::params() const {
-    return std::string(kind_name(kind_)) + axes_text(axes_) + std::to_string(ndim_) + std::string(dtype_name(acc_dtype_));
+    return std::string(reduce_kind_name(kind_)) + axes_text(axes_) + std::to_string(ndim_) + std::string(dtype_name(acc_dtype_));
 }
 
 std::string Reduce::name() const {
-    std::string name = kind_name(kind_);
+    std::string name = reduce_kind_name(kind_);
     name[0] = static_cast<char>(std::toupper(name[0]));
     std::vector<std::string> fields;
     if (!all_axes(axes_, ndim_)) fields.push_back("axis=" + axes_text(axes_));
@@ -178,8 +109,8 @@ std::string Reduce::name() const {
 }
 
 std::string Reduce::pp(const Apply&, const std::vector<std::string>& inputs) const {
-    if (all_axes(axes_, ndim_)) return std::string(kind_name(kind_)) + "(" + inputs[0] + ")";
-    return std::string(kind_name(kind_)) + "(" + inputs[0] + ", axis=" + axes_text(axes_) + ")";
+    if (all_axes(axes_, ndim_)) return std::string(reduce_kind_name(kind_)) + "(" + inputs[0] + ")";
+    return std::string(reduce_kind_name(kind_)) + "(" + inputs[0] + ", axis=" + axes_text(axes_) + ")";
 }
 
 std::vector<Array> Reduce::perform(const Apply& node, const std::vector<Array>& inputs) const {
@@ -191,11 +122,11 @@ std::vector<Array> Reduce::perform(const Apply& node, const std::vector<Array>& 
         const bool reduced = std::find(axes_.begin(), axes_.end(), d) != axes_.end();
         if (!reduced) out_shape.push_back(x.shape()[d]);
         else if (x.shape()[d] == 0 && (kind_ == ReduceKind::max || kind_ == ReduceKind::min))
-            throw ValueError(std::string(kind_name(kind_)) + "(): zero-size array to reduction operation " +
+            throw ValueError(std::string(reduce_kind_name(kind_)) + "(): zero-size array to reduction operation " +
                              (kind_ == ReduceKind::max ? "maximum" : "minimum") + " which has no identity (axis " +
                              std::to_string(d) + " of shape " + shape_text(x.shape()) + ")");
     }
-    Array acc = Array::full(acc_dtype, out_shape, identity_of(kind_, acc_dtype));
+    Array acc = reduction_identity(kind_, acc_dtype, out_shape);
     // The accumulator seen with the input's rank: stride 0 along reduced axes.
     Shape acc_strides;
     int next = 0;
@@ -206,7 +137,7 @@ std::vector<Array> Reduce::perform(const Apply& node, const std::vector<Array>& 
     const Array input = x.dtype() == acc_dtype ? x : x.astype(acc_dtype);
     visit_dtype(acc_dtype, [&](auto tag) {
         using T = decltype(tag);
-        reduce_loop<T, T>(kind_, input, input.strides(), acc_strides, acc);
+        reduce_loop<T>(kind_, input, acc_strides, acc);
     });
     return {acc.dtype() == out_dtype ? acc : acc.astype(out_dtype)};
 }

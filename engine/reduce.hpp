@@ -4,6 +4,8 @@
 
 #include "var.hpp"
 
+#include "../ir/reduction.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <vector>
@@ -27,8 +29,6 @@ public:
 private:
     std::optional<std::vector<int>> axes_;
 };
-
-enum class ReduceKind { sum, prod, max, min, all, any };
 
 class Reduce : public Op {
 public:

@@ -113,7 +113,7 @@ TEST_CASE("every scalar op compiles and agrees with the interpreter") {
             const Function reference = compile_with(Linker::interpreter, inputs, out);
             REQUIRE(jit.kernels().size() == 1);
             ++compiled_ops;
-            for (const Shape rows_cols : {Shape{3, 5}, Shape{0, 4}, Shape{1, 1}, Shape{5, 1}, Shape{4, 37}}) {
+            for (const Shape& rows_cols : {Shape{3, 5}, Shape{0, 4}, Shape{1, 1}, Shape{5, 1}, Shape{4, 37}}) {
                 CAPTURE(shape_text(rows_cols));
                 std::vector<Arg> arguments;
                 for (int k = 0; k < arity; ++k) {
