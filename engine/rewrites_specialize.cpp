@@ -48,15 +48,18 @@ std::optional<Var> mul_minus_one(const Apply& node) {
     return std::nullopt;
 }
 
-// A term c * dot(x, y) (c a constant, 1 when absent) with x a matrix.
+// A term c * dot(x, y) (c a constant, 1 when absent) with x a matrix, read
+// only by the sum being rewritten: a product read elsewhere too would be
+// computed twice, once inside gemm and once on its own.
 struct Product {
     Var scale, x, y;
 };
 
-std::optional<Product> as_scaled_dot(const VariablePtr& v) {
-    auto dot_of = [](const VariablePtr& d) -> std::optional<std::pair<Var, Var>> {
+std::optional<Product> as_scaled_dot(const VariablePtr& v, const RewriteContext& context) {
+    if (context.clients(v) != 1) return std::nullopt;
+    auto dot_of = [&](const VariablePtr& d) -> std::optional<std::pair<Var, Var>> {
         const ApplyPtr owner = d->owner();
-        if (!owner || owner->op().kind() != "Dot") return std::nullopt;
+        if (!owner || owner->op().kind() != "Dot" || context.clients(d) != 1) return std::nullopt;
         if (owner->inputs()[0]->type().ndim() != 2) return std::nullopt;
         return std::pair{Var(owner->inputs()[0]), Var(owner->inputs()[1])};
     };
@@ -70,12 +73,12 @@ std::optional<Product> as_scaled_dot(const VariablePtr& v) {
 }
 
 // c1 * dot(x, y) + c2 * z -> gemm(z, c1, x, y, c2), for float matrices and matrix-vector products
-std::optional<Var> gemm_from_dot(const Apply& node) {
+std::optional<Var> gemm_from_dot(const Apply& node, const RewriteContext& context) {
     if (scalar_op_of(node) != S::add) return std::nullopt;
     const DType dtype = node.output(0)->type().dtype();
     if (!is_float(dtype)) return std::nullopt;
     for (int side : {0, 1}) {
-        const std::optional<Product> product = as_scaled_dot(node.inputs()[side]);
+        const std::optional<Product> product = as_scaled_dot(node.inputs()[side], context);
         if (!product || product->x.dtype() != dtype || product->y.dtype() != dtype) continue;
         Var z(node.inputs()[1 - side]);
         Var beta = constant_of(1, dtype);
@@ -101,7 +104,7 @@ std::vector<Rewrite> specialize() {
         {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", node_only(mul_to_sqr)},
         {"div_to_inv", P::specialize, "1 / x -> inv(x)", node_only(div_to_inv)},
         {"mul_minus_one", P::specialize, "x * -1 -> -x", node_only(mul_minus_one)},
-        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", node_only(gemm_from_dot)},
+        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", gemm_from_dot},
     };
 }
 

@@ -119,6 +119,10 @@ TEST_CASE("each specialize rewrite, before and after") {
     CHECK(optimized(c + dot(a, x), {a, x, c}) == "(c + (a \\dot x))"); // c is a matrix: not a GEMV shape
     Var v = dvector("v");
     CHECK(optimized(dot(a, x) + v, {a, x, v}) == "gemm(v, TensorConstant{1.0}, a, x, TensorConstant{1.0})");
+    // A product read elsewhere as well stays one dot: gemm would compute it twice.
+    const Function shared_product = compile({a, x, v}, std::vector<Var>{dot(a, x) + v, exp(dot(a, x))});
+    CHECK(pp(shared_product.outputs()[0]) == "((a \\dot x) + v)");
+    CHECK(shared_product.steps_text().find("Gemm") == std::string::npos);
 }
 
 TEST_CASE("gemm computes beta * z + alpha * dot(x, y) and has gradients") {
