@@ -31,7 +31,11 @@ struct LoopRun {
     std::vector<int> params;
     int output = 0;
     std::vector<std::vector<bool>> input_broadcastable;
+    /// What the kernel writes, and the output variable's dtype when that
+    /// differs (a float32 sum accumulates in float64).
+    DType kernel_dtype = DType::float64;
     DType output_dtype = DType::float64;
+    /// Rank of the iteration space.
     int rank = 0;
 };
 
@@ -123,8 +127,9 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         }
         for (const VariablePtr& param : loop.params) run.params.push_back(slot(param));
         run.output = slot(loop.output);
+        run.kernel_dtype = loop.kernel.outputs()[0].dtype;
         run.output_dtype = loop.output->type().dtype();
-        run.rank = loop.output->type().ndim();
+        run.rank = loop.reduced.empty() ? loop.output->type().ndim() : static_cast<int>(loop.reduced.size());
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
@@ -181,7 +186,28 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
         throw InternalError("fused loop: input shapes disagree but the interpreter accepted them");
     }
 
-    Array output = Array::uninitialized(run.output_dtype, shape);
+    const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
+    Array output;
+    Shape output_strides;
+    if (!reduction) {
+        output = Array::uninitialized(run.kernel_dtype, shape);
+        output_strides = output.strides();
+    } else {
+        // Max and min of nothing have no value: the interpreter names the axis.
+        const bool needs_values = *reduction == ReduceKind::max || *reduction == ReduceKind::min;
+        Shape kept;
+        for (int d = 0; d < run.rank; ++d) {
+            if (!run.loop->reduced[d]) kept.push_back(shape[d]);
+            else if (shape[d] == 0 && needs_values) {
+                interpret_loop(run, slots);
+                throw InternalError("fused reduction of an empty axis that the interpreter accepted");
+            }
+        }
+        output = reduction_identity(*reduction, run.kernel_dtype, kept);
+        // The output seen over the iteration space: stride 0 along reduced axes.
+        for (int d = 0, next = 0; d < run.rank; ++d)
+            output_strides.push_back(run.loop->reduced[d] ? 0 : output.strides()[next++]);
+    }
     std::vector<LoopBuffer> buffers;
     buffers.reserve(run.inputs.size() + 1);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
@@ -195,7 +221,7 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
         buffers.push_back(std::move(buffer));
     }
-    buffers.push_back({output.mutable_data(), dtype_size(run.output_dtype), output.strides(), false});
+    buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtype), output_strides, false});
     std::uint64_t inline_params[8] = {};
     std::vector<std::uint64_t> heap_params;
     std::uint64_t* params = inline_params;
@@ -207,11 +233,12 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
         const Array& value = *slots[run.params[p]];
         std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
     }
-    if (run_loop(run.function, shape, buffers, params) != 0) {
+    const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &output};
+    if (run_loop(run.function, shape, buffers, params, reduction ? &reduction_output : nullptr) != 0) {
         interpret_loop(run, slots);
         throw InternalError("fused loop reported an error the interpreter did not raise");
     }
-    return output;
+    return run.kernel_dtype == run.output_dtype ? output : output.astype(run.output_dtype);
 }
 
 std::vector<Array> Executable::run(std::vector<Array> leaf_values) const {

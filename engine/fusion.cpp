@@ -2,6 +2,7 @@
 
 #include "cast.hpp"
 #include "elemwise.hpp"
+#include "reduce.hpp"
 
 #include "../ir/errors.hpp"
 
@@ -21,6 +22,13 @@ bool fusable(const Apply& node) {
     for (const VariablePtr& input : node.inputs())
         if (input->type().ndim() != node.output(0)->type().ndim()) return false;
     return true;
+}
+
+const Reduce* as_reduce(const Apply& node) { return dynamic_cast<const Reduce*>(&node.op()); }
+
+// The type of a loop ending in `sink`: what it iterates over.
+const TensorType& loop_type_of(const Apply& sink) {
+    return as_reduce(sink) ? sink.inputs()[0]->type() : sink.output(0)->type();
 }
 
 // A constant read as one value for the whole loop.
@@ -48,12 +56,19 @@ public:
     explicit LoopBuilder(std::vector<ApplyPtr> nodes) {
         loop_.nodes = std::move(nodes);
         loop_.output = loop_.nodes.back()->output(0);
-        const TensorType& type = loop_.output->type();
+        const TensorType& type = loop_type_of(*loop_.nodes.back());
         inner_broadcast_ = type.ndim() > 0 && type.broadcastable().back();
     }
 
     FusedLoop build() {
         for (const ApplyPtr& node : loop_.nodes) {
+            if (const Reduce* reduce = as_reduce(*node)) {
+                const int value = value_of(node->inputs()[0], false);
+                loop_.kernel.add_reduction(loop_.kernel.cast(value, reduce->acc_dtype()), reduce->reduce_kind());
+                loop_.reduced.assign(static_cast<std::size_t>(node->inputs()[0]->type().ndim()), false);
+                for (int axis : reduce->axes()) loop_.reduced[static_cast<std::size_t>(axis)] = true;
+                return std::move(loop_);
+            }
             std::vector<int> operands;
             const auto scalar_op = elemwise_scalar_op(*node);
             for (std::size_t i = 0; i < node->inputs().size(); ++i)
@@ -109,11 +124,11 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     std::vector<std::vector<const Apply*>> groups;
     for (auto it = schedule.rbegin(); it != schedule.rend(); ++it) {
         const Apply* sink = it->get();
-        if (group_of.count(sink) || !fusable(*sink)) continue;
+        if (group_of.count(sink) || !(fusable(*sink) || as_reduce(*sink))) continue;
         const int group = static_cast<int>(groups.size());
         groups.push_back({sink});
         group_of[sink] = group;
-        const TensorType& loop_type = sink->output(0)->type();
+        const TensorType& loop_type = loop_type_of(*sink);
         for (bool grew = true; grew;) {
             grew = false;
             for (std::size_t k = 0; k < groups[group].size(); ++k) {

@@ -1,6 +1,7 @@
 // Fusion: partitions a scheduled graph into steps. Chains of elementwise
 // operations (Elemwise, Cast) of one loop shape become one FusedLoop with
-// its kernel IR; every other node stays a step of its own, run by its op.
+// its kernel IR, together with the reduction they feed, if any; every other
+// node stays a step of its own, run by its op.
 #pragma once
 
 #include "../ir/graph.hpp"
@@ -15,6 +16,9 @@ struct FusedLoop {
     /// The fused nodes, in order; the last computes `output`.
     std::vector<ApplyPtr> nodes;
     VariablePtr output;
+    /// A reduction loop: which dimensions of the iteration space (the shape
+    /// of the reduced input) it reduces. Empty for an elementwise loop.
+    std::vector<bool> reduced;
     /// What the kernel's input buffers and parameters read, in kernel order.
     std::vector<VariablePtr> inputs;
     std::vector<VariablePtr> params;

@@ -2,6 +2,8 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +22,9 @@ constexpr std::size_t inline_buffers = 16;
 // thread hand-off costs microseconds; 32K doubles take ~10 us to stream).
 constexpr std::int64_t parallel_threshold = std::int64_t{1} << 16;
 constexpr std::int64_t parallel_grain = std::int64_t{1} << 15;
+// A reduction to few output elements splits into this many partial results
+// at most, whatever the thread count, so its rounding is always the same.
+constexpr std::int64_t max_partials = 64;
 
 struct Dims {
     std::vector<std::int64_t> extents;
@@ -58,35 +63,140 @@ bool inner_fits(const Dims& dims, const std::vector<LoopBuffer>& buffers) {
     return true;
 }
 
+// The collapsed iteration space and how to walk part of it.
+class Nest {
+public:
+    Nest(LoopFunction loop, Dims dims, const std::vector<LoopBuffer>& buffers, const std::uint64_t* params)
+        : loop_(loop), dims_(std::move(dims)), buffers_(buffers), params_(params),
+          heap_strides_(buffers.size() > inline_buffers ? buffers.size() : 0) {
+        inner_strides_ = heap_strides_.empty() ? inline_strides_.data() : heap_strides_.data();
+        for (std::size_t b = 0; b < buffers.size(); ++b) inner_strides_[b] = dims_.strides[b].back();
+    }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+
+    std::int64_t rank() const { return static_cast<std::int64_t>(dims_.extents.size()); }
+    std::int64_t extent(std::size_t d) const { return dims_.extents[d]; }
+    std::int64_t stride(std::size_t buffer, std::size_t d) const { return dims_.strides[buffer][d]; }
+    std::int64_t total() const {
+        std::int64_t total = 1;
+        for (std::int64_t extent : dims_.extents) total *= extent;
+        return total;
+    }
+
+    /// Positions [begin, end) in C order, as inner runs, with buffer b
+    /// starting at bases[b]; a sub-nest restricted along dimension `narrowed`
+    /// to `narrowed_extent` when it is given.
+    void run(std::int64_t begin, std::int64_t end, std::byte* const* bases, int narrowed = -1,
+             std::int64_t narrowed_extent = 0) {
+        const std::size_t count = buffers_.size();
+        const std::size_t rank = dims_.extents.size();
+        auto extent_of = [&](std::size_t d) {
+            return static_cast<int>(d) == narrowed ? narrowed_extent : dims_.extents[d];
+        };
+        const std::int64_t inner = extent_of(rank - 1);
+        std::array<void*, inline_buffers> inline_pointers{};
+        std::vector<void*> heap_pointers;
+        void** pointers = inline_pointers.data();
+        if (count > inline_buffers) {
+            heap_pointers.resize(count);
+            pointers = heap_pointers.data();
+        }
+        std::int64_t position = begin;
+        while (position < end) {
+            const std::int64_t run = position / inner;
+            const std::int64_t start = position % inner;
+            const std::int64_t length = std::min(inner - start, end - position);
+            for (std::size_t b = 0; b < count; ++b) {
+                std::int64_t offset = start * dims_.strides[b].back();
+                std::int64_t rest = run;
+                for (std::size_t d = rank - 1; d-- > 0;) {
+                    offset += (rest % extent_of(d)) * dims_.strides[b][d];
+                    rest /= extent_of(d);
+                }
+                pointers[b] = bases[b] + offset * buffers_[b].element_size;
+            }
+            std::int32_t run_status = 0;
+            loop_(length, pointers, inner_strides_, params_, &run_status);
+            if (run_status != 0) {
+                std::int32_t expected = 0;
+                status_.compare_exchange_strong(expected, run_status);
+            }
+            position += length;
+        }
+    }
+
+    std::int32_t status() const { return status_.load(); }
+
+private:
+    LoopFunction loop_;
+    Dims dims_;
+    const std::vector<LoopBuffer>& buffers_;
+    const std::uint64_t* params_;
+    std::array<std::int64_t, inline_buffers> inline_strides_{};
+    std::vector<std::int64_t> heap_strides_;
+    std::int64_t* inner_strides_ = nullptr;
+    std::atomic<std::int32_t> status_{0};
+};
+
+// Where each buffer starts, in a small fixed-capacity list.
+class BaseList {
+public:
+    explicit BaseList(const std::vector<LoopBuffer>& buffers)
+        : heap_(buffers.size() > inline_buffers ? buffers.size() : 0) {
+        for (std::size_t b = 0; b < buffers.size(); ++b) data()[b] = buffers[b].data;
+    }
+    std::byte** data() { return heap_.empty() ? inline_.data() : heap_.data(); }
+
+private:
+    std::array<std::byte*, inline_buffers> inline_{};
+    std::vector<std::byte*> heap_;
+};
+
+// A reduction split by ranges of one kept (not reduced) dimension: each
+// output element is reduced by one task in the serial order.
+void run_by_output_ranges(Nest& nest, const std::vector<LoopBuffer>& buffers, std::size_t split, std::int64_t tasks) {
+    const std::int64_t extent = nest.extent(split);
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, tasks, 1), [&](const tbb::blocked_range<std::int64_t>& range) {
+        for (std::int64_t task = range.begin(); task < range.end(); ++task) {
+            const std::int64_t lo = extent * task / tasks, hi = extent * (task + 1) / tasks;
+            if (lo == hi) continue;
+            BaseList list(buffers);
+            std::byte** bases = list.data();
+            for (std::size_t b = 0; b < buffers.size(); ++b)
+                bases[b] += lo * nest.stride(b, split) * buffers[b].element_size;
+            const std::int64_t positions = nest.total() / extent * (hi - lo);
+            nest.run(0, positions, bases, static_cast<int>(split), hi - lo);
+        }
+    }, tbb::simple_partitioner());
+}
+
+// A reduction split into a fixed number of position ranges, each reduced
+// into its own partial output; the partials join the output in order.
+void run_by_partials(Nest& nest, const std::vector<LoopBuffer>& buffers, const LoopReduction& reduction,
+                     std::int64_t parts) {
+    const std::int64_t total = nest.total();
+    std::vector<Array> partials(static_cast<std::size_t>(parts));
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, parts, 1), [&](const tbb::blocked_range<std::int64_t>& range) {
+        for (std::int64_t part = range.begin(); part < range.end(); ++part) {
+            Array& partial = partials[static_cast<std::size_t>(part)];
+            partial = reduction_identity(reduction.kind, reduction.output->dtype(), reduction.output->shape());
+            BaseList bases(buffers);
+            bases.data()[buffers.size() - 1] = partial.mutable_data();
+            nest.run(total * part / parts, total * (part + 1) / parts, bases.data());
+        }
+    }, tbb::simple_partitioner());
+    for (const Array& partial : partials) reduction_combine_into(reduction.kind, *reduction.output, partial);
+}
+
 } // namespace
 
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
-                      const std::uint64_t* params) {
+                      const std::uint64_t* params, const LoopReduction* reduction) {
     for (std::int64_t extent : shape)
         if (extent == 0) return 0;
-    const std::size_t count = buffers.size();
-    std::array<void*, inline_buffers> inline_pointers{};
-    std::array<std::int64_t, inline_buffers> inline_strides{};
-    std::vector<void*> heap_pointers;
-    std::vector<std::int64_t> heap_strides;
-    void** pointers = inline_pointers.data();
-    std::int64_t* inner_strides = inline_strides.data();
-    if (count > inline_buffers) {
-        heap_pointers.resize(count);
-        heap_strides.resize(count);
-        pointers = heap_pointers.data();
-        inner_strides = heap_strides.data();
-    }
-    std::int32_t status = 0;
-
-    if (shape.empty()) {
-        for (std::size_t b = 0; b < count; ++b) {
-            pointers[b] = buffers[b].data;
-            inner_strides[b] = 0;
-        }
-        loop(1, pointers, inner_strides, params, &status);
-        return status;
-    }
+    BaseList base_list(buffers);
+    std::byte** bases = base_list.data();
 
     // A buffer the loop reads at its base along the inner run must really
     // be constant along the inner dimension chosen here.
@@ -96,55 +206,35 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
         dims.extents.push_back(1);
         for (auto& s : dims.strides) s.push_back(0);
     }
-    const std::size_t rank = dims.extents.size();
-    const std::int64_t inner = dims.extents.back();
-    for (std::size_t b = 0; b < count; ++b) inner_strides[b] = dims.strides[b].back();
-    std::int64_t total = inner;
-    for (std::size_t d = 0; d + 1 < rank; ++d) total *= dims.extents[d];
-
-    // Positions [begin, end) of the iteration space in C order, as inner runs.
-    std::atomic<std::int32_t> first_status{0};
-    auto process = [&](std::int64_t begin, std::int64_t end, void** run_pointers) {
-        std::int64_t position = begin;
-        while (position < end) {
-            std::int64_t run = position / inner;
-            const std::int64_t start = position % inner;
-            const std::int64_t length = std::min(inner - start, end - position);
-            for (std::size_t b = 0; b < count; ++b) {
-                std::int64_t offset = start * dims.strides[b].back();
-                std::int64_t rest = run;
-                for (std::size_t d = rank - 1; d-- > 0;) {
-                    offset += (rest % dims.extents[d]) * dims.strides[b][d];
-                    rest /= dims.extents[d];
-                }
-                run_pointers[b] = buffers[b].data + offset * buffers[b].element_size;
-            }
-            std::int32_t run_status = 0;
-            loop(length, run_pointers, inner_strides, params, &run_status);
-            if (run_status != 0) {
-                std::int32_t expected = 0;
-                first_status.compare_exchange_strong(expected, run_status);
-            }
-            position += length;
-        }
-    };
+    Nest nest(loop, std::move(dims), buffers, params);
+    const std::int64_t total = nest.total();
     if (total < parallel_threshold) {
-        process(0, total, pointers);
-    } else {
-        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, total, parallel_grain),
-                          [&](const tbb::blocked_range<std::int64_t>& range) {
-                              std::array<void*, inline_buffers> local_inline{};
-                              std::vector<void*> local_heap;
-                              void** local = local_inline.data();
-                              if (count > inline_buffers) {
-                                  local_heap.resize(count);
-                                  local = local_heap.data();
-                              }
-                              process(range.begin(), range.end(), local);
-                          });
+        nest.run(0, total, bases);
+        return nest.status();
     }
-    status = first_status.load();
-    return status;
+    if (!reduction) {
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, total, parallel_grain),
+                          [&](const tbb::blocked_range<std::int64_t>& range) { nest.run(range.begin(), range.end(), bases); });
+        return nest.status();
+    }
+    // The kept dimension with the most output elements, if it has enough
+    // to give every core a few ranges.
+    const std::size_t output = buffers.size() - 1;
+    const std::int64_t threads = tbb::this_task_arena::max_concurrency();
+    std::size_t split = 0;
+    std::int64_t widest = 0;
+    for (std::size_t d = 0; d < static_cast<std::size_t>(nest.rank()); ++d)
+        if (nest.stride(output, d) != 0 && nest.extent(d) > widest) {
+            widest = nest.extent(d);
+            split = d;
+        }
+    const std::int64_t pieces = std::max<std::int64_t>(total / parallel_grain, 1);
+    if (widest >= 2 * threads) {
+        run_by_output_ranges(nest, buffers, split, std::min({widest, pieces, 4 * threads}));
+    } else {
+        run_by_partials(nest, buffers, *reduction, std::min<std::int64_t>(pieces, max_partials));
+    }
+    return nest.status();
 }
 
 } // namespace kiln

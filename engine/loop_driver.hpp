@@ -20,9 +20,19 @@ struct LoopBuffer {
     bool broadcast_inner = false;
 };
 
+/// A reduction loop's output: the last buffer, a C-contiguous array that
+/// holds the reduction's identity, seen with stride 0 along reduced axes.
+struct LoopReduction {
+    ReduceKind kind = ReduceKind::sum;
+    Array* output = nullptr;
+};
+
 /// Calls `loop` for every position of `shape`; returns the first non-zero
-/// status a call reported (0 when none did).
+/// status a call reported (0 when none did). A reduction splits across
+/// cores so that its result never depends on the number of threads: by
+/// ranges of output elements when there are enough of them, else into a
+/// fixed number of partial results combined in order.
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
-                      const std::uint64_t* params);
+                      const std::uint64_t* params, const LoopReduction* reduction = nullptr);
 
 } // namespace kiln

@@ -38,6 +38,7 @@ public:
 
     ReduceKind reduce_kind() const { return kind_; }
     const std::vector<int>& axes() const { return axes_; }
+    DType acc_dtype() const { return acc_dtype_; }
 
     std::string kind() const override { return "Reduce"; }
     std::string params() const override;

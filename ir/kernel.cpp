@@ -58,7 +58,14 @@ int Kernel::apply(ScalarOp op, const std::vector<int>& operands, DType result) {
 
 void Kernel::add_output(int value) {
     KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel output of an unknown value");
-    outputs_.push_back({values_[value].dtype, value});
+    KILN_CHECK(!reduction(), "a reduction kernel has one output");
+    outputs_.push_back({values_[value].dtype, value, std::nullopt});
+}
+
+void Kernel::add_reduction(int value, ReduceKind kind) {
+    KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel reduction of an unknown value");
+    KILN_CHECK(outputs_.empty(), "a reduction kernel has one output");
+    outputs_.push_back({values_[value].dtype, value, kind});
 }
 
 namespace {
@@ -100,8 +107,11 @@ std::string Kernel::text() const {
         }
         out += " : " + std::string(dtype_name(value.dtype)) + "\n";
     }
-    for (std::size_t i = 0; i < outputs_.size(); ++i)
-        out += "  store out" + std::to_string(i) + ", %" + std::to_string(outputs_[i].value) + "\n";
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        const auto& reduction = outputs_[i].reduction;
+        out += "  " + (reduction ? "reduce_" + std::string(reduce_kind_name(*reduction)) : std::string("store")) +
+               " out" + std::to_string(i) + ", %" + std::to_string(outputs_[i].value) + "\n";
+    }
     return out;
 }
 

@@ -8,9 +8,11 @@
 #pragma once
 
 #include "hash.hpp"
+#include "reduction.hpp"
 #include "scalar_op.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +46,19 @@ struct KernelOutput {
     DType dtype = DType::float64;
     /// The value stored.
     int value = 0;
+    /// Set for a reduction: the value is combined into the output element
+    /// instead of stored (see LoopFunction).
+    std::optional<ReduceKind> reduction;
 };
 
 /// The loop function a kernel compiles to. For i in [0, n): reads input k
 /// at data[k] + i * strides[k] (element strides), computes, and writes
 /// output j at data[inputs + j] + i * strides[inputs + j]. params holds one
 /// 8-byte slot per parameter (the value in its dtype, low bytes first).
+/// A reduction output is combined, not stored: with stride 0 the whole run
+/// reduces into the one element at data[inputs + j]; otherwise each element
+/// becomes reduce_combine(element, value). The caller fills the output with
+/// the reduction's identity first.
 /// A non-zero *status on return reports an error the loop met (1: integer
 /// division by zero).
 using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
@@ -71,6 +80,13 @@ public:
     /// dtype the op uses, then applies it; the result has `result` dtype.
     int apply(ScalarOp op, const std::vector<int>& operands, DType result);
     void add_output(int value);
+    /// The only output of a reduction kernel: `value` reduced with `kind`
+    /// (the output has the value's dtype, the accumulator's).
+    void add_reduction(int value, ReduceKind kind);
+    /// The reduction kind when this is a reduction kernel.
+    std::optional<ReduceKind> reduction() const {
+        return outputs_.size() == 1 ? outputs_[0].reduction : std::nullopt;
+    }
 
     const std::vector<KernelInput>& inputs() const { return inputs_; }
     const std::vector<DType>& params() const { return params_; }
@@ -81,7 +97,7 @@ public:
     ///   kernel(in0: float64, in1: float64 broadcast, p0: float64) -> (float64)
     ///     %0 = load in0 : float64
     ///     ...
-    ///     store out0, %4
+    ///     store out0, %4            (a reduction: "reduce_sum out0, %4")
     std::string text() const;
     /// XXH3-128 of text(): the kernel's part of its cache key.
     Hash128 key() const;

@@ -32,6 +32,11 @@ private:
         bool broadcast_inner = false;
     };
     enum class Stride { unit, general };
+    /// How a loop writes its output: store each value; combine each value
+    /// into its output element (a reduction over outer dimensions); or
+    /// reduce the whole run in a register and combine it into the one
+    /// output element at the end (a reduction along the run).
+    enum class OutputMode { store, accumulate, reduce_run };
 
     llvm::Type* register_type(DType dtype) {
         switch (dtype) {
@@ -58,12 +63,19 @@ private:
     Value* element_address(const Buffer& buffer, DType dtype, Value* index, Stride stride);
     Value* load(int input, Value* index, Stride stride);
     void store(int output, Value* value, Value* index, Stride stride);
+    Value* load_output(int output, Value* index, Stride stride);
     /// Emits value v (operands already emitted into `values`).
     Value* emit(int v, std::vector<Value*>& values, Value* index, Stride stride);
     /// Emits the loop body for one index; returns the division-by-zero flag.
-    Value* emit_body(std::vector<Value*> values, Value* index, Stride stride);
+    /// With OutputMode::reduce_run it stores nothing and combines the value
+    /// into `*accumulator` instead.
+    Value* emit_body(std::vector<Value*> values, Value* index, Stride stride, OutputMode mode, Value** accumulator);
     void emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted, Value* n,
-                   Stride stride, llvm::BasicBlock* block);
+                   Stride stride, OutputMode mode, llvm::BasicBlock* block);
+    /// The reduction's combination of two values; `reassociate` lets the
+    /// vectorizer keep several partial float sums (blocked accumulation).
+    Value* combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate);
+    Value* identity(ReduceKind kind, DType dtype);
 
     Value* convert(Value* x, DType from, DType to);
     Value* apply(const KernelValue& value, const std::vector<Value*>& operands);
@@ -147,6 +159,59 @@ void LoopLowering::store(int output, Value* value, Value* index, Stride stride) 
     for (std::size_t j = 0; j < output_scopes_.size(); ++j)
         if (static_cast<int>(j) != output) others.push_back(output_scopes_[j]);
     if (!others.empty()) stored->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(context_, others));
+}
+
+Value* LoopLowering::load_output(int output, Value* index, Stride stride) {
+    const DType dtype = kernel_.outputs()[output].dtype;
+    const Buffer& buffer = buffers_[kernel_.inputs().size() + output];
+    llvm::LoadInst* loaded = builder_.CreateLoad(memory_type(dtype), element_address(buffer, dtype, index, stride));
+    loaded->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(context_, {output_scopes_[output]}));
+    if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
+    return loaded;
+}
+
+Value* LoopLowering::combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate) {
+    auto& builder = builder_;
+    using K = ReduceKind;
+    if (dtype == DType::bool_) {
+        const bool conjunction = kind == K::all || kind == K::prod || kind == K::min;
+        return conjunction ? builder.CreateAnd(a, b) : builder.CreateOr(a, b);
+    }
+    if (is_float(dtype)) {
+        Value* result = nullptr;
+        switch (kind) {
+        case K::sum: result = builder.CreateFAdd(a, b); break;
+        case K::prod: result = builder.CreateFMul(a, b); break;
+        // NaN-propagating, as NumPy's max and min.
+        case K::max: return builder.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, b);
+        case K::min: return builder.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, b);
+        case K::all:
+        case K::any: break;
+        }
+        KILN_CHECK(result != nullptr, "no float lowering for reduction " + std::string(reduce_kind_name(kind)));
+        if (reassociate) llvm::cast<llvm::Instruction>(result)->setHasAllowReassoc(true);
+        return result;
+    }
+    const bool is_signed = is_signed_int(dtype);
+    switch (kind) {
+    case K::sum: return builder.CreateAdd(a, b);
+    case K::prod: return builder.CreateMul(a, b);
+    case K::max: return builder.CreateBinaryIntrinsic(is_signed ? llvm::Intrinsic::smax : llvm::Intrinsic::umax, a, b);
+    case K::min: return builder.CreateBinaryIntrinsic(is_signed ? llvm::Intrinsic::smin : llvm::Intrinsic::umin, a, b);
+    case K::all:
+    case K::any: break;
+    }
+    KILN_CHECK(false, "no integer lowering for reduction " + std::string(reduce_kind_name(kind)));
+}
+
+Value* LoopLowering::identity(ReduceKind kind, DType dtype) {
+    return visit_dtype(dtype, [&](auto tag) -> Value* {
+        using T = decltype(tag);
+        const T value = reduce_identity<T>(kind);
+        if constexpr (std::is_same_v<T, bool>) return builder_.getInt1(value);
+        else if constexpr (std::is_floating_point_v<T>) return float_constant(dtype, static_cast<double>(value));
+        else return llvm::ConstantInt::get(register_type(dtype), static_cast<std::uint64_t>(value), std::is_signed_v<T>);
+    });
 }
 
 Value* LoopLowering::convert(Value* x, DType from, DType to) {
@@ -415,17 +480,29 @@ Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stri
     return nullptr;
 }
 
-Value* LoopLowering::emit_body(std::vector<Value*> values, Value* index, Stride stride) {
+Value* LoopLowering::emit_body(std::vector<Value*> values, Value* index, Stride stride, OutputMode mode,
+                               Value** accumulator) {
     division_by_zero_ = nullptr;
     for (std::size_t v = 0; v < values.size(); ++v)
         if (!values[v]) values[v] = emit(static_cast<int>(v), values, index, stride);
-    for (std::size_t j = 0; j < kernel_.outputs().size(); ++j)
-        store(static_cast<int>(j), values[kernel_.outputs()[j].value], index, stride);
+    for (std::size_t j = 0; j < kernel_.outputs().size(); ++j) {
+        const KernelOutput& output = kernel_.outputs()[j];
+        Value* value = values[output.value];
+        const int out = static_cast<int>(j);
+        switch (mode) {
+        case OutputMode::store: store(out, value, index, stride); break;
+        case OutputMode::accumulate:
+            store(out, combine(*output.reduction, output.dtype, load_output(out, index, stride), value, false), index,
+                  stride);
+            break;
+        case OutputMode::reduce_run: *accumulator = combine(*output.reduction, output.dtype, *accumulator, value, true); break;
+        }
+    }
     return division_by_zero_ ? division_by_zero_ : builder_.getFalse();
 }
 
 void LoopLowering::emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted,
-                             Value* n, Stride stride, llvm::BasicBlock* block) {
+                             Value* n, Stride stride, OutputMode mode, llvm::BasicBlock* block) {
     llvm::BasicBlock* preheader = builder_.GetInsertBlock();
     builder_.CreateBr(block);
     builder_.SetInsertPoint(block);
@@ -433,14 +510,34 @@ void LoopLowering::emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, 
     llvm::PHINode* error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "division_by_zero");
     index->addIncoming(builder_.getInt64(0), preheader);
     error->addIncoming(builder_.getFalse(), preheader);
-    Value* body_error = emit_body(hoisted, index, stride);
+    llvm::PHINode* accumulator = nullptr;
+    Value* accumulated = nullptr;
+    const KernelOutput* reduced = mode == OutputMode::reduce_run ? &kernel_.outputs()[0] : nullptr;
+    if (reduced) {
+        accumulator = builder_.CreatePHI(register_type(reduced->dtype), 2, "accumulator");
+        accumulator->addIncoming(identity(*reduced->reduction, reduced->dtype), preheader);
+        accumulated = accumulator;
+    }
+    Value* body_error = emit_body(hoisted, index, stride, mode, &accumulated);
     Value* next_error = builder_.CreateOr(error, body_error);
     Value* next = builder_.CreateAdd(index, builder_.getInt64(1), "next", true, true);
     llvm::BasicBlock* latch = builder_.GetInsertBlock();
     index->addIncoming(next, latch);
     error->addIncoming(next_error, latch);
-    builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit);
-    exit_error->addIncoming(next_error, latch);
+    if (!reduced) {
+        builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit);
+        exit_error->addIncoming(next_error, latch);
+        return;
+    }
+    // The run's total joins what the output element already holds.
+    accumulator->addIncoming(accumulated, latch);
+    auto* tail = llvm::BasicBlock::Create(context_, block->getName() + ".tail", block->getParent());
+    builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, tail);
+    builder_.SetInsertPoint(tail);
+    Value* element = load_output(0, builder_.getInt64(0), Stride::unit);
+    store(0, combine(*reduced->reduction, reduced->dtype, element, accumulated, false), builder_.getInt64(0), Stride::unit);
+    builder_.CreateBr(exit);
+    exit_error->addIncoming(next_error, tail);
 }
 
 void LoopLowering::build(const std::string& function_name) {
@@ -469,16 +566,20 @@ void LoopLowering::build(const std::string& function_name) {
 
     builder_.SetInsertPoint(preheader);
     const std::size_t buffer_count = kernel_.inputs().size() + kernel_.outputs().size();
-    Value* contiguous = builder_.getTrue();
+    Value* inputs_contiguous = builder_.getTrue();
     for (std::size_t k = 0; k < buffer_count; ++k) {
         Buffer buffer;
         buffer.base = builder_.CreateLoad(pointer, builder_.CreateConstInBoundsGEP1_64(pointer, data, k));
         buffer.stride = builder_.CreateLoad(i64, builder_.CreateConstInBoundsGEP1_64(i64, strides, k));
         buffer.broadcast_inner = k < kernel_.inputs().size() && kernel_.inputs()[k].broadcast_inner;
-        if (!buffer.broadcast_inner)
-            contiguous = builder_.CreateAnd(contiguous, builder_.CreateICmpEQ(buffer.stride, builder_.getInt64(1)));
+        if (!buffer.broadcast_inner && k < kernel_.inputs().size())
+            inputs_contiguous =
+                builder_.CreateAnd(inputs_contiguous, builder_.CreateICmpEQ(buffer.stride, builder_.getInt64(1)));
         buffers_.push_back(buffer);
     }
+    Value* contiguous = inputs_contiguous;
+    for (std::size_t k = kernel_.inputs().size(); k < buffer_count; ++k)
+        contiguous = builder_.CreateAnd(contiguous, builder_.CreateICmpEQ(buffers_[k].stride, builder_.getInt64(1)));
     for (std::size_t p = 0; p < kernel_.params().size(); ++p) {
         const DType dtype = kernel_.params()[p];
         Value* slot = builder_.CreateLoad(i64, builder_.CreateConstInBoundsGEP1_64(i64, params, p));
@@ -498,18 +599,34 @@ void LoopLowering::build(const std::string& function_name) {
             hoisted[v] = emit(static_cast<int>(v), hoisted, builder_.getInt64(0), Stride::unit);
     Value* hoisted_error = division_by_zero_ ? division_by_zero_ : builder_.getFalse();
 
-    auto* unit = llvm::BasicBlock::Create(context_, "unit_stride", function);
-    auto* strided = llvm::BasicBlock::Create(context_, "strided", function);
-    auto* unit_preheader = llvm::BasicBlock::Create(context_, "unit_stride.preheader", function);
-    auto* strided_preheader = llvm::BasicBlock::Create(context_, "strided.preheader", function);
-    builder_.CreateCondBr(contiguous, unit_preheader, strided_preheader);
-
     builder_.SetInsertPoint(exit);
-    llvm::PHINode* loop_error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "loop_division_by_zero");
-    builder_.SetInsertPoint(unit_preheader);
-    emit_loop(exit, loop_error, hoisted, n, Stride::unit, unit);
-    builder_.SetInsertPoint(strided_preheader);
-    emit_loop(exit, loop_error, hoisted, n, Stride::general, strided);
+    llvm::PHINode* loop_error = builder_.CreatePHI(builder_.getInt1Ty(), 4, "loop_division_by_zero");
+    builder_.SetInsertPoint(preheader);
+    // A unit-stride loop (which vectorizes) and a strided one, picked by the
+    // strides; a reduction has both for each way its output is walked.
+    auto emit_pair = [&](Value* unit_condition, OutputMode mode, const std::string& name) {
+        auto* unit = llvm::BasicBlock::Create(context_, name + ".unit_stride", function);
+        auto* strided = llvm::BasicBlock::Create(context_, name + ".strided", function);
+        auto* unit_preheader = llvm::BasicBlock::Create(context_, name + ".unit_stride.preheader", function);
+        auto* strided_preheader = llvm::BasicBlock::Create(context_, name + ".strided.preheader", function);
+        builder_.CreateCondBr(unit_condition, unit_preheader, strided_preheader);
+        builder_.SetInsertPoint(unit_preheader);
+        emit_loop(exit, loop_error, hoisted, n, Stride::unit, mode, unit);
+        builder_.SetInsertPoint(strided_preheader);
+        emit_loop(exit, loop_error, hoisted, n, Stride::general, mode, strided);
+    };
+    if (!kernel_.reduction()) {
+        emit_pair(contiguous, OutputMode::store, "store");
+    } else {
+        auto* along_run = llvm::BasicBlock::Create(context_, "reduce_run", function);
+        auto* across_runs = llvm::BasicBlock::Create(context_, "accumulate", function);
+        Value* output_stride = buffers_[kernel_.inputs().size()].stride;
+        builder_.CreateCondBr(builder_.CreateICmpEQ(output_stride, builder_.getInt64(0)), along_run, across_runs);
+        builder_.SetInsertPoint(along_run);
+        emit_pair(inputs_contiguous, OutputMode::reduce_run, "reduce_run");
+        builder_.SetInsertPoint(across_runs);
+        emit_pair(contiguous, OutputMode::accumulate, "accumulate");
+    }
 
     builder_.SetInsertPoint(exit);
     builder_.CreateCondBr(builder_.CreateOr(loop_error, hoisted_error), report, done);
