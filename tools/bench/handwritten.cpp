@@ -3,8 +3,12 @@
 #include <cblas.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
+#include <functional>
 
 namespace kiln::bench {
 
@@ -31,6 +35,59 @@ void sigmoid_chain(const double* a, const double* b, const double* c, double* ou
 void sigmoid_chain(const float* a, const float* b, const float* c, float* out, std::int64_t n) {
     chain(a, b, c, out, n);
 }
+
+template <class T> double sum_all(const T* x, std::int64_t rows, std::int64_t cols) {
+    const std::int64_t n = rows * cols;
+    return tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, n, std::int64_t{1} << 15), 0.0,
+        [&](const tbb::blocked_range<std::int64_t>& r, double total) {
+            for (std::int64_t i = r.begin(); i < r.end(); ++i) total += static_cast<double>(x[i]);
+            return total;
+        },
+        std::plus<double>());
+}
+
+template <class T> void sum_columns(const T* x, std::int64_t rows, std::int64_t cols, T* out) {
+    // Each task owns a block of columns and adds the rows into it.
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, cols, 256), [&](const tbb::blocked_range<std::int64_t>& r) {
+        const std::int64_t width = r.end() - r.begin();
+        std::vector<double> acc(static_cast<std::size_t>(width), 0.0);
+        for (std::int64_t i = 0; i < rows; ++i) {
+            const T* row = x + i * cols + r.begin();
+            for (std::int64_t j = 0; j < width; ++j) acc[j] += static_cast<double>(row[j]);
+        }
+        for (std::int64_t j = 0; j < width; ++j) out[r.begin() + j] = static_cast<T>(acc[j]);
+    });
+}
+
+template <class T> void sum_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out) {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 8), [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+            double total = 0;
+            for (std::int64_t j = 0; j < cols; ++j) total += static_cast<double>(x[i * cols + j]);
+            out[i] = static_cast<T>(total);
+        }
+    });
+}
+
+template <class T> void max_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out) {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 8), [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+            T largest = x[i * cols];
+            for (std::int64_t j = 1; j < cols; ++j) largest = std::max(largest, x[i * cols + j]);
+            out[i] = largest;
+        }
+    });
+}
+
+template double sum_all(const double*, std::int64_t, std::int64_t);
+template double sum_all(const float*, std::int64_t, std::int64_t);
+template void sum_columns(const double*, std::int64_t, std::int64_t, double*);
+template void sum_columns(const float*, std::int64_t, std::int64_t, float*);
+template void sum_rows(const double*, std::int64_t, std::int64_t, double*);
+template void sum_rows(const float*, std::int64_t, std::int64_t, float*);
+template void max_rows(const double*, std::int64_t, std::int64_t, double*);
+template void max_rows(const float*, std::int64_t, std::int64_t, float*);
 
 void triad(const double* a, const double* b, double s, double* out, std::int64_t n) {
     split(n, [&](std::int64_t begin, std::int64_t end) {

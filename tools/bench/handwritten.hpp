@@ -12,6 +12,13 @@ void sigmoid_chain(const float* a, const float* b, const float* c, float* out, s
 /// STREAM triad out = a + s * b: the memory bandwidth a loop can reach here.
 void triad(const double* a, const double* b, double s, double* out, std::int64_t n);
 
+/// W2: sums of a rows x cols row-major matrix (float32 accumulates in
+/// double, as kiln's sum does) and the row maxima (ignoring NaN).
+template <class T> double sum_all(const T* x, std::int64_t rows, std::int64_t cols);
+template <class T> void sum_columns(const T* x, std::int64_t rows, std::int64_t cols, T* out);
+template <class T> void sum_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out);
+template <class T> void max_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out);
+
 /// One step of the tutorial's logistic regression (N x feats data, labels
 /// 0/1): updates w and b in place; scratch holds N doubles.
 void logistic_regression_step(const double* x, const double* y, double* w, double* b, std::int64_t n,

@@ -1,5 +1,5 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W4 W5 W6; default all)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W4 W5 W6; default all)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N repeats.
 #include "handwritten.hpp"
@@ -87,6 +87,40 @@ Result stream_triad() {
     r.gbps = 3.0 * n * sizeof(double) / r.kiln_s / 1e9;
     r.note = "baseline " + std::to_string(3.0 * n * sizeof(double) / r.baseline_s / 1e9).substr(0, 5) + " GB/s";
     return r;
+}
+
+// W2: four reductions of a 4096 x 4096 matrix.
+template <class T> std::vector<Result> reductions(const char* dtype_label) {
+    const std::int64_t rows = 4096, cols = 4096;
+    const DType dtype = dtype_of<T>();
+    const Var x = tensor(dtype, {false, false}, "x");
+    const Array X = Array::from_values(random_values<T>(rows * cols, 6), {rows, cols});
+    const T* data = X.data_as<T>();
+    std::vector<T> out(static_cast<std::size_t>(std::max(rows, cols)));
+    double checksum = 0;
+    struct Case {
+        const char* name;
+        Var graph;
+        std::function<void()> baseline;
+    };
+    const Case cases[] = {
+        {"sum all", sum(x), [&] { checksum += bench::sum_all(data, rows, cols); }},
+        {"sum axis 0", sum(x, 0), [&] { bench::sum_columns(data, rows, cols, out.data()); }},
+        {"sum axis 1", sum(x, 1), [&] { bench::sum_rows(data, rows, cols, out.data()); }},
+        {"max axis 1", max(x, 1), [&] { bench::max_rows(data, rows, cols, out.data()); }},
+    };
+    std::vector<Result> results;
+    for (const Case& c : cases) {
+        const Function f = compile({x}, c.graph);
+        Result r{std::string("W2 ") + c.name + " " + dtype_label + " 4096x4096"};
+        r.kiln_s = median_seconds([&] { f(X); });
+        r.baseline = "hand-written loop (-O3 -march=native -ffast-math, all cores)";
+        r.baseline_s = median_seconds(c.baseline);
+        r.gbps = static_cast<double>(rows * cols * sizeof(T)) / r.kiln_s / 1e9;
+        r.note = "kernels: " + std::to_string(f.kernels().size()) + "; checksum " + std::to_string(checksum);
+        results.push_back(r);
+    }
+    return results;
 }
 
 struct LogisticData {
@@ -203,8 +237,9 @@ int main(int argc, char** argv) {
         else if (arg == "--repeat" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W4 W5 W6 ...]\n"
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W4 W5 W6 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
+                        "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
                         "  W5  call overhead of f(x, y) = x + y on two scalars\n"
                         "  W6  compile latency of the W4 training function, cold and cached\n"
@@ -224,6 +259,10 @@ int main(int argc, char** argv) {
             print(fused_chain<double>("W1 fused sigmoid chain f64 2^24"), json);
             print(fused_chain<float>("W1 fused sigmoid chain f32 2^24"), json);
             print(stream_triad(), json);
+        }
+        if (wanted("W2")) {
+            for (const Result& r : reductions<double>("f64")) print(r, json);
+            for (const Result& r : reductions<float>("f32")) print(r, json);
         }
         if (wanted("W5")) print(call_overhead(), json);
         if (wanted("W4")) print(logistic_regression(steps), json);
