@@ -75,9 +75,7 @@ struct Executable::Plan {
     int slot_count = 0;
     std::vector<int> root_slots;
 
-    // A slot is empty until computed and after its last reader: no Array is
-    // made (Array() allocates) for values that do not exist.
-    using Slots = std::vector<std::optional<Array>>;
+    using Slots = Executable::Slots;
 
     Array run_loop_step(const LoopRun& run, const Slots& slots) const;
     /// The fused nodes through the interpreter: the reference result, and
@@ -187,24 +185,24 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
     }
 
     const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
-    Array output;
-    Shape output_strides;
-    if (!reduction) {
-        output = Array::uninitialized(run.kernel_dtype, shape);
-        output_strides = output.strides();
-    } else {
+    if (reduction && (*reduction == ReduceKind::max || *reduction == ReduceKind::min)) {
         // Max and min of nothing have no value: the interpreter names the axis.
-        const bool needs_values = *reduction == ReduceKind::max || *reduction == ReduceKind::min;
-        Shape kept;
-        for (int d = 0; d < run.rank; ++d) {
-            if (!run.loop->reduced[d]) kept.push_back(shape[d]);
-            else if (shape[d] == 0 && needs_values) {
+        for (int d = 0; d < run.rank; ++d)
+            if (run.loop->reduced[d] && shape[d] == 0) {
                 interpret_loop(run, slots);
                 throw InternalError("fused reduction of an empty axis that the interpreter accepted");
             }
-        }
-        output = reduction_identity(*reduction, run.kernel_dtype, kept);
-        // The output seen over the iteration space: stride 0 along reduced axes.
+    }
+    Shape kept;
+    if (reduction)
+        for (int d = 0; d < run.rank; ++d)
+            if (!run.loop->reduced[d]) kept.push_back(shape[d]);
+    Array output = reduction ? reduction_identity(*reduction, run.kernel_dtype, kept)
+                             : Array::uninitialized(run.kernel_dtype, shape);
+    // The output seen over the iteration space: stride 0 along reduced axes.
+    Shape output_strides = output.strides();
+    if (reduction) {
+        output_strides.clear();
         for (int d = 0, next = 0; d < run.rank; ++d)
             output_strides.push_back(run.loop->reduced[d] ? 0 : output.strides()[next++]);
     }
@@ -241,11 +239,12 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
     return run.kernel_dtype == run.output_dtype ? output : output.astype(run.output_dtype);
 }
 
-std::vector<Array> Executable::run(std::vector<Array> leaf_values) const {
+Executable::Slots Executable::make_slots() const { return Slots(static_cast<std::size_t>(plan_->slot_count)); }
+
+std::vector<Array> Executable::run(Slots& slots) const {
     const Plan& plan = *plan_;
-    KILN_CHECK(leaf_values.size() == plan.leaf_count, "executable run with the wrong number of leaves");
-    Plan::Slots slots(plan.slot_count);
-    for (std::size_t i = 0; i < leaf_values.size(); ++i) slots[i] = std::move(leaf_values[i]);
+    KILN_CHECK(slots.size() == static_cast<std::size_t>(plan.slot_count), "executable run with the wrong slots");
+    for (std::size_t i = 0; i < plan.leaf_count; ++i) KILN_CHECK(slots[i].has_value(), "executable run without a leaf value");
     for (std::size_t s = 0; s < plan.runs.size(); ++s) {
         if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
             std::vector<Array> inputs;

@@ -8,6 +8,7 @@
 #include "../ir/array.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,15 @@ public:
     Executable(const Executable&) = delete;
     Executable& operator=(const Executable&) = delete;
 
-    /// Values of the roots for these leaf values. Throws like the
-    /// interpreter, naming the node that failed.
-    std::vector<Array> run(std::vector<Array> leaf_values) const;
+    /// One slot per value; a run needs the leaves' values in the first
+    /// slots, in the order of `leaves`. A slot is empty until computed and
+    /// after its last reader (Array() would allocate).
+    using Slots = std::vector<std::optional<Array>>;
+    Slots make_slots() const;
+
+    /// Values of the roots for the leaf values in `slots`, which keep them.
+    /// Throws like the interpreter, naming the node that failed.
+    std::vector<Array> run(Slots& slots) const;
 
     /// The steps, one line each.
     std::string steps_text() const;

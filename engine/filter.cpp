@@ -14,7 +14,7 @@ std::string downcast_advice(DType dtype) {
            ", or 2) set \"allow_input_downcast=True\" when calling \"function\".";
 }
 
-Array convert_exactly(const TensorType& type, const Arg& value, const std::string& context) {
+Array convert_exactly(const TensorType& type, const Arg& value, const std::function<std::string()>& context) {
     const Array& original = value.value();
     Array converted = original.astype(type.dtype());
     // Exact when converting back gives the original values (Theano compares
@@ -22,7 +22,7 @@ Array convert_exactly(const TensorType& type, const Arg& value, const std::strin
     if (converted.astype(original.dtype()).identical_to(original)) return converted;
     const std::string text = original.ndim() == 0 ? original.str() : original.repr();
     const std::string represented = converted.ndim() == 0 ? converted.str() : converted.repr();
-    throw TypeError(context + type.str() + " cannot store accurately value " + text +
+    throw TypeError(context() + type.str() + " cannot store accurately value " + text +
                     ", it would be represented as " + represented +
                     ". If you do not mind this precision loss, you can: 1) explicitly convert your data to a "
                     "numpy array of dtype " + std::string(dtype_name(type.dtype())) +
@@ -32,31 +32,27 @@ Array convert_exactly(const TensorType& type, const Arg& value, const std::strin
 } // namespace
 
 Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
-                   const std::string& context) {
+                   const std::function<std::string()>& context) {
     const Array& data = value.value();
-    Array result;
-    if (data.dtype() == type.dtype()) {
-        result = data;
-    } else if (allow_downcast.value_or(false)) {
-        result = data.astype(type.dtype());
-    } else if (value.from_literal()) {
-        if (!allow_downcast.has_value() && value.python_float() && type.dtype() == config().floatX())
-            result = data.astype(type.dtype());
-        else
-            result = convert_exactly(type, value, context);
-    } else if (promote(type.dtype(), data.dtype()) == type.dtype()) {
-        result = data.astype(type.dtype());
-    } else {
-        throw TypeError(context + type.str() + " cannot store a value of dtype " +
+    const Array result = [&] {
+        if (data.dtype() == type.dtype()) return data;
+        if (allow_downcast.value_or(false)) return data.astype(type.dtype());
+        if (value.from_literal()) {
+            if (!allow_downcast.has_value() && value.python_float() && type.dtype() == config().floatX())
+                return data.astype(type.dtype());
+            return convert_exactly(type, value, context);
+        }
+        if (promote(type.dtype(), data.dtype()) == type.dtype()) return data.astype(type.dtype());
+        throw TypeError(context() + type.str() + " cannot store a value of dtype " +
                         std::string(dtype_name(data.dtype())) + " without risking loss of precision. " +
                         downcast_advice(type.dtype()) + " Value: \"" + data.repr() + "\"");
-    }
+    }();
     if (result.ndim() != type.ndim())
-        throw TypeError(context + "Wrong number of dimensions: expected " + std::to_string(type.ndim()) +
+        throw TypeError(context() + "Wrong number of dimensions: expected " + std::to_string(type.ndim()) +
                         ", got " + std::to_string(result.ndim()) + " with shape " + shape_text(result.shape()) + ".");
     for (int d = 0; d < type.ndim(); ++d)
         if (type.broadcastable()[d] && result.shape()[d] != 1)
-            throw TypeError(context + "Non-unit value on shape on a broadcastable dimension: shape " +
+            throw TypeError(context() + "Non-unit value on shape on a broadcastable dimension: shape " +
                             shape_text(result.shape()) + " for " + type.str() + " (dimension " +
                             std::to_string(d) + " must have length 1).");
     return result;

@@ -6,17 +6,19 @@
 
 #include "../ir/type.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 
 namespace kiln {
 
 /// Converts `value` to an array of `type`, or throws TypeError that starts
-/// with `context` (which names the culprit). allow_downcast: true converts
+/// with `context()` (which names the culprit; built only on failure, so a
+/// good call builds no strings). allow_downcast: true converts
 /// silently; unset lets a C++ floating scalar go to a floatX input; false is
 /// strict. Arrays are checked by dtype (only safe upcasts pass), C++ scalars
 /// and braces by exact conversion.
 Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
-                   const std::string& context);
+                   const std::function<std::string()>& context);
 
 } // namespace kiln

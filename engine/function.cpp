@@ -211,6 +211,13 @@ Function compile(const std::vector<Var>& inputs, const Var& output, const Compil
 }
 
 Outputs Function::call(const std::vector<Arg>& arguments) const {
+    std::vector<const Arg*> pointers;
+    pointers.reserve(arguments.size());
+    for (const Arg& argument : arguments) pointers.push_back(&argument);
+    return call_arguments(pointers);
+}
+
+Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     const CompiledFunction& f = *impl_;
     if (arguments.size() > f.inputs.size())
         throw TypeError(f.label() + ": Too many parameters passed: expected " + std::to_string(f.inputs.size()) +
@@ -219,43 +226,47 @@ Outputs Function::call(const std::vector<Arg>& arguments) const {
         throw TypeError(f.label() + ": Missing required input: " + f.inputs[arguments.size()].str() + " (index " +
                         std::to_string(arguments.size()) + ")");
 
-    std::vector<Array> leaves;
-    leaves.reserve(arguments.size() + f.implicit_leaves.size());
+    Executable::Slots slots = f.executable->make_slots();
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const Var& input = f.inputs[i];
-        const std::string context = f.label() + ": bad input argument at index " + std::to_string(i) + " ('" +
-                                    input.str() + "'): ";
-        leaves.push_back(filter_value(input.type(), arguments[i], f.allow_input_downcast, context));
+        slots[i] = filter_value(input.type(), *arguments[i], f.allow_input_downcast, [&] {
+            return f.label() + ": bad input argument at index " + std::to_string(i) + " ('" + input.str() + "'): ";
+        });
     }
-    for (const VariablePtr& leaf : f.implicit_leaves)
-        leaves.push_back(leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value);
+    for (std::size_t k = 0; k < f.implicit_leaves.size(); ++k) {
+        const VariablePtr& leaf = f.implicit_leaves[k];
+        slots[arguments.size() + k] = leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value;
+    }
+    const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
-    const std::vector<Array> values = f.executable->run(leaves);
+    std::vector<Array> values = f.executable->run(slots);
 
     // Nothing handed back or stored may alias an argument, a shared value, a
-    // constant, or another result.
-    auto aliases = [](const Array& value, const std::vector<Array>& others) {
-        for (const Array& other : others)
-            if (value.shares_buffer_with(other)) return true;
+    // constant, or another result: values[0, checked) are settled.
+    auto aliases = [&](const Array& value, std::size_t checked) {
+        for (std::size_t i = 0; i < leaf_count; ++i)
+            if (value.shares_buffer_with(*slots[i])) return true;
+        for (std::size_t i = 0; i < checked; ++i)
+            if (value.shares_buffer_with(values[i])) return true;
         return false;
     };
-    std::vector<Array> update_values;
-    for (std::size_t i = 0; i < f.updates.size(); ++i) {
-        Array result = values[f.outputs.size() + i];
-        if (aliases(result, leaves) || aliases(result, update_values)) result = result.copy();
-        update_values.push_back(std::move(result));
+    // Updates first: a result that aliases an update value is the one copied.
+    const std::size_t outputs = f.outputs.size();
+    for (std::size_t i = outputs; i < values.size(); ++i) {
+        bool shared = aliases(values[i], 0);
+        for (std::size_t j = outputs; j < i && !shared; ++j) shared = values[i].shares_buffer_with(values[j]);
+        if (shared) values[i] = values[i].copy();
     }
-    std::vector<Array> results;
-    for (std::size_t i = 0; i < f.outputs.size(); ++i) {
-        Array result = values[i];
-        if (aliases(result, leaves) || aliases(result, update_values) || aliases(result, results))
-            result = result.copy();
-        results.push_back(std::move(result));
+    for (std::size_t i = 0; i < outputs; ++i) {
+        bool shared = aliases(values[i], i);
+        for (std::size_t j = outputs; j < values.size() && !shared; ++j) shared = values[i].shares_buffer_with(values[j]);
+        if (shared) values[i] = values[i].copy();
     }
     // Commit together, only once everything has been computed.
     for (std::size_t i = 0; i < f.updates.size(); ++i)
-        f.updates[i].first.node()->shared_storage()->value = std::move(update_values[i]);
-    return Outputs(std::move(results), f.single_output);
+        f.updates[i].first.node()->shared_storage()->value = std::move(values[outputs + i]);
+    values.resize(outputs);
+    return Outputs(std::move(values), f.single_output);
 }
 
 const std::vector<Var>& Function::inputs() const { return impl_->inputs; }

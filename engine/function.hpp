@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,16 +70,16 @@ public:
     /// Calls with one argument per input, in order. Arguments are C++
     /// scalars, nested braces, std::vectors or Arrays; each is checked
     /// against its input's type. A failed call changes no shared variable.
-    Outputs operator()() const { return call({}); }
-    Outputs operator()(const Arg& a) const { return call({a}); }
-    Outputs operator()(const Arg& a, const Arg& b) const { return call({a, b}); }
-    Outputs operator()(const Arg& a, const Arg& b, const Arg& c) const { return call({a, b, c}); }
-    Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d) const { return call({a, b, c, d}); }
+    Outputs operator()() const { return call_arguments({}); }
+    Outputs operator()(const Arg& a) const { return call_with(a); }
+    Outputs operator()(const Arg& a, const Arg& b) const { return call_with(a, b); }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c) const { return call_with(a, b, c); }
+    Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d) const { return call_with(a, b, c, d); }
     Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d, const Arg& e) const {
-        return call({a, b, c, d, e});
+        return call_with(a, b, c, d, e);
     }
     Outputs operator()(const Arg& a, const Arg& b, const Arg& c, const Arg& d, const Arg& e, const Arg& f) const {
-        return call({a, b, c, d, e, f});
+        return call_with(a, b, c, d, e, f);
     }
     Outputs call(const std::vector<Arg>& arguments) const;
 
@@ -98,6 +99,13 @@ public:
     std::vector<const Kernel*> kernels() const;
 
 private:
+    template <class... Args> Outputs call_with(const Args&... arguments) const {
+        const Arg* pointers[] = {&arguments...};
+        return call_arguments(pointers);
+    }
+    /// The call itself; arguments are not copied.
+    Outputs call_arguments(std::span<const Arg* const> arguments) const;
+
     friend Function compile(const std::vector<Var>&, const std::vector<Var>&, const CompileOptions&);
     friend Function compile(const std::vector<Var>&, const Var&, const CompileOptions&);
     explicit Function(std::shared_ptr<const CompiledFunction> impl) : impl_(std::move(impl)) {}

@@ -197,6 +197,19 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
         if (extent == 0) return 0;
     BaseList base_list(buffers);
     std::byte** bases = base_list.data();
+    if (shape.empty()) {
+        // One position: no dimensions to walk (the common case for scalar graphs).
+        const std::size_t count = buffers.size();
+        std::array<void*, inline_buffers> inline_pointers{};
+        std::array<std::int64_t, inline_buffers> inline_strides{};
+        std::vector<void*> heap_pointers(count > inline_buffers ? count : 0);
+        std::vector<std::int64_t> heap_strides(count > inline_buffers ? count : 0);
+        void** pointers = count > inline_buffers ? heap_pointers.data() : inline_pointers.data();
+        for (std::size_t b = 0; b < count; ++b) pointers[b] = bases[b];
+        std::int32_t status = 0;
+        loop(1, pointers, count > inline_buffers ? heap_strides.data() : inline_strides.data(), params, &status);
+        return status;
+    }
 
     // A buffer the loop reads at its base along the inner run must really
     // be constant along the inner dimension chosen here.

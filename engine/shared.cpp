@@ -10,8 +10,8 @@ Array SharedVar::get_value(bool borrow) const {
 }
 
 void SharedVar::set_value(const Arg& value, bool borrow) const {
-    const std::string context = "set_value() of shared variable '" + str() + "': ";
-    Array filtered = filter_value(type(), value, false, context);
+    Array filtered =
+        filter_value(type(), value, false, [&] { return "set_value() of shared variable '" + str() + "': "; });
     const bool aliases_caller = filtered.shares_buffer_with(value.value());
     node()->shared_storage()->value = (aliases_caller && !borrow) ? filtered.copy() : std::move(filtered);
 }

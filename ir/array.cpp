@@ -96,15 +96,27 @@ private:
     std::size_t kept_bytes_ = 0;
 };
 
-// 64-byte aligned, so vector loops start on a cache line.
-std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t size) {
+// A buffer of at least `size` bytes whose data starts on a 64-byte
+// boundary, so vector loops start on a cache line: `offset` bytes past the
+// start of `owner`. Small buffers are one allocation (with the reference
+// count), which is most of what a call with scalar arguments costs.
+struct AlignedBuffer {
+    std::shared_ptr<std::byte[]> owner;
+    std::int64_t offset = 0;
+};
+
+AlignedBuffer allocate_buffer(std::int64_t size) {
     const auto bytes = static_cast<std::size_t>(size);
     if (bytes >= LargeBufferPool::min_bytes) {
         std::byte* block = LargeBufferPool::instance().take(bytes);
-        return std::shared_ptr<std::byte[]>(block, [bytes](std::byte* p) { LargeBufferPool::instance().give_back(p, bytes); });
+        return {std::shared_ptr<std::byte[]>(block, [bytes](std::byte* p) { LargeBufferPool::instance().give_back(p, bytes); }),
+                0};
     }
-    auto* memory = static_cast<std::byte*>(::operator new[](bytes, buffer_alignment));
-    return std::shared_ptr<std::byte[]>(memory, [](std::byte* p) { ::operator delete[](p, buffer_alignment); });
+    constexpr auto alignment = static_cast<std::size_t>(buffer_alignment);
+    auto owner = std::make_shared_for_overwrite<std::byte[]>(bytes + alignment - 1);
+    const auto address = reinterpret_cast<std::uintptr_t>(owner.get());
+    const auto pad = static_cast<std::int64_t>((alignment - address % alignment) % alignment);
+    return {std::move(owner), pad};
 }
 
 } // namespace
@@ -112,18 +124,20 @@ std::shared_ptr<std::byte[]> allocate_buffer(std::int64_t size) {
 Array Array::uninitialized(DType dtype, Shape shape) {
     for (std::int64_t d : shape)
         if (d < 0) throw ValueError("Array: negative dimension in shape " + shape_text(shape));
-    Array out;
+    Array out{Unallocated{}};
     out.dtype_ = dtype;
     out.strides_ = c_strides(shape);
     const std::int64_t bytes = std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype);
     out.shape_ = std::move(shape);
-    out.buffer_ = allocate_buffer(bytes);
+    AlignedBuffer buffer = allocate_buffer(bytes);
+    out.buffer_ = std::move(buffer.owner);
+    out.byte_offset_ = buffer.offset;
     return out;
 }
 
 Array Array::zeros(DType dtype, Shape shape) {
     Array out = uninitialized(dtype, std::move(shape));
-    std::memset(out.buffer_.get(), 0, static_cast<std::size_t>(std::max<std::int64_t>(out.size(), 1) * dtype_size(dtype)));
+    std::memset(out.mutable_data(), 0, static_cast<std::size_t>(std::max<std::int64_t>(out.size(), 1) * dtype_size(dtype)));
     return out;
 }
 
@@ -141,7 +155,7 @@ Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
     if (strides.size() != shape.size())
         throw ValueError("Array::borrow(): " + std::to_string(strides.size()) +
                          " strides for shape " + shape_text(shape));
-    Array out;
+    Array out{Unallocated{}};
     out.dtype_ = dtype;
     out.shape_ = std::move(shape);
     out.strides_ = std::move(strides);

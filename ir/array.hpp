@@ -150,6 +150,10 @@ public:
     std::string str() const;
 
 private:
+    struct Unallocated {};
+    /// An array without a buffer yet, for the factories to fill in.
+    explicit Array(Unallocated) {}
+
     void check_access(DType requested) const;
     std::int64_t element_offset(std::int64_t flat_index) const;
 

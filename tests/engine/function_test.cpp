@@ -135,6 +135,16 @@ TEST_CASE("outputs never alias inputs, shared values or each other") {
     CHECK_FALSE(out[2].shares_buffer_with(out[1]));
     out[0].view({2}, {1}).mutable_data_as<double>()[0] = 100;
     CHECK(w.get_value().value_at<double>(0) == 1.0);
+    // An update to an input's value, and that value returned twice.
+    SharedVar v = shared(Array::from_values<double>({0, 0}), "v");
+    Function g = compile({x}, std::vector<Var>{x, x}, {.updates = {{v, x}}});
+    Outputs both = g(input);
+    CHECK_FALSE(v.get_value(true).shares_buffer_with(input));
+    CHECK_FALSE(both[0].shares_buffer_with(input));
+    CHECK_FALSE(both[0].shares_buffer_with(v.get_value(true)));
+    CHECK_FALSE(both[1].shares_buffer_with(both[0]));
+    CHECK_FALSE(both[1].shares_buffer_with(v.get_value(true)));
+    CHECK(v.get_value().value_at<double>(1) == 6.0);
 }
 
 TEST_CASE("givens substitute variables before compiling") {
