@@ -8,6 +8,8 @@
 #include "../ir/print.hpp"
 #include "../jit/cpu_backend.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -118,7 +120,6 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         const auto& loop = std::get<FusedLoop>(step);
         LoopRun run;
         run.loop = &loop;
-        run.function = jit::CpuBackend::instance().compile(loop.kernel);
         for (const VariablePtr& input : loop.inputs) {
             run.inputs.push_back(slot(input));
             run.input_broadcastable.push_back(input->type().broadcastable());
@@ -131,6 +132,15 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
+
+    // The kernels compile in parallel: LLVM takes milliseconds per kernel,
+    // and the backend compiles distinct kernels concurrently.
+    std::vector<LoopRun*> loops;
+    for (auto& run : plan.runs)
+        if (auto* loop = std::get_if<LoopRun>(&run)) loops.push_back(loop);
+    tbb::parallel_for(std::size_t{0}, loops.size(), [&](std::size_t i) {
+        loops[i]->function = jit::CpuBackend::instance().compile(loops[i]->loop->kernel);
+    });
 
     // Free each intermediate after the last step that reads it.
     std::vector<int> last_reader(plan.slot_count, -1);

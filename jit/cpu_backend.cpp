@@ -128,15 +128,18 @@ LoopFunction CpuBackend::State::build(const Kernel& kernel, const Hash128& key) 
     auto diagnostics = std::make_shared<std::string>();
     auto lowered = module(kernel, symbol, *context, true, diagnostics);
     if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
+    const auto optimized = std::chrono::steady_clock::now();
     if (llvm::Error error = jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))))
         throw InternalError("adding kernel " + symbol + " to the JIT failed: " + error_text(std::move(error)));
     auto address = jit->lookup(symbol);
     if (!address)
         throw InternalError("compiling kernel " + symbol + " failed: " + error_text(address.takeError()) +
                             (diagnostics->empty() ? "" : "\n" + *diagnostics));
-    const double milliseconds =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    logging::get("jit")->debug("compiled {} in {:.2f} ms", symbol, milliseconds);
+    using milliseconds = std::chrono::duration<double, std::milli>;
+    const auto end = std::chrono::steady_clock::now();
+    logging::get("jit")->debug("compiled {} in {:.2f} ms (lower and optimize {:.2f} ms, machine code {:.2f} ms)", symbol,
+                               milliseconds(end - start).count(), milliseconds(optimized - start).count(),
+                               milliseconds(end - optimized).count());
     return address->toPtr<LoopFunction>();
 }
 
@@ -189,7 +192,7 @@ void CpuBackend::State::optimize(llvm::Module& module, llvm::TargetMachine& mach
     builder.registerFunctionAnalyses(functions);
     builder.registerLoopAnalyses(loops);
     builder.crossRegisterProxies(loops, functions, cgscc, modules);
-    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
 std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, const std::string& symbol,
@@ -242,7 +245,7 @@ CpuBackend::CpuBackend() : state_(std::make_unique<State>()) {
                             "opening the process's symbols");
     s.jit->getMainJITDylib().addGenerator(std::move(generator));
     s.description = "triple=" + s.jit->getTargetTriple().str() + " cpu=" + s.cpu + " features=" + s.features +
-                    " vector_library=" + vector_library + " opt=O3" + (s.prefer_512 ? " vector_width=512" : "") +
+                    " vector_library=" + vector_library + " opt=O2" + (s.prefer_512 ? " vector_width=512" : "") +
                     " llvm=" + llvm_version();
     logging::get("jit")->debug("CPU backend: {}", s.description);
 }

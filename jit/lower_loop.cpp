@@ -72,6 +72,10 @@ private:
     Value* emit_body(std::vector<Value*> values, Value* index, Stride stride, OutputMode mode, Value** accumulator);
     void emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted, Value* n,
                    Stride stride, OutputMode mode, llvm::BasicBlock* block);
+    /// A strided loop stays scalar: it serves views, where vector code would
+    /// need gathers, and compiling it as vector code would double the
+    /// compile time of every kernel.
+    void mark_latch(llvm::BranchInst* latch, Stride stride);
     /// The reduction's combination of two values; `reassociate` lets the
     /// vectorizer keep several partial float sums (blocked accumulation).
     Value* combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate);
@@ -168,6 +172,23 @@ Value* LoopLowering::load_output(int output, Value* index, Stride stride) {
     loaded->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(context_, {output_scopes_[output]}));
     if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
     return loaded;
+}
+
+void LoopLowering::mark_latch(llvm::BranchInst* latch, Stride stride) {
+    if (stride == Stride::unit) return;
+    auto flag = [&](const char* name, llvm::Metadata* value) -> llvm::Metadata* {
+        std::vector<llvm::Metadata*> operands{llvm::MDString::get(context_, name)};
+        if (value) operands.push_back(value);
+        return llvm::MDNode::get(context_, operands);
+    };
+    llvm::Metadata* no = llvm::ConstantAsMetadata::get(builder_.getFalse());
+    llvm::Metadata* one = llvm::ConstantAsMetadata::get(builder_.getInt32(1));
+    // A loop ID refers to itself first.
+    auto loop_id = llvm::MDNode::getDistinct(
+        context_, {nullptr, flag("llvm.loop.vectorize.enable", no), flag("llvm.loop.interleave.count", one),
+                   flag("llvm.loop.unroll.disable", nullptr)});
+    loop_id->replaceOperandWith(0, loop_id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
 }
 
 Value* LoopLowering::combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate) {
@@ -525,14 +546,14 @@ void LoopLowering::emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, 
     index->addIncoming(next, latch);
     error->addIncoming(next_error, latch);
     if (!reduced) {
-        builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit);
+        mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, exit), stride);
         exit_error->addIncoming(next_error, latch);
         return;
     }
     // The run's total joins what the output element already holds.
     accumulator->addIncoming(accumulated, latch);
     auto* tail = llvm::BasicBlock::Create(context_, block->getName() + ".tail", block->getParent());
-    builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, tail);
+    mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), block, tail), stride);
     builder_.SetInsertPoint(tail);
     Value* element = load_output(0, builder_.getInt64(0), Stride::unit);
     store(0, combine(*reduced->reduction, reduced->dtype, element, accumulated, false), builder_.getInt64(0), Stride::unit);
