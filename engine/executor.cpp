@@ -31,12 +31,12 @@ struct LoopRun {
     LoopFunction function = nullptr;
     std::vector<int> inputs;
     std::vector<int> params;
-    int output = 0;
+    std::vector<int> outputs;
     std::vector<std::vector<bool>> input_broadcastable;
-    /// What the kernel writes, and the output variable's dtype when that
-    /// differs (a float32 sum accumulates in float64).
-    DType kernel_dtype = DType::float64;
-    DType output_dtype = DType::float64;
+    /// What the kernel writes, and each output variable's dtype, which
+    /// differs for a float32 sum (it accumulates in float64).
+    std::vector<DType> kernel_dtypes;
+    std::vector<DType> output_dtypes;
     /// Rank of the iteration space.
     int rank = 0;
 };
@@ -79,10 +79,11 @@ struct Executable::Plan {
 
     using Slots = Executable::Slots;
 
-    Array run_loop_step(const LoopRun& run, const Slots& slots) const;
-    /// The fused nodes through the interpreter: the reference result, and
+    /// Runs a compiled loop and puts its outputs in their slots.
+    void run_loop_step(const LoopRun& run, Slots& slots) const;
+    /// The fused nodes through the interpreter: the reference outputs, and
     /// the exact error the user gets when the inputs are wrong.
-    Array interpret_loop(const LoopRun& run, const Slots& slots) const;
+    std::vector<Array> interpret_loop(const LoopRun& run, const Slots& slots) const;
 };
 
 Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
@@ -125,10 +126,12 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
             run.input_broadcastable.push_back(input->type().broadcastable());
         }
         for (const VariablePtr& param : loop.params) run.params.push_back(slot(param));
-        run.output = slot(loop.output);
-        run.kernel_dtype = loop.kernel.outputs()[0].dtype;
-        run.output_dtype = loop.output->type().dtype();
-        run.rank = loop.reduced.empty() ? loop.output->type().ndim() : static_cast<int>(loop.reduced.size());
+        for (std::size_t j = 0; j < loop.outputs.size(); ++j) {
+            run.outputs.push_back(slot(loop.outputs[j]));
+            run.kernel_dtypes.push_back(loop.kernel.outputs()[j].dtype);
+            run.output_dtypes.push_back(loop.outputs[j]->type().dtype());
+        }
+        run.rank = loop.reduced.empty() ? loop.outputs.back()->type().ndim() : static_cast<int>(loop.reduced.size());
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
@@ -161,7 +164,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
 
 Executable::~Executable() = default;
 
-Array Executable::Plan::interpret_loop(const LoopRun& run, const Slots& slots) const {
+std::vector<Array> Executable::Plan::interpret_loop(const LoopRun& run, const Slots& slots) const {
     ValueMap values;
     for (std::size_t k = 0; k < run.inputs.size(); ++k) values[run.loop->inputs[k].get()] = *slots[run.inputs[k]];
     for (std::size_t k = 0; k < run.params.size(); ++k) values[run.loop->params[k].get()] = *slots[run.params[k]];
@@ -169,10 +172,12 @@ Array Executable::Plan::interpret_loop(const LoopRun& run, const Slots& slots) c
         for (const VariablePtr& input : node->inputs())
             if (input->is_constant() && !values.count(input.get())) values[input.get()] = input->constant_value();
     run_nodes(run.loop->nodes, values);
-    return values.at(run.loop->output.get());
+    std::vector<Array> outputs;
+    for (const VariablePtr& output : run.loop->outputs) outputs.push_back(values.at(output.get()));
+    return outputs;
 }
 
-Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) const {
+void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
     Shape shape(run.rank, 1);
     bool shapes_agree = true;
     std::vector<bool> seen(run.rank, false);
@@ -203,21 +208,23 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
                 throw InternalError("fused reduction of an empty axis that the interpreter accepted");
             }
     }
-    Shape kept;
-    if (reduction)
+    // Outputs go straight into their slots; a reduction's fills with its
+    // identity and is seen with stride 0 along the reduced axes.
+    const std::size_t output_count = run.outputs.size();
+    Shape reduced_strides;
+    if (reduction) {
+        Shape kept;
         for (int d = 0; d < run.rank; ++d)
             if (!run.loop->reduced[d]) kept.push_back(shape[d]);
-    Array output = reduction ? reduction_identity(*reduction, run.kernel_dtype, kept)
-                             : Array::uninitialized(run.kernel_dtype, shape);
-    // The output seen over the iteration space: stride 0 along reduced axes.
-    Shape output_strides = output.strides();
-    if (reduction) {
-        output_strides.clear();
+        const Array& output = slots[run.outputs[0]].emplace(reduction_identity(*reduction, run.kernel_dtypes[0], kept));
         for (int d = 0, next = 0; d < run.rank; ++d)
-            output_strides.push_back(run.loop->reduced[d] ? 0 : output.strides()[next++]);
+            reduced_strides.push_back(run.loop->reduced[d] ? 0 : output.strides()[next++]);
+    } else {
+        for (std::size_t j = 0; j < output_count; ++j)
+            slots[run.outputs[j]].emplace(Array::uninitialized(run.kernel_dtypes[j], shape));
     }
     std::vector<LoopBuffer> buffers;
-    buffers.reserve(run.inputs.size() + 1);
+    buffers.reserve(run.inputs.size() + output_count);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
         const Array& input = *slots[run.inputs[k]];
         LoopBuffer buffer;
@@ -229,7 +236,11 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
         buffers.push_back(std::move(buffer));
     }
-    buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtype), output_strides, false});
+    for (std::size_t j = 0; j < output_count; ++j) {
+        Array& output = *slots[run.outputs[j]];
+        buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtypes[j]),
+                           reduction ? reduced_strides : output.strides(), false});
+    }
     std::uint64_t inline_params[8] = {};
     std::vector<std::uint64_t> heap_params;
     std::uint64_t* params = inline_params;
@@ -241,12 +252,14 @@ Array Executable::Plan::run_loop_step(const LoopRun& run, const Slots& slots) co
         const Array& value = *slots[run.params[p]];
         std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
     }
-    const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &output};
+    const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &*slots[run.outputs[0]]};
     if (run_loop(run.function, shape, buffers, params, reduction ? &reduction_output : nullptr) != 0) {
+        for (int output : run.outputs) slots[output].reset();
         interpret_loop(run, slots);
         throw InternalError("fused loop reported an error the interpreter did not raise");
     }
-    return run.kernel_dtype == run.output_dtype ? output : output.astype(run.output_dtype);
+    for (std::size_t j = 0; j < output_count; ++j)
+        if (run.kernel_dtypes[j] != run.output_dtypes[j]) slots[run.outputs[j]] = slots[run.outputs[j]]->astype(run.output_dtypes[j]);
 }
 
 Executable::Slots Executable::make_slots() const { return Slots(static_cast<std::size_t>(plan_->slot_count)); }
@@ -264,15 +277,17 @@ std::vector<Array> Executable::run(Slots& slots) const {
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {
             const auto& loop = std::get<LoopRun>(plan.runs[s]);
-            Array result = plan.run_loop_step(loop, slots);
+            plan.run_loop_step(loop, slots);
             if (plan.linker == Linker::debug) {
-                const Array expected = plan.interpret_loop(loop, slots);
-                if (const std::string why = difference(expected, result); !why.empty())
-                    throw InternalError("debug linker: step #" + std::to_string(s) + " (fused loop ending in " +
-                                        apply_text(*loop.loop->nodes.back()) + ") differs from the interpreter: " +
-                                        why + "\nKernel:\n" + loop.loop->kernel.text());
+                const std::vector<Array> expected = plan.interpret_loop(loop, slots);
+                for (std::size_t j = 0; j < expected.size(); ++j)
+                    if (const std::string why = difference(expected[j], *slots[loop.outputs[j]]); !why.empty())
+                        throw InternalError("debug linker: step #" + std::to_string(s) + " (fused loop ending in " +
+                                            apply_text(*loop.loop->nodes.back()) + "), output " + std::to_string(j) +
+                                            " (" + apply_text(*loop.loop->outputs[j]->owner()) +
+                                            ") differs from the interpreter: " + why + "\nKernel:\n" +
+                                            loop.loop->kernel.text());
             }
-            slots[loop.output] = std::move(result);
         }
         for (int released : plan.release_after[s]) slots[released].reset();
     }

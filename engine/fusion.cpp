@@ -53,9 +53,10 @@ std::int64_t as_integer(const Array& a) { return a.value_at<std::int64_t>(0); }
 
 class LoopBuilder {
 public:
-    explicit LoopBuilder(std::vector<ApplyPtr> nodes) {
+    /// `outputs`: what the loop must write, the last node's output last.
+    LoopBuilder(std::vector<ApplyPtr> nodes, std::vector<VariablePtr> outputs) {
         loop_.nodes = std::move(nodes);
-        loop_.output = loop_.nodes.back()->output(0);
+        loop_.outputs = std::move(outputs);
         const TensorType& type = loop_type_of(*loop_.nodes.back());
         inner_broadcast_ = type.ndim() > 0 && type.broadcastable().back();
     }
@@ -77,7 +78,7 @@ public:
             values_[out.get()] = scalar_op ? loop_.kernel.apply(*scalar_op, operands, out->type().dtype())
                                            : loop_.kernel.cast(operands[0], out->type().dtype());
         }
-        loop_.kernel.add_output(values_.at(loop_.output.get()));
+        for (const VariablePtr& output : loop_.outputs) loop_.kernel.add_output(values_.at(output.get()));
         return std::move(loop_);
     }
 
@@ -118,8 +119,15 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     std::unordered_set<const Variable*> read_outside;
     for (const VariablePtr& root : roots) read_outside.insert(root.get());
 
-    // Groups grow from their last node towards producers whose every reader
-    // is already in the group and whose loop shape is the same.
+    std::unordered_map<const Apply*, std::size_t> position;
+    for (std::size_t i = 0; i < schedule.size(); ++i) position[schedule[i].get()] = i;
+
+    // Groups grow from their last node (the sink) towards producers of the
+    // same loop shape. A group runs where its sink was scheduled, so a
+    // producer joins when every reader outside the group comes after the
+    // sink; what such readers need becomes another output of the loop. A
+    // reduction has one output, so its producers join only when nothing
+    // outside reads them.
     std::unordered_map<const Apply*, int> group_of;
     std::vector<std::vector<const Apply*>> groups;
     for (auto it = schedule.rbegin(); it != schedule.rend(); ++it) {
@@ -129,20 +137,22 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
         groups.push_back({sink});
         group_of[sink] = group;
         const TensorType& loop_type = loop_type_of(*sink);
+        const bool reduction = as_reduce(*sink) != nullptr;
+        auto may_read = [&](const Apply* reader) {
+            auto found = group_of.find(reader);
+            if (found != group_of.end() && found->second == group) return true;
+            return !reduction && position.at(reader) > position.at(sink);
+        };
         for (bool grew = true; grew;) {
             grew = false;
             for (std::size_t k = 0; k < groups[group].size(); ++k) {
                 for (const VariablePtr& input : groups[group][k]->inputs()) {
                     const ApplyPtr producer = input->owner();
                     if (!producer || group_of.count(producer.get()) || !fusable(*producer)) continue;
-                    if (read_outside.count(input.get())) continue;
+                    if (reduction && read_outside.count(input.get())) continue;
                     if (input->type().broadcastable() != loop_type.broadcastable()) continue;
                     const auto& readers = clients[input.get()];
-                    const bool all_inside = std::all_of(readers.begin(), readers.end(), [&](const Apply* reader) {
-                        auto found = group_of.find(reader);
-                        return found != group_of.end() && found->second == group;
-                    });
-                    if (!all_inside) continue;
+                    if (!std::all_of(readers.begin(), readers.end(), may_read)) continue;
                     group_of[producer.get()] = group;
                     groups[group].push_back(producer.get());
                     grew = true;
@@ -151,18 +161,33 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
         }
     }
 
-    // A group runs where its last node was scheduled.
+    // A group runs where its sink was scheduled.
     std::unordered_map<const Apply*, std::vector<ApplyPtr>> members;
     for (const ApplyPtr& node : schedule)
         if (auto found = group_of.find(node.get()); found != group_of.end())
             members[groups[found->second].front()].push_back(node);
+    auto outputs_of = [&](const std::vector<ApplyPtr>& nodes) {
+        std::vector<VariablePtr> outputs;
+        for (std::size_t k = 0; k + 1 < nodes.size(); ++k) {
+            const VariablePtr& out = nodes[k]->output(0);
+            const int group = group_of.at(nodes[k].get());
+            const auto& readers = clients[out.get()];
+            const bool read_elsewhere = read_outside.count(out.get()) > 0 ||
+                                        std::any_of(readers.begin(), readers.end(),
+                                                    [&](const Apply* reader) { return group_of.count(reader) == 0 || group_of.at(reader) != group; });
+            if (read_elsewhere) outputs.push_back(out);
+        }
+        outputs.push_back(nodes.back()->output(0));
+        return outputs;
+    };
     std::vector<Step> steps;
     for (const ApplyPtr& node : schedule) {
         auto found = group_of.find(node.get());
         if (found == group_of.end()) {
             steps.push_back(OpStep{node});
         } else if (groups[found->second].front() == node.get()) {
-            steps.push_back(LoopBuilder(members.at(node.get())).build());
+            const std::vector<ApplyPtr>& nodes = members.at(node.get());
+            steps.push_back(LoopBuilder(nodes, outputs_of(nodes)).build());
         }
     }
     return steps;
@@ -183,7 +208,9 @@ std::string steps_text(const std::vector<Step>& steps) {
             text += (k > 0 ? ", " : "") +
                     (scalar_op ? std::string(scalar_op_info(*scalar_op).name) : loop.nodes[k]->op().name());
         }
-        text += "] -> " + loop.output->type().str() + "\n";
+        text += "] ->";
+        for (std::size_t k = 0; k < loop.outputs.size(); ++k) text += (k > 0 ? ", " : " ") + loop.outputs[k]->type().str();
+        text += "\n";
     }
     return text;
 }

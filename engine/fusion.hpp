@@ -13,9 +13,11 @@
 namespace kiln {
 
 struct FusedLoop {
-    /// The fused nodes, in order; the last computes `output`.
+    /// The fused nodes, in order.
     std::vector<ApplyPtr> nodes;
-    VariablePtr output;
+    /// What the loop writes, in kernel output order: the last node's output,
+    /// after the outputs of other nodes that are read outside the loop.
+    std::vector<VariablePtr> outputs;
     /// A reduction loop: which dimensions of the iteration space (the shape
     /// of the reduced input) it reduces. Empty for an elementwise loop.
     std::vector<bool> reduced;
@@ -35,7 +37,7 @@ using Step = std::variant<OpStep, FusedLoop>;
 /// variables the caller reads afterwards (they are never fused away).
 std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<VariablePtr>& roots);
 
-/// One line per step: "loop #2 [add, exp, true_div] -> float64 (False, False)" or "op Dot22".
+/// One line per step: "#2 loop [add, exp, true_div] -> TensorType(float64, matrix)" or "#3 op Dot22".
 std::string steps_text(const std::vector<Step>& steps);
 
 } // namespace kiln

@@ -219,3 +219,43 @@ TEST_CASE("large loops split across threads give the hand-written loop's result"
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+TEST_CASE("a value read by later steps becomes another output of its loop, never computed twice") {
+    const Var x = dvector("x"), y = dvector("y");
+    const Var shared_term = exp(x) * y;
+    // Read by three later steps: the loop computing it also writes it.
+    const Function f = compile({x, y}, std::vector<Var>{shared_term + 1.0, tanh(shared_term), sum(shared_term)});
+    int computing_exp = 0;
+    for (const Kernel* kernel : f.kernels()) computing_exp += kernel->text().find(" exp ") != std::string::npos;
+    CHECK(computing_exp == 1);
+    CHECK(f.kernels()[0]->outputs().size() == 2);
+    const auto xv = test::uniform(9, -2, 2, 4), yv = test::uniform(9, -2, 2, 5);
+    const Outputs out = f(xv, yv);
+    double total = 0;
+    for (std::size_t i = 0; i < xv.size(); ++i) {
+        const double t = std::exp(xv[i]) * yv[i];
+        total += t;
+        CHECK(out[0].value_at<double>(i) == doctest::Approx(t + 1.0).epsilon(1e-15));
+        CHECK(out[1].value_at<double>(i) == doctest::Approx(std::tanh(t)).epsilon(1e-15));
+    }
+    CHECK(out[2].value_at<double>(0) == doctest::Approx(total).epsilon(1e-14));
+}
+
+TEST_CASE("a value a library call reads before the loop ends stays in its own loop") {
+    // exp(v) feeds dot(m, exp(v)), which the chain reads again: fusing
+    // exp into the final loop would need its result before the loop runs.
+    const Var m = dmatrix("m"), v = dvector("v");
+    const Var e = exp(v);
+    const Function f = compile({m, v}, e * dot(m, e) + e);
+    const auto mv = test::uniform(9, -1, 1, 6), vv = test::uniform(3, -1, 1, 7);
+    const Array r = f(test::doubles(mv, {3, 3}), vv)[0];
+    for (int i = 0; i < 3; ++i) {
+        double d = 0;
+        for (int k = 0; k < 3; ++k) d += mv[i * 3 + k] * std::exp(vv[k]);
+        CHECK(r.value_at<double>(i) == doctest::Approx(std::exp(vv[i]) * d + std::exp(vv[i])).epsilon(1e-14));
+    }
+}
+
+} // namespace kiln
