@@ -253,7 +253,8 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
         std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
     }
     const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &*slots[run.outputs[0]]};
-    if (run_loop(run.function, shape, buffers, params, reduction ? &reduction_output : nullptr) != 0) {
+    if (run_loop(run.function, shape, buffers, params, reduction ? &reduction_output : nullptr,
+                 run.loop->kernel.row_kernel()) != 0) {
         for (int output : run.outputs) slots[output].reset();
         interpret_loop(run, slots);
         throw InternalError("fused loop reported an error the interpreter did not raise");

@@ -2,6 +2,7 @@
 
 #include "cast.hpp"
 #include "elemwise.hpp"
+#include "nnet.hpp"
 #include "reduce.hpp"
 
 #include "../ir/errors.hpp"
@@ -25,6 +26,12 @@ bool fusable(const Apply& node) {
 }
 
 const Reduce* as_reduce(const Apply& node) { return dynamic_cast<const Reduce*>(&node.op()); }
+const Softmax* as_softmax(const Apply& node) { return dynamic_cast<const Softmax*>(&node.op()); }
+
+// Nodes a loop can end in besides elementwise ones: a reduction (a
+// reduction loop) and softmax (a row kernel: a pass for the row's maximum,
+// one for the sum of exponentials, one writing the result).
+bool loop_sink(const Apply& node) { return fusable(node) || as_reduce(node) || as_softmax(node); }
 
 // The type of a loop ending in `sink`: what it iterates over.
 const TensorType& loop_type_of(const Apply& sink) {
@@ -70,6 +77,11 @@ public:
                 for (int axis : reduce->axes()) loop_.reduced[static_cast<std::size_t>(axis)] = true;
                 return std::move(loop_);
             }
+            if (const Softmax* softmax = as_softmax(*node)) {
+                values_[node->output(0).get()] = softmax_of(value_of(node->inputs()[0], false), softmax->log(),
+                                                            node->output(0)->type().dtype());
+                continue;
+            }
             std::vector<int> operands;
             const auto scalar_op = elemwise_scalar_op(*node);
             for (std::size_t i = 0; i < node->inputs().size(); ++i)
@@ -83,6 +95,20 @@ public:
     }
 
 private:
+    // Softmax as the interpreter computes it, row by row: shift by the row's
+    // maximum, sum the exponentials in float64, multiply by the sum's
+    // reciprocal (or subtract its log).
+    int softmax_of(int x, bool log, DType dtype) {
+        using S = ScalarOp;
+        Kernel& k = loop_.kernel;
+        const int shifted = k.apply(S::sub, {x, k.row_reduce(x, ReduceKind::max)}, dtype);
+        const int exponential = k.apply(S::exp, {shifted}, dtype);
+        const int total = k.row_reduce(k.cast(exponential, DType::float64), ReduceKind::sum);
+        if (log) return k.apply(S::sub, {shifted, k.cast(k.apply(S::log, {total}, DType::float64), dtype)}, dtype);
+        const int scale = k.apply(S::inv, {total}, DType::float64);
+        return k.apply(S::mul, {exponential, k.cast(scale, dtype)}, dtype);
+    }
+
     int value_of(const VariablePtr& v, bool is_exponent) {
         if (auto found = values_.find(v.get()); found != values_.end()) return found->second;
         int value;
@@ -132,7 +158,7 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     std::vector<std::vector<const Apply*>> groups;
     for (auto it = schedule.rbegin(); it != schedule.rend(); ++it) {
         const Apply* sink = it->get();
-        if (group_of.count(sink) || !(fusable(*sink) || as_reduce(*sink))) continue;
+        if (group_of.count(sink) || !loop_sink(*sink)) continue;
         const int group = static_cast<int>(groups.size());
         groups.push_back({sink});
         group_of[sink] = group;

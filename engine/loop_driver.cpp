@@ -192,7 +192,7 @@ void run_by_partials(Nest& nest, const std::vector<LoopBuffer>& buffers, const L
 } // namespace
 
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
-                      const std::uint64_t* params, const LoopReduction* reduction) {
+                      const std::uint64_t* params, const LoopReduction* reduction, bool whole_rows) {
     for (std::int64_t extent : shape)
         if (extent == 0) return 0;
     BaseList base_list(buffers);
@@ -213,7 +213,7 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
 
     // A buffer the loop reads at its base along the inner run must really
     // be constant along the inner dimension chosen here.
-    Dims dims = collapse(shape, buffers, false);
+    Dims dims = collapse(shape, buffers, whole_rows);
     if (!inner_fits(dims, buffers)) dims = collapse(shape, buffers, true);
     if (dims.extents.empty()) {
         dims.extents.push_back(1);
@@ -223,6 +223,15 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
     const std::int64_t total = nest.total();
     if (total < parallel_threshold) {
         nest.run(0, total, bases);
+        return nest.status();
+    }
+    if (whole_rows) {
+        const std::int64_t row = nest.extent(static_cast<std::size_t>(nest.rank() - 1));
+        const std::int64_t rows = total / row;
+        tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, std::max<std::int64_t>(1, parallel_grain / row)),
+                          [&](const tbb::blocked_range<std::int64_t>& range) {
+                              nest.run(range.begin() * row, range.end() * row, bases);
+                          });
         return nest.status();
     }
     if (!reduction) {

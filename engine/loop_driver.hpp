@@ -32,7 +32,9 @@ struct LoopReduction {
 /// cores so that its result never depends on the number of threads: by
 /// ranges of output elements when there are enough of them, else into a
 /// fixed number of partial results combined in order.
+/// `whole_rows`: the loop is a row kernel, called once per whole row of the
+/// innermost dimension (which is never merged with others or split).
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
-                      const std::uint64_t* params, const LoopReduction* reduction = nullptr);
+                      const std::uint64_t* params, const LoopReduction* reduction = nullptr, bool whole_rows = false);
 
 } // namespace kiln

@@ -34,9 +34,12 @@ template <class T> void softmax_rows(const Array& x, Array& out, bool log) {
         for (std::int64_t c = 0; c < cols; ++c) top = std::max(top, row[c]);
         double total = 0;
         for (std::int64_t c = 0; c < cols; ++c) total += std::exp(static_cast<double>(row[c] - top));
+        // One division per row, as Theano's C softmax: multiplying by the
+        // reciprocal is also what the compiled row kernel does.
+        const double scale = 1.0 / total;
         for (std::int64_t c = 0; c < cols; ++c) {
             const double shifted = static_cast<double>(row[c] - top);
-            result[c] = static_cast<T>(log ? shifted - std::log(total) : std::exp(shifted) / total);
+            result[c] = static_cast<T>(log ? shifted - std::log(total) : std::exp(shifted) * scale);
         }
     }
 }

@@ -9,6 +9,8 @@ namespace kiln {
 class Softmax : public Op {
 public:
     explicit Softmax(bool log) : log_(log) {}
+    /// log_softmax rather than softmax.
+    bool log() const { return log_; }
     std::string kind() const override { return "Softmax"; }
     std::string params() const override { return log_ ? "log" : "plain"; }
     std::string name() const override { return log_ ? "LogSoftmax" : "Softmax"; }

@@ -56,6 +56,15 @@ int Kernel::apply(ScalarOp op, const std::vector<int>& operands, DType result) {
     return append({.kind = KernelValue::Kind::op, .dtype = result, .op = op, .operands = std::move(converted)});
 }
 
+int Kernel::row_reduce(int value, ReduceKind kind) {
+    KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel row reduction of an unknown value");
+    KILN_CHECK(!reduction(), "a reduction kernel has no row reductions");
+    row_reductions_.push_back({value, kind});
+    return append({.kind = KernelValue::Kind::row_result,
+                   .dtype = values_[value].dtype,
+                   .index = static_cast<int>(row_reductions_.size()) - 1});
+}
+
 void Kernel::add_output(int value) {
     KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel output of an unknown value");
     KILN_CHECK(!reduction(), "a reduction kernel has one output");
@@ -64,7 +73,7 @@ void Kernel::add_output(int value) {
 
 void Kernel::add_reduction(int value, ReduceKind kind) {
     KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel reduction of an unknown value");
-    KILN_CHECK(outputs_.empty(), "a reduction kernel has one output");
+    KILN_CHECK(outputs_.empty() && row_reductions_.empty(), "a reduction kernel has one output and no row reductions");
     outputs_.push_back({values_[value].dtype, value, kind});
 }
 
@@ -99,6 +108,11 @@ std::string Kernel::text() const {
         case KernelValue::Kind::param: out += "param p" + std::to_string(value.index); break;
         case KernelValue::Kind::literal: out += "literal " + literal_text(value); break;
         case KernelValue::Kind::cast: out += "cast %" + std::to_string(value.operands[0]); break;
+        case KernelValue::Kind::row_result: {
+            const RowReduction& row = row_reductions_[static_cast<std::size_t>(value.index)];
+            out += "row_" + std::string(reduce_kind_name(row.kind)) + " %" + std::to_string(row.value);
+            break;
+        }
         case KernelValue::Kind::op:
             out += std::string(scalar_op_info(value.op).name);
             for (std::size_t k = 0; k < value.operands.size(); ++k)

@@ -19,11 +19,12 @@
 namespace kiln {
 
 struct KernelValue {
-    enum class Kind : std::uint8_t { load, param, literal, cast, op };
+    enum class Kind : std::uint8_t { load, param, literal, cast, op, row_result };
     Kind kind = Kind::op;
     /// dtype of the value.
     DType dtype = DType::float64;
-    /// load: the input buffer; param: the scalar parameter.
+    /// load: the input buffer; param: the scalar parameter; row_result:
+    /// the row reduction.
     int index = 0;
     /// literal: the value (floats in `real`, bool and integers in `integer`).
     double real = 0;
@@ -40,6 +41,13 @@ struct KernelInput {
     /// Stride 0 along the innermost loop dimension, known when compiling
     /// (the loaded value is the same across an inner run).
     bool broadcast_inner = false;
+};
+
+/// A reduction over the current row (the innermost dimension) whose result
+/// later values read as a constant of the row.
+struct RowReduction {
+    int value = 0;
+    ReduceKind kind = ReduceKind::sum;
 };
 
 struct KernelOutput {
@@ -59,6 +67,9 @@ struct KernelOutput {
 /// reduces into the one element at data[inputs + j]; otherwise each element
 /// becomes reduce_combine(element, value). The caller fills the output with
 /// the reduction's identity first.
+/// A row kernel (one with row reductions) is called once per whole row of
+/// the innermost dimension, n being the row's length: it makes one pass
+/// over the row per level of row reductions, then stores its outputs.
 /// A non-zero *status on return reports an error the loop met (1: integer
 /// division by zero).
 using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
@@ -83,6 +94,11 @@ public:
     /// The only output of a reduction kernel: `value` reduced with `kind`
     /// (the output has the value's dtype, the accumulator's).
     void add_reduction(int value, ReduceKind kind);
+    /// `value` reduced over the current row; the returned value holds the
+    /// result (the value's dtype) for everything after it in the row.
+    int row_reduce(int value, ReduceKind kind);
+    const std::vector<RowReduction>& row_reductions() const { return row_reductions_; }
+    bool row_kernel() const { return !row_reductions_.empty(); }
     /// The reduction kind when this is a reduction kernel.
     std::optional<ReduceKind> reduction() const {
         return outputs_.size() == 1 ? outputs_[0].reduction : std::nullopt;
@@ -109,6 +125,7 @@ private:
     std::vector<DType> params_;
     std::vector<KernelValue> values_;
     std::vector<KernelOutput> outputs_;
+    std::vector<RowReduction> row_reductions_;
 };
 
 } // namespace kiln

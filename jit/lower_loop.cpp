@@ -76,6 +76,13 @@ private:
     /// need gathers, and compiling it as vector code would double the
     /// compile time of every kernel.
     void mark_latch(llvm::BranchInst* latch, Stride stride);
+    /// A row kernel's passes over one row of n elements, from the current
+    /// block; returns the division-by-zero flag at the end.
+    Value* emit_row_passes(Value* n, Stride stride);
+    /// The loops of an elementwise or reduction kernel, from the preheader.
+    void emit_loops(llvm::Function* function, Value* n, Value* contiguous, Value* inputs_contiguous,
+                    llvm::BasicBlock* preheader, llvm::BasicBlock* exit, llvm::BasicBlock* report,
+                    llvm::BasicBlock* done);
     /// The reduction's combination of two values; `reassociate` lets the
     /// vectorizer keep several partial float sums (blocked accumulation).
     Value* combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate);
@@ -113,7 +120,8 @@ void LoopLowering::analyse_invariance() {
         switch (value.kind) {
         case KernelValue::Kind::load: invariant_[v] = kernel_.inputs()[value.index].broadcast_inner; break;
         case KernelValue::Kind::param:
-        case KernelValue::Kind::literal: invariant_[v] = true; break;
+        case KernelValue::Kind::literal:
+        case KernelValue::Kind::row_result: invariant_[v] = true; break;
         default: {
             bool all = true;
             for (int operand : value.operands) all = all && invariant_[operand];
@@ -172,6 +180,128 @@ Value* LoopLowering::load_output(int output, Value* index, Stride stride) {
     loaded->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(context_, {output_scopes_[output]}));
     if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
     return loaded;
+}
+
+Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
+    const auto& values = kernel_.values();
+    const auto& rows = kernel_.row_reductions();
+    // The pass that can compute each value: one more than the deepest row
+    // result it reads.
+    std::vector<int> pass(values.size(), 0);
+    for (std::size_t v = 0; v < values.size(); ++v) {
+        if (values[v].kind == KernelValue::Kind::row_result) {
+            pass[v] = pass[rows[values[v].index].value] + 1;
+            continue;
+        }
+        for (int operand : values[v].operands) pass[v] = std::max(pass[v], pass[operand]);
+    }
+    int last = 0;
+    for (const KernelOutput& output : kernel_.outputs()) last = std::max(last, pass[output.value]);
+    for (const RowReduction& row : rows) last = std::max(last, pass[row.value]);
+
+    // The last pass's outputs would recompute what the pass before computed
+    // (softmax: exp(x - max)); that pass parks it in the output instead,
+    // where the row is still in cache, and the last pass reads it back.
+    std::vector<int> stash(kernel_.outputs().size(), -1);
+    if (last > 0) {
+        for (std::size_t j = 0; j < kernel_.outputs().size(); ++j) {
+            const KernelOutput& output = kernel_.outputs()[j];
+            std::vector<bool> reads(values.size(), false);
+            reads[output.value] = true;
+            for (int v = output.value; v >= 0; --v) {
+                if (!reads[v]) continue;
+                if (v != output.value && !invariant(v) && pass[v] == last - 1 && values[v].dtype == output.dtype) {
+                    stash[j] = v;
+                    break;
+                }
+                for (int operand : values[v].operands) reads[operand] = true;
+            }
+        }
+    }
+
+    std::vector<Value*> known(values.size(), nullptr);
+    Value* error = builder_.getFalse();
+    llvm::Function* function = builder_.GetInsertBlock()->getParent();
+    const std::string prefix = stride == Stride::unit ? "row.unit_stride.pass" : "row.strided.pass";
+    for (int p = 0; p <= last; ++p) {
+        // What does not change along the row is computed before the pass.
+        division_by_zero_ = nullptr;
+        for (std::size_t v = 0; v < values.size(); ++v)
+            if (!known[v] && invariant(static_cast<int>(v)) && pass[v] <= p &&
+                values[v].kind != KernelValue::Kind::row_result)
+                known[v] = emit(static_cast<int>(v), known, builder_.getInt64(0), stride);
+        if (division_by_zero_) error = builder_.CreateOr(error, division_by_zero_);
+
+        llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+        auto* body = llvm::BasicBlock::Create(context_, prefix + std::to_string(p), function);
+        auto* after = llvm::BasicBlock::Create(context_, prefix + std::to_string(p) + ".end", function);
+        builder_.CreateBr(body);
+        builder_.SetInsertPoint(body);
+        llvm::PHINode* index = builder_.CreatePHI(builder_.getInt64Ty(), 2, "i");
+        index->addIncoming(builder_.getInt64(0), preheader);
+        std::vector<std::pair<std::size_t, llvm::PHINode*>> accumulators;
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            if (pass[rows[r].value] != p) continue;
+            const DType dtype = values[rows[r].value].dtype;
+            llvm::PHINode* phi = builder_.CreatePHI(register_type(dtype), 2, "row_accumulator");
+            phi->addIncoming(identity(rows[r].kind, dtype), preheader);
+            accumulators.emplace_back(r, phi);
+        }
+        division_by_zero_ = nullptr;
+        std::vector<Value*> current = known;
+        if (p == last)
+            for (std::size_t j = 0; j < stash.size(); ++j)
+                if (stash[j] >= 0) current[stash[j]] = load_output(static_cast<int>(j), index, stride);
+        // Only what this pass's reductions and stores read.
+        std::vector<bool> needed(values.size(), false);
+        for (const RowReduction& row : rows)
+            if (pass[row.value] == p) needed[row.value] = true;
+        for (std::size_t j = 0; j < kernel_.outputs().size(); ++j) {
+            if (p == last) needed[kernel_.outputs()[j].value] = true;
+            if (p + 1 == last && stash[j] >= 0) needed[stash[j]] = true;
+        }
+        for (std::size_t v = values.size(); v-- > 0;)
+            if (needed[v] && !current[v])
+                for (int operand : values[v].operands) needed[operand] = true;
+        for (std::size_t v = 0; v < values.size(); ++v)
+            if (needed[v] && !current[v]) current[v] = emit(static_cast<int>(v), current, index, stride);
+        if (p + 1 == last)
+            for (std::size_t j = 0; j < stash.size(); ++j)
+                if (stash[j] >= 0) store(static_cast<int>(j), current[stash[j]], index, stride);
+        std::vector<Value*> combined;
+        for (const auto& [r, phi] : accumulators)
+            combined.push_back(combine(rows[r].kind, values[rows[r].value].dtype, phi, current[rows[r].value], true));
+        if (p == last)
+            for (std::size_t j = 0; j < kernel_.outputs().size(); ++j)
+                store(static_cast<int>(j), current[kernel_.outputs()[j].value], index, stride);
+        Value* next = builder_.CreateAdd(index, builder_.getInt64(1), "next", true, true);
+        llvm::BasicBlock* latch = builder_.GetInsertBlock();
+        index->addIncoming(next, latch);
+        for (std::size_t k = 0; k < accumulators.size(); ++k) accumulators[k].second->addIncoming(combined[k], latch);
+        // The flag only matters once the row is done: any pass that met a zero divisor reports it.
+        llvm::PHINode* pass_error = nullptr;
+        if (division_by_zero_) {
+            builder_.SetInsertPoint(body, body->getFirstInsertionPt());
+            pass_error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "division_by_zero");
+            pass_error->addIncoming(builder_.getFalse(), preheader);
+            builder_.SetInsertPoint(latch);
+            Value* next_error = builder_.CreateOr(pass_error, division_by_zero_);
+            pass_error->addIncoming(next_error, latch);
+            mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride);
+            builder_.SetInsertPoint(after);
+            error = builder_.CreateOr(error, next_error);
+        } else {
+            mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride);
+            builder_.SetInsertPoint(after);
+        }
+        for (std::size_t k = 0; k < accumulators.size(); ++k) {
+            const std::size_t r = accumulators[k].first;
+            for (std::size_t v = 0; v < values.size(); ++v)
+                if (values[v].kind == KernelValue::Kind::row_result && values[v].index == static_cast<int>(r))
+                    known[v] = combined[k];
+        }
+    }
+    return error;
 }
 
 void LoopLowering::mark_latch(llvm::BranchInst* latch, Stride stride) {
@@ -497,7 +627,9 @@ Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stri
         for (int operand : value.operands) operands.push_back(values[operand]);
         return apply(value, operands);
     }
+    case KernelValue::Kind::row_result: break; // set by the pass that computes it
     }
+    KILN_CHECK(false, "kernel value %" + std::to_string(v) + " used before the pass that computes it");
     return nullptr;
 }
 
@@ -612,6 +744,38 @@ void LoopLowering::build(const std::string& function_name) {
         else value = builder_.CreateTrunc(slot, type);
         params_.push_back(value);
     }
+    if (kernel_.row_kernel()) {
+        builder_.SetInsertPoint(exit);
+        llvm::PHINode* row_error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "row_division_by_zero");
+        builder_.SetInsertPoint(preheader);
+        auto* unit = llvm::BasicBlock::Create(context_, "row.unit_stride", function);
+        auto* strided = llvm::BasicBlock::Create(context_, "row.strided", function);
+        builder_.CreateCondBr(contiguous, unit, strided);
+        for (auto [block, stride] : {std::pair{unit, Stride::unit}, std::pair{strided, Stride::general}}) {
+            builder_.SetInsertPoint(block);
+            Value* error = emit_row_passes(n, stride);
+            row_error->addIncoming(error, builder_.GetInsertBlock());
+            builder_.CreateBr(exit);
+        }
+        builder_.SetInsertPoint(exit);
+        builder_.CreateCondBr(row_error, report, done);
+    } else {
+        emit_loops(function, n, contiguous, inputs_contiguous, preheader, exit, report, done);
+    }
+    builder_.SetInsertPoint(report);
+    builder_.CreateStore(builder_.getInt32(kernel_status_integer_division_by_zero), status);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+    builder_.CreateRetVoid();
+
+    std::string problems;
+    llvm::raw_string_ostream stream(problems);
+    KILN_CHECK(!llvm::verifyFunction(*function, &stream), "generated loop is invalid: " + stream.str());
+}
+
+void LoopLowering::emit_loops(llvm::Function* function, Value* n, Value* contiguous, Value* inputs_contiguous,
+                              llvm::BasicBlock* preheader, llvm::BasicBlock* exit, llvm::BasicBlock* report,
+                              llvm::BasicBlock* done) {
     // Values that do not change along the loop are computed once, here.
     std::vector<Value*> hoisted(kernel_.values().size(), nullptr);
     division_by_zero_ = nullptr;
@@ -651,15 +815,6 @@ void LoopLowering::build(const std::string& function_name) {
 
     builder_.SetInsertPoint(exit);
     builder_.CreateCondBr(builder_.CreateOr(loop_error, hoisted_error), report, done);
-    builder_.SetInsertPoint(report);
-    builder_.CreateStore(builder_.getInt32(kernel_status_integer_division_by_zero), status);
-    builder_.CreateBr(done);
-    builder_.SetInsertPoint(done);
-    builder_.CreateRetVoid();
-
-    std::string problems;
-    llvm::raw_string_ostream stream(problems);
-    KILN_CHECK(!llvm::verifyFunction(*function, &stream), "generated loop is invalid: " + stream.str());
 }
 
 } // namespace

@@ -80,6 +80,39 @@ template <class T> void max_rows(const T* x, std::int64_t rows, std::int64_t col
     });
 }
 
+void softmax_rows(const double* x, std::int64_t rows, std::int64_t cols, double* out) {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 8), [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+            const double* row = x + i * cols;
+            double* result = out + i * cols;
+            double top = row[0];
+            for (std::int64_t j = 1; j < cols; ++j) top = std::max(top, row[j]);
+            double total = 0;
+            for (std::int64_t j = 0; j < cols; ++j) total += result[j] = std::exp(row[j] - top);
+            const double scale = 1.0 / total;
+            for (std::int64_t j = 0; j < cols; ++j) result[j] *= scale;
+        }
+    });
+}
+
+double softmax_nll(const double* x, const std::int64_t* labels, std::int64_t rows, std::int64_t cols) {
+    const double total = tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, rows, 8), 0.0,
+        [&](const tbb::blocked_range<std::int64_t>& r, double loss) {
+            for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+                const double* row = x + i * cols;
+                double top = row[0];
+                for (std::int64_t j = 1; j < cols; ++j) top = std::max(top, row[j]);
+                double sum = 0;
+                for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(row[j] - top);
+                loss += std::log(sum) - (row[labels[i]] - top);
+            }
+            return loss;
+        },
+        std::plus<double>());
+    return total / static_cast<double>(rows);
+}
+
 template double sum_all(const double*, std::int64_t, std::int64_t);
 template double sum_all(const float*, std::int64_t, std::int64_t);
 template void sum_columns(const double*, std::int64_t, std::int64_t, double*);

@@ -19,6 +19,11 @@ template <class T> void sum_columns(const T* x, std::int64_t rows, std::int64_t 
 template <class T> void sum_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out);
 template <class T> void max_rows(const T* x, std::int64_t rows, std::int64_t cols, T* out);
 
+/// W3: softmax of each row of a rows x cols matrix, and the mean negative
+/// log-likelihood of integer labels under each row's log-softmax.
+void softmax_rows(const double* x, std::int64_t rows, std::int64_t cols, double* out);
+double softmax_nll(const double* x, const std::int64_t* labels, std::int64_t rows, std::int64_t cols);
+
 /// One step of the tutorial's logistic regression (N x feats data, labels
 /// 0/1): updates w and b in place; scratch holds N doubles.
 void logistic_regression_step(const double* x, const double* y, double* w, double* b, std::int64_t n,

@@ -1,5 +1,5 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W4 W5 W6; default all)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6; default all)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N repeats.
 #include "handwritten.hpp"
@@ -123,6 +123,46 @@ template <class T> std::vector<Result> reductions(const char* dtype_label) {
     return results;
 }
 
+// W3: row softmax of 4096 x 1000, and the mean NLL of labels under log-softmax.
+std::vector<Result> softmax_workloads() {
+    const std::int64_t rows = 4096, cols = 1000;
+    const Var x = dmatrix("x");
+    const Var labels = lvector("labels");
+    const Array X = Array::from_values(random_values<double>(rows * cols, 7), {rows, cols});
+    std::vector<std::int64_t> label_values(rows);
+    std::mt19937 rng(8);
+    for (auto& label : label_values) label = static_cast<std::int64_t>(rng() % cols);
+    const Array Labels = Array::from_values(label_values);
+    std::vector<double> out(static_cast<std::size_t>(rows * cols));
+    std::vector<Result> results;
+
+    const Function f = compile({x}, softmax(x));
+    Result r{"W3 row softmax f64 4096x1000"};
+    r.kiln_s = median_seconds([&] { f(X); });
+    r.baseline = "hand-written rows: max, exp and sum, scale (-O3 -march=native -ffast-math, all cores)";
+    r.baseline_s = median_seconds([&] { bench::softmax_rows(X.data_as<double>(), rows, cols, out.data()); });
+    r.gbps = 2.0 * static_cast<double>(rows * cols * sizeof(double)) / r.kiln_s / 1e9;
+    r.note = "kernels: " + std::to_string(f.kernels().size());
+    results.push_back(r);
+
+    const Var log_probabilities = log_softmax(x);
+    const Var nll = -mean(log_probabilities[{arange(shape_i(labels, 0)), labels}]);
+    const Function g = compile({x, labels}, nll);
+    Result n{"W3 log-softmax + NLL f64 4096x1000"};
+    double kiln_loss = 0, hand_loss = 0;
+    n.kiln_s = median_seconds([&] { kiln_loss = g(X, Labels)[0].value_at<double>(0); });
+    n.baseline = "hand-written rows: max, log-sum-exp, picked label (-O3 -march=native -ffast-math, all cores)";
+    n.baseline_s = median_seconds(
+        [&] { hand_loss = bench::softmax_nll(X.data_as<double>(), label_values.data(), rows, cols); });
+    n.gbps = static_cast<double>(rows * cols * sizeof(double)) / n.kiln_s / 1e9;
+    const std::string steps = g.steps_text();
+    n.note = "kernels: " + std::to_string(g.kernels().size()) + ", steps: " +
+             std::to_string(std::count(steps.begin(), steps.end(), '\n')) +
+             "; |loss_kiln - loss_hand| " + std::to_string(std::abs(kiln_loss - hand_loss));
+    results.push_back(n);
+    return results;
+}
+
 struct LogisticData {
     std::int64_t n = 400, feats = 784;
     std::vector<double> x, y, w0;
@@ -237,9 +277,10 @@ int main(int argc, char** argv) {
         else if (arg == "--repeat" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W4 W5 W6 ...]\n"
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
+                        "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
                         "  W5  call overhead of f(x, y) = x + y on two scalars\n"
                         "  W6  compile latency of the W4 training function, cold and cached\n"
@@ -264,6 +305,8 @@ int main(int argc, char** argv) {
             for (const Result& r : reductions<double>("f64")) print(r, json);
             for (const Result& r : reductions<float>("f32")) print(r, json);
         }
+        if (wanted("W3"))
+            for (const Result& r : softmax_workloads()) print(r, json);
         if (wanted("W5")) print(call_overhead(), json);
         if (wanted("W4")) print(logistic_regression(steps), json);
     } catch (const std::exception& e) {
