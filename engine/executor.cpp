@@ -37,6 +37,7 @@ struct LoopRun {
     /// differs for a float32 sum (it accumulates in float64).
     std::vector<DType> kernel_dtypes;
     std::vector<DType> output_dtypes;
+    std::vector<int> output_ranks;
     /// Rank of the iteration space.
     int rank = 0;
 };
@@ -64,6 +65,14 @@ std::string difference(const Array& expected, const Array& actual) {
                    ", got " + std::to_string(actual.value_at<std::int64_t>(i));
     }
     return {};
+}
+
+// The rank of a loop's iteration space: its inputs' and outputs' highest.
+int loop_rank(const FusedLoop& loop) {
+    int rank = 0;
+    for (const VariablePtr& v : loop.inputs) rank = std::max(rank, v->type().ndim());
+    for (const VariablePtr& v : loop.outputs) rank = std::max(rank, v->type().ndim());
+    return rank;
 }
 
 } // namespace
@@ -121,17 +130,21 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         const auto& loop = std::get<FusedLoop>(step);
         LoopRun run;
         run.loop = &loop;
+        run.rank = loop.reduced.empty() ? loop_rank(loop) : static_cast<int>(loop.reduced.size());
         for (const VariablePtr& input : loop.inputs) {
             run.inputs.push_back(slot(input));
-            run.input_broadcastable.push_back(input->type().broadcastable());
+            // A row kernel's per-row inputs (labels) have no row dimension.
+            std::vector<bool> broadcastable = input->type().broadcastable();
+            broadcastable.resize(static_cast<std::size_t>(run.rank), true);
+            run.input_broadcastable.push_back(std::move(broadcastable));
         }
         for (const VariablePtr& param : loop.params) run.params.push_back(slot(param));
         for (std::size_t j = 0; j < loop.outputs.size(); ++j) {
             run.outputs.push_back(slot(loop.outputs[j]));
             run.kernel_dtypes.push_back(loop.kernel.outputs()[j].dtype);
             run.output_dtypes.push_back(loop.outputs[j]->type().dtype());
+            run.output_ranks.push_back(loop.outputs[j]->type().ndim());
         }
-        run.rank = loop.reduced.empty() ? loop.outputs.back()->type().ndim() : static_cast<int>(loop.reduced.size());
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
@@ -193,10 +206,13 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
             }
         }
     }
-    // The interpreter raises the exact error, naming the node and the inputs.
+    // The interpreter raises the exact error, naming the node and the
+    // inputs; shapes it accepts that the loop does not cover (fewer labels
+    // than rows) take its result.
     if (!shapes_agree) {
-        interpret_loop(run, slots);
-        throw InternalError("fused loop: input shapes disagree but the interpreter accepted them");
+        std::vector<Array> reference = interpret_loop(run, slots);
+        for (std::size_t j = 0; j < reference.size(); ++j) slots[run.outputs[j]] = std::move(reference[j]);
+        return;
     }
 
     const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
@@ -220,8 +236,11 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
         for (int d = 0, next = 0; d < run.rank; ++d)
             reduced_strides.push_back(run.loop->reduced[d] ? 0 : output.strides()[next++]);
     } else {
-        for (std::size_t j = 0; j < output_count; ++j)
-            slots[run.outputs[j]].emplace(Array::uninitialized(run.kernel_dtypes[j], shape));
+        // A row kernel's per-row outputs have no row dimension.
+        for (std::size_t j = 0; j < output_count; ++j) {
+            const Shape output_shape(shape.begin(), shape.begin() + run.output_ranks[j]);
+            slots[run.outputs[j]].emplace(Array::uninitialized(run.kernel_dtypes[j], output_shape));
+        }
     }
     std::vector<LoopBuffer> buffers;
     buffers.reserve(run.inputs.size() + output_count);
@@ -231,15 +250,17 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
         buffer.data = const_cast<std::byte*>(input.data());
         buffer.element_size = dtype_size(input.dtype());
         buffer.strides = input.strides();
-        for (int d = 0; d < run.rank; ++d)
+        buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
+        for (int d = 0; d < input.ndim(); ++d)
             if (input.shape()[d] == 1) buffer.strides[d] = 0;
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
         buffers.push_back(std::move(buffer));
     }
     for (std::size_t j = 0; j < output_count; ++j) {
         Array& output = *slots[run.outputs[j]];
-        buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtypes[j]),
-                           reduction ? reduced_strides : output.strides(), false});
+        Shape strides = reduction ? reduced_strides : output.strides();
+        strides.resize(static_cast<std::size_t>(run.rank), 0);
+        buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtypes[j]), std::move(strides), false});
     }
     std::uint64_t inline_params[8] = {};
     std::vector<std::uint64_t> heap_params;

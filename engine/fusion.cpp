@@ -27,15 +27,27 @@ bool fusable(const Apply& node) {
 
 const Reduce* as_reduce(const Apply& node) { return dynamic_cast<const Reduce*>(&node.op()); }
 const Softmax* as_softmax(const Apply& node) { return dynamic_cast<const Softmax*>(&node.op()); }
+bool is_scalar_constant(const Variable& v);
+
+// The crossentropy kernel picks elements from x's buffer with labels from
+// their own buffer: neither may be a constant folded into the kernel.
+bool is_crossentropy(const Apply& node) {
+    return dynamic_cast<const CrossentropySoftmax*>(&node.op()) != nullptr && !is_scalar_constant(*node.inputs()[0]) &&
+           !is_scalar_constant(*node.inputs()[1]);
+}
 
 // Nodes a loop can end in besides elementwise ones: a reduction (a
-// reduction loop) and softmax (a row kernel: a pass for the row's maximum,
-// one for the sum of exponentials, one writing the result).
-bool loop_sink(const Apply& node) { return fusable(node) || as_reduce(node) || as_softmax(node); }
+// reduction loop), softmax (a row kernel: a pass for the row's maximum,
+// one for the sum of exponentials, one writing the result), and the
+// crossentropy of softmax with integer labels (a row kernel with one value
+// per row, picking each row's labelled element).
+bool loop_sink(const Apply& node) {
+    return fusable(node) || as_reduce(node) || as_softmax(node) || is_crossentropy(node);
+}
 
 // The type of a loop ending in `sink`: what it iterates over.
 const TensorType& loop_type_of(const Apply& sink) {
-    return as_reduce(sink) ? sink.inputs()[0]->type() : sink.output(0)->type();
+    return as_reduce(sink) || is_crossentropy(sink) ? sink.inputs()[0]->type() : sink.output(0)->type();
 }
 
 // A constant read as one value for the whole loop.
@@ -66,6 +78,7 @@ public:
         loop_.outputs = std::move(outputs);
         const TensorType& type = loop_type_of(*loop_.nodes.back());
         inner_broadcast_ = type.ndim() > 0 && type.broadcastable().back();
+        loop_rank_ = type.ndim();
     }
 
     FusedLoop build() {
@@ -76,6 +89,12 @@ public:
                 loop_.reduced.assign(static_cast<std::size_t>(node->inputs()[0]->type().ndim()), false);
                 for (int axis : reduce->axes()) loop_.reduced[static_cast<std::size_t>(axis)] = true;
                 return std::move(loop_);
+            }
+            if (is_crossentropy(*node)) {
+                const int labels = value_of(node->inputs()[1], false);
+                const int x = value_of(node->inputs()[0], false);
+                values_[node->output(0).get()] = crossentropy_of(x, labels, node->output(0)->type().dtype());
+                continue;
             }
             if (const Softmax* softmax = as_softmax(*node)) {
                 values_[node->output(0).get()] = softmax_of(value_of(node->inputs()[0], false), softmax->log(),
@@ -109,6 +128,21 @@ private:
         return k.apply(S::mul, {exponential, k.cast(scale, dtype)}, dtype);
     }
 
+    // -log(softmax(x)[label]) per row, in float64 as the interpreter: the
+    // log of the sum of exponentials minus the labelled element, both
+    // shifted by the row's maximum. x is a loop input (nothing fused into it).
+    int crossentropy_of(int x, int labels, DType dtype) {
+        using S = ScalarOp;
+        Kernel& k = loop_.kernel;
+        const DType f64 = DType::float64;
+        const int top = k.row_reduce(x, ReduceKind::max);
+        const int exponential = k.apply(S::exp, {k.apply(S::sub, {x, top}, dtype)}, dtype);
+        const int total = k.row_reduce(k.cast(exponential, f64), ReduceKind::sum);
+        const int picked = k.row_gather(k.values()[static_cast<std::size_t>(x)].index, labels);
+        const int shifted_pick = k.apply(S::sub, {k.cast(picked, f64), k.cast(top, f64)}, f64);
+        return k.cast(k.apply(S::sub, {k.apply(S::log, {total}, f64), shifted_pick}, f64), dtype);
+    }
+
     int value_of(const VariablePtr& v, bool is_exponent) {
         if (auto found = values_.find(v.get()); found != values_.end()) return found->second;
         int value;
@@ -122,8 +156,11 @@ private:
                 value = loop_.kernel.param(loop_.kernel.add_param(constant.dtype()));
             }
         } else {
-            // Known broadcast along the innermost loop dimension: read once per run.
-            const bool broadcast_inner = !inner_broadcast_ && v->type().ndim() > 0 && v->type().broadcastable().back();
+            // Known broadcast along the innermost loop dimension: read once per
+            // run. A row kernel's per-row input (labels) has no row dimension.
+            const bool per_row = v->type().ndim() < loop_rank_;
+            const bool broadcast_inner =
+                !inner_broadcast_ && (per_row || (v->type().ndim() > 0 && v->type().broadcastable().back()));
             loop_.inputs.push_back(v);
             value = loop_.kernel.load(loop_.kernel.add_input(v->type().dtype(), broadcast_inner));
         }
@@ -133,6 +170,7 @@ private:
 
     FusedLoop loop_;
     bool inner_broadcast_ = false;
+    int loop_rank_ = 0;
     std::unordered_map<const Variable*, int> values_;
 };
 
@@ -162,6 +200,8 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
         const int group = static_cast<int>(groups.size());
         groups.push_back({sink});
         group_of[sink] = group;
+        // The crossentropy picks elements from its input buffer: nothing fuses into it.
+        if (is_crossentropy(*sink)) continue;
         const TensorType& loop_type = loop_type_of(*sink);
         const bool reduction = as_reduce(*sink) != nullptr;
         auto may_read = [&](const Apply* reader) {

@@ -65,6 +65,15 @@ int Kernel::row_reduce(int value, ReduceKind kind) {
                    .index = static_cast<int>(row_reductions_.size()) - 1});
 }
 
+int Kernel::row_gather(int input, int index) {
+    KILN_CHECK(input >= 0 && input < static_cast<int>(inputs_.size()), "kernel gather from an unknown input");
+    KILN_CHECK(index >= 0 && index < static_cast<int>(values_.size()) && !is_float(values_[index].dtype) &&
+                   values_[index].dtype != DType::bool_,
+               "kernel gather needs an integer index value");
+    return append({.kind = KernelValue::Kind::row_gather, .dtype = inputs_[input].dtype, .index = input,
+                   .operands = {index}});
+}
+
 void Kernel::add_output(int value) {
     KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel output of an unknown value");
     KILN_CHECK(!reduction(), "a reduction kernel has one output");
@@ -108,6 +117,9 @@ std::string Kernel::text() const {
         case KernelValue::Kind::param: out += "param p" + std::to_string(value.index); break;
         case KernelValue::Kind::literal: out += "literal " + literal_text(value); break;
         case KernelValue::Kind::cast: out += "cast %" + std::to_string(value.operands[0]); break;
+        case KernelValue::Kind::row_gather:
+            out += "row_gather in" + std::to_string(value.index) + "[%" + std::to_string(value.operands[0]) + "]";
+            break;
         case KernelValue::Kind::row_result: {
             const RowReduction& row = row_reductions_[static_cast<std::size_t>(value.index)];
             out += "row_" + std::string(reduce_kind_name(row.kind)) + " %" + std::to_string(row.value);

@@ -19,12 +19,12 @@
 namespace kiln {
 
 struct KernelValue {
-    enum class Kind : std::uint8_t { load, param, literal, cast, op, row_result };
+    enum class Kind : std::uint8_t { load, param, literal, cast, op, row_result, row_gather };
     Kind kind = Kind::op;
     /// dtype of the value.
     DType dtype = DType::float64;
-    /// load: the input buffer; param: the scalar parameter; row_result:
-    /// the row reduction.
+    /// load and row_gather: the input buffer; param: the scalar parameter;
+    /// row_result: the row reduction.
     int index = 0;
     /// literal: the value (floats in `real`, bool and integers in `integer`).
     double real = 0;
@@ -42,6 +42,9 @@ struct KernelInput {
     /// (the loaded value is the same across an inner run).
     bool broadcast_inner = false;
 };
+
+/// Row kernels: an output holding one value per row (its value is the same
+/// along the row) is stored once, after the passes.
 
 /// A reduction over the current row (the innermost dimension) whose result
 /// later values read as a constant of the row.
@@ -71,11 +74,12 @@ struct KernelOutput {
 /// the innermost dimension, n being the row's length: it makes one pass
 /// over the row per level of row reductions, then stores its outputs.
 /// A non-zero *status on return reports an error the loop met (1: integer
-/// division by zero).
+/// division by zero, 2: a row_gather index outside the row).
 using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
                               const std::uint64_t* params, std::int32_t* status);
 
 inline constexpr std::int32_t kernel_status_integer_division_by_zero = 1;
+inline constexpr std::int32_t kernel_status_index_out_of_bounds = 2;
 
 class Kernel {
 public:
@@ -98,6 +102,9 @@ public:
     /// result (the value's dtype) for everything after it in the row.
     int row_reduce(int value, ReduceKind kind);
     const std::vector<RowReduction>& row_reductions() const { return row_reductions_; }
+    /// The element of `input` at position `index` (an integer value, the
+    /// same along the row; negative counts from the end) of the current row.
+    int row_gather(int input, int index);
     bool row_kernel() const { return !row_reductions_.empty(); }
     /// The reduction kind when this is a reduction kernel.
     std::optional<ReduceKind> reduction() const {

@@ -111,6 +111,9 @@ private:
     std::vector<llvm::MDNode*> output_scopes_;
     llvm::MDNode* all_outputs_ = nullptr;
     Value* division_by_zero_ = nullptr;
+    /// Row kernels: the row's length, and whether a gather fell outside it.
+    Value* row_length_ = nullptr;
+    Value* out_of_bounds_ = nullptr;
 };
 
 void LoopLowering::analyse_invariance() {
@@ -122,6 +125,7 @@ void LoopLowering::analyse_invariance() {
         case KernelValue::Kind::param:
         case KernelValue::Kind::literal:
         case KernelValue::Kind::row_result: invariant_[v] = true; break;
+        case KernelValue::Kind::row_gather: invariant_[v] = invariant_[value.operands[0]]; break;
         default: {
             bool all = true;
             for (int operand : value.operands) all = all && invariant_[operand];
@@ -195,8 +199,10 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
         }
         for (int operand : values[v].operands) pass[v] = std::max(pass[v], pass[operand]);
     }
+    // Outputs that hold one value per row are stored once, after the passes.
     int last = 0;
-    for (const KernelOutput& output : kernel_.outputs()) last = std::max(last, pass[output.value]);
+    for (const KernelOutput& output : kernel_.outputs())
+        if (!invariant(output.value)) last = std::max(last, pass[output.value]);
     for (const RowReduction& row : rows) last = std::max(last, pass[row.value]);
 
     // The last pass's outputs would recompute what the pass before computed
@@ -257,7 +263,7 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
         for (const RowReduction& row : rows)
             if (pass[row.value] == p) needed[row.value] = true;
         for (std::size_t j = 0; j < kernel_.outputs().size(); ++j) {
-            if (p == last) needed[kernel_.outputs()[j].value] = true;
+            if (p == last && !invariant(kernel_.outputs()[j].value)) needed[kernel_.outputs()[j].value] = true;
             if (p + 1 == last && stash[j] >= 0) needed[stash[j]] = true;
         }
         for (std::size_t v = values.size(); v-- > 0;)
@@ -273,7 +279,8 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
             combined.push_back(combine(rows[r].kind, values[rows[r].value].dtype, phi, current[rows[r].value], true));
         if (p == last)
             for (std::size_t j = 0; j < kernel_.outputs().size(); ++j)
-                store(static_cast<int>(j), current[kernel_.outputs()[j].value], index, stride);
+                if (!invariant(kernel_.outputs()[j].value))
+                    store(static_cast<int>(j), current[kernel_.outputs()[j].value], index, stride);
         Value* next = builder_.CreateAdd(index, builder_.getInt64(1), "next", true, true);
         llvm::BasicBlock* latch = builder_.GetInsertBlock();
         index->addIncoming(next, latch);
@@ -301,6 +308,14 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
                     known[v] = combined[k];
         }
     }
+    division_by_zero_ = nullptr;
+    for (std::size_t v = 0; v < values.size(); ++v)
+        if (!known[v] && invariant(static_cast<int>(v)) && values[v].kind != KernelValue::Kind::row_result)
+            known[v] = emit(static_cast<int>(v), known, builder_.getInt64(0), stride);
+    if (division_by_zero_) error = builder_.CreateOr(error, division_by_zero_);
+    for (std::size_t j = 0; j < kernel_.outputs().size(); ++j)
+        if (invariant(kernel_.outputs()[j].value))
+            store(static_cast<int>(j), known[kernel_.outputs()[j].value], builder_.getInt64(0), Stride::unit);
     return error;
 }
 
@@ -628,6 +643,25 @@ Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stri
         return apply(value, operands);
     }
     case KernelValue::Kind::row_result: break; // set by the pass that computes it
+    case KernelValue::Kind::row_gather: {
+        KILN_CHECK(row_length_ != nullptr, "a gather outside a row kernel");
+        const int operand = value.operands[0];
+        Value* at = convert(values[operand], kernel_.values()[operand].dtype, DType::int64);
+        Value* wrapped = builder_.CreateSelect(builder_.CreateICmpSLT(at, builder_.getInt64(0)),
+                                               builder_.CreateAdd(at, row_length_), at);
+        // Unsigned: negative positions are outside too.
+        Value* outside = builder_.CreateICmpUGE(wrapped, row_length_);
+        out_of_bounds_ = out_of_bounds_ ? builder_.CreateOr(out_of_bounds_, outside) : outside;
+        Value* safe = builder_.CreateSelect(outside, builder_.getInt64(0), wrapped);
+        const Buffer& buffer = buffers_[value.index];
+        const DType dtype = kernel_.inputs()[value.index].dtype;
+        llvm::LoadInst* loaded = builder_.CreateLoad(
+            memory_type(dtype), builder_.CreateInBoundsGEP(memory_type(dtype), buffer.base,
+                                                           stride == Stride::unit ? safe : builder_.CreateMul(safe, buffer.stride)));
+        if (all_outputs_) loaded->setMetadata(llvm::LLVMContext::MD_noalias, all_outputs_);
+        if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
+        return loaded;
+    }
     }
     KILN_CHECK(false, "kernel value %" + std::to_string(v) + " used before the pass that computes it");
     return nullptr;
@@ -730,9 +764,13 @@ void LoopLowering::build(const std::string& function_name) {
                 builder_.CreateAnd(inputs_contiguous, builder_.CreateICmpEQ(buffer.stride, builder_.getInt64(1)));
         buffers_.push_back(buffer);
     }
+    // Outputs a row kernel stores once per row are written at their base.
     Value* contiguous = inputs_contiguous;
-    for (std::size_t k = kernel_.inputs().size(); k < buffer_count; ++k)
+    for (std::size_t k = kernel_.inputs().size(); k < buffer_count; ++k) {
+        const int value = kernel_.outputs()[k - kernel_.inputs().size()].value;
+        if (kernel_.row_kernel() && invariant(value)) continue;
         contiguous = builder_.CreateAnd(contiguous, builder_.CreateICmpEQ(buffers_[k].stride, builder_.getInt64(1)));
+    }
     for (std::size_t p = 0; p < kernel_.params().size(); ++p) {
         const DType dtype = kernel_.params()[p];
         Value* slot = builder_.CreateLoad(i64, builder_.CreateConstInBoundsGEP1_64(i64, params, p));
@@ -751,14 +789,29 @@ void LoopLowering::build(const std::string& function_name) {
         auto* unit = llvm::BasicBlock::Create(context_, "row.unit_stride", function);
         auto* strided = llvm::BasicBlock::Create(context_, "row.strided", function);
         builder_.CreateCondBr(contiguous, unit, strided);
+        row_length_ = n;
+        llvm::PHINode* row_outside = nullptr;
+        {
+            builder_.SetInsertPoint(exit);
+            row_outside = builder_.CreatePHI(builder_.getInt1Ty(), 2, "row_index_out_of_bounds");
+        }
         for (auto [block, stride] : {std::pair{unit, Stride::unit}, std::pair{strided, Stride::general}}) {
             builder_.SetInsertPoint(block);
+            out_of_bounds_ = nullptr;
             Value* error = emit_row_passes(n, stride);
             row_error->addIncoming(error, builder_.GetInsertBlock());
+            row_outside->addIncoming(out_of_bounds_ ? out_of_bounds_ : builder_.getFalse(), builder_.GetInsertBlock());
             builder_.CreateBr(exit);
         }
         builder_.SetInsertPoint(exit);
-        builder_.CreateCondBr(row_error, report, done);
+        auto* outside_report = llvm::BasicBlock::Create(context_, "report_index", function);
+        auto* check_outside = llvm::BasicBlock::Create(context_, "check_index", function);
+        builder_.CreateCondBr(row_error, report, check_outside);
+        builder_.SetInsertPoint(check_outside);
+        builder_.CreateCondBr(row_outside, outside_report, done);
+        builder_.SetInsertPoint(outside_report);
+        builder_.CreateStore(builder_.getInt32(kernel_status_index_out_of_bounds), status);
+        builder_.CreateBr(done);
     } else {
         emit_loops(function, n, contiguous, inputs_contiguous, preheader, exit, report, done);
     }

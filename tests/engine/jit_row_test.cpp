@@ -99,3 +99,62 @@ TEST_CASE("a softmax row kernel is vector code and computes each exponential onc
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+namespace {
+
+std::variant<Array, std::string> outcome(const Function& f, const Array& x, const Array& labels) {
+    try {
+        return f(x, labels)[0];
+    } catch (const Error& e) {
+        return std::string(e.what());
+    }
+}
+
+} // namespace
+
+TEST_CASE("the crossentropy of softmax with integer labels is a row kernel that agrees with the interpreter") {
+    std::mt19937 rng(41);
+    for (DType dtype : {DType::float64, DType::float32}) {
+        for (DType label_dtype : {DType::int64, DType::int32, DType::uint8}) {
+            CAPTURE(dtype_name(dtype));
+            CAPTURE(dtype_name(label_dtype));
+            const Var x = tensor(dtype, {false, false}, "x"), y = tensor(label_dtype, {false}, "y");
+            const Var out = crossentropy_softmax(x, y);
+            const Function jit = test::compile_with(Linker::jit, {x, y}, out);
+            const Function reference = test::compile_with(Linker::interpreter, {x, y}, out);
+            REQUIRE(jit.kernels().size() == 1);
+            CHECK(jit.kernels()[0]->row_kernel());
+            // Shapes with as many labels as rows, fewer, more, and none.
+            const std::pair<Shape, std::int64_t> cases[] = {{{3, 5}, 3}, {{4, 37}, 4}, {{6, 2}, 6}, {{5, 4}, 3},
+                                                            {{2, 3}, 4},  {{0, 4}, 0},  {{3, 1}, 3}};
+            for (const auto& [shape, count] : cases) {
+                CAPTURE(shape_text(shape));
+                CAPTURE(count);
+                for (int trial = 0; trial < 4; ++trial) {
+                    Array value = test::random_array(dtype, shape, rng, ScalarOp::add, 0);
+                    if (shape[0] == 4) value = test::transposed_copy(value);
+                    Array labels = Array::zeros(label_dtype, {count});
+                    for (std::int64_t i = 0; i < count; ++i) {
+                        // In range, negative (from the end) where the dtype allows, and now and then outside.
+                        std::int64_t label = static_cast<std::int64_t>(rng() % static_cast<unsigned>(shape[1]));
+                        if (is_signed_int(label_dtype) && rng() % 3 == 0) label -= shape[1];
+                        if (trial == 2 && i == count - 1) label = shape[1]; // one past the row
+                        if (trial == 3 && i == count - 1) label = is_signed_int(label_dtype) ? -shape[1] - 1 : shape[1] + 2;
+                        visit_dtype(label_dtype, [&](auto tag) {
+                            labels.mutable_data_as<decltype(tag)>()[i] = static_cast<decltype(tag)>(label);
+                        });
+                    }
+                    const auto expected = outcome(reference, value, labels);
+                    const auto actual = outcome(jit, value, labels);
+                    REQUIRE(expected.index() == actual.index());
+                    if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
+                    else test::check_same(std::get<0>(expected), std::get<0>(actual), 1e-13);
+                }
+            }
+        }
+    }
+}
+
+} // namespace kiln
