@@ -32,22 +32,27 @@ bool is_scalar_constant(const Variable& v);
 // The crossentropy kernel picks elements from x's buffer with labels from
 // their own buffer: neither may be a constant folded into the kernel.
 bool is_crossentropy(const Apply& node) {
-    return dynamic_cast<const CrossentropySoftmax*>(&node.op()) != nullptr && !is_scalar_constant(*node.inputs()[0]) &&
-           !is_scalar_constant(*node.inputs()[1]);
+    const bool op = dynamic_cast<const CrossentropySoftmax*>(&node.op()) || dynamic_cast<const CrossentropySoftmaxDx*>(&node.op());
+    return op && std::none_of(node.inputs().begin(), node.inputs().end(),
+                              [](const VariablePtr& input) { return is_scalar_constant(*input); });
+}
+bool is_crossentropy_gradient(const Apply& node) {
+    return dynamic_cast<const CrossentropySoftmaxDx*>(&node.op()) != nullptr;
 }
 
 // Nodes a loop can end in besides elementwise ones: a reduction (a
 // reduction loop), softmax (a row kernel: a pass for the row's maximum,
 // one for the sum of exponentials, one writing the result), and the
-// crossentropy of softmax with integer labels (a row kernel with one value
-// per row, picking each row's labelled element).
+// crossentropy of softmax with integer labels and its gradient (row kernels
+// reading each row's labelled element).
 bool loop_sink(const Apply& node) {
     return fusable(node) || as_reduce(node) || as_softmax(node) || is_crossentropy(node);
 }
 
 // The type of a loop ending in `sink`: what it iterates over.
 const TensorType& loop_type_of(const Apply& sink) {
-    return as_reduce(sink) || is_crossentropy(sink) ? sink.inputs()[0]->type() : sink.output(0)->type();
+    return as_reduce(sink) || is_crossentropy(sink) ? sink.inputs()[is_crossentropy_gradient(sink) ? 1 : 0]->type()
+                                                    : sink.output(0)->type();
 }
 
 // A constant read as one value for the whole loop.
@@ -89,6 +94,14 @@ public:
                 loop_.reduced.assign(static_cast<std::size_t>(node->inputs()[0]->type().ndim()), false);
                 for (int axis : reduce->axes()) loop_.reduced[static_cast<std::size_t>(axis)] = true;
                 return std::move(loop_);
+            }
+            if (is_crossentropy_gradient(*node)) {
+                const int gradient = value_of(node->inputs()[0], false);
+                const int labels = value_of(node->inputs()[2], false);
+                const int x = value_of(node->inputs()[1], false);
+                values_[node->output(0).get()] =
+                    crossentropy_gradient_of(gradient, x, labels, node->output(0)->type().dtype());
+                continue;
             }
             if (is_crossentropy(*node)) {
                 const int labels = value_of(node->inputs()[1], false);
@@ -138,9 +151,24 @@ private:
         const int top = k.row_reduce(x, ReduceKind::max);
         const int exponential = k.apply(S::exp, {k.apply(S::sub, {x, top}, dtype)}, dtype);
         const int total = k.row_reduce(k.cast(exponential, f64), ReduceKind::sum);
-        const int picked = k.row_gather(k.values()[static_cast<std::size_t>(x)].index, labels);
+        const int picked = k.row_gather(k.values()[static_cast<std::size_t>(x)].index, k.row_index(labels));
         const int shifted_pick = k.apply(S::sub, {k.cast(picked, f64), k.cast(top, f64)}, f64);
         return k.cast(k.apply(S::sub, {k.apply(S::log, {total}, f64), shifted_pick}, f64), dtype);
+    }
+
+    // g * (softmax(x) - onehot(label)) per row, in float64 as the interpreter.
+    int crossentropy_gradient_of(int gradient, int x, int labels, DType dtype) {
+        using S = ScalarOp;
+        Kernel& k = loop_.kernel;
+        const DType f64 = DType::float64;
+        const int top = k.row_reduce(x, ReduceKind::max);
+        const int exponential = k.apply(S::exp, {k.apply(S::sub, {x, top}, dtype)}, dtype);
+        const int total = k.row_reduce(k.cast(exponential, f64), ReduceKind::sum);
+        const int probability = k.apply(S::mul, {k.cast(exponential, f64), k.apply(S::inv, {total}, f64)}, f64);
+        const int g = k.cast(gradient, f64);
+        const int labelled = k.apply(S::eq, {k.position(), k.row_index(labels)}, DType::bool_);
+        const int onehot = k.apply(S::where, {labelled, g, k.literal(f64, 0, 0)}, f64);
+        return k.cast(k.apply(S::sub, {k.apply(S::mul, {g, probability}, f64), onehot}, f64), dtype);
     }
 
     int value_of(const VariablePtr& v, bool is_exponent) {

@@ -65,14 +65,23 @@ int Kernel::row_reduce(int value, ReduceKind kind) {
                    .index = static_cast<int>(row_reductions_.size()) - 1});
 }
 
-int Kernel::row_gather(int input, int index) {
-    KILN_CHECK(input >= 0 && input < static_cast<int>(inputs_.size()), "kernel gather from an unknown input");
-    KILN_CHECK(index >= 0 && index < static_cast<int>(values_.size()) && !is_float(values_[index].dtype) &&
-                   values_[index].dtype != DType::bool_,
-               "kernel gather needs an integer index value");
-    return append({.kind = KernelValue::Kind::row_gather, .dtype = inputs_[input].dtype, .index = input,
-                   .operands = {index}});
+int Kernel::row_index(int value) {
+    KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()) && !is_float(values_[value].dtype) &&
+                   values_[value].dtype != DType::bool_,
+               "a kernel row index needs an integer value");
+    return append({.kind = KernelValue::Kind::row_index, .dtype = DType::int64, .operands = {value}});
 }
+
+int Kernel::row_gather(int input, int row_index) {
+    KILN_CHECK(input >= 0 && input < static_cast<int>(inputs_.size()), "kernel gather from an unknown input");
+    KILN_CHECK(row_index >= 0 && row_index < static_cast<int>(values_.size()) &&
+                   values_[row_index].kind == KernelValue::Kind::row_index,
+               "a kernel gather reads at a row index");
+    return append({.kind = KernelValue::Kind::row_gather, .dtype = inputs_[input].dtype, .index = input,
+                   .operands = {row_index}});
+}
+
+int Kernel::position() { return append({.kind = KernelValue::Kind::position, .dtype = DType::int64}); }
 
 void Kernel::add_output(int value) {
     KILN_CHECK(value >= 0 && value < static_cast<int>(values_.size()), "kernel output of an unknown value");
@@ -117,9 +126,11 @@ std::string Kernel::text() const {
         case KernelValue::Kind::param: out += "param p" + std::to_string(value.index); break;
         case KernelValue::Kind::literal: out += "literal " + literal_text(value); break;
         case KernelValue::Kind::cast: out += "cast %" + std::to_string(value.operands[0]); break;
+        case KernelValue::Kind::row_index: out += "row_index %" + std::to_string(value.operands[0]); break;
         case KernelValue::Kind::row_gather:
             out += "row_gather in" + std::to_string(value.index) + "[%" + std::to_string(value.operands[0]) + "]";
             break;
+        case KernelValue::Kind::position: out += "position"; break;
         case KernelValue::Kind::row_result: {
             const RowReduction& row = row_reductions_[static_cast<std::size_t>(value.index)];
             out += "row_" + std::string(reduce_kind_name(row.kind)) + " %" + std::to_string(row.value);

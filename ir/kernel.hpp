@@ -19,7 +19,7 @@
 namespace kiln {
 
 struct KernelValue {
-    enum class Kind : std::uint8_t { load, param, literal, cast, op, row_result, row_gather };
+    enum class Kind : std::uint8_t { load, param, literal, cast, op, row_result, row_index, row_gather, position };
     Kind kind = Kind::op;
     /// dtype of the value.
     DType dtype = DType::float64;
@@ -102,9 +102,13 @@ public:
     /// result (the value's dtype) for everything after it in the row.
     int row_reduce(int value, ReduceKind kind);
     const std::vector<RowReduction>& row_reductions() const { return row_reductions_; }
-    /// The element of `input` at position `index` (an integer value, the
-    /// same along the row; negative counts from the end) of the current row.
-    int row_gather(int input, int index);
+    /// An integer value as a position in the current row (int64; negative
+    /// counts from the end); outside the row, the loop reports status 2.
+    int row_index(int value);
+    /// The element of `input` at `row_index` in the current row.
+    int row_gather(int input, int row_index);
+    /// The position of the current element in its row (int64).
+    int position();
     bool row_kernel() const { return !row_reductions_.empty(); }
     /// The reduction kind when this is a reduction kernel.
     std::optional<ReduceKind> reduction() const {

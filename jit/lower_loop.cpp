@@ -125,7 +125,9 @@ void LoopLowering::analyse_invariance() {
         case KernelValue::Kind::param:
         case KernelValue::Kind::literal:
         case KernelValue::Kind::row_result: invariant_[v] = true; break;
+        case KernelValue::Kind::row_index:
         case KernelValue::Kind::row_gather: invariant_[v] = invariant_[value.operands[0]]; break;
+        case KernelValue::Kind::position: invariant_[v] = false; break;
         default: {
             bool all = true;
             for (int operand : value.operands) all = all && invariant_[operand];
@@ -643,21 +645,25 @@ Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stri
         return apply(value, operands);
     }
     case KernelValue::Kind::row_result: break; // set by the pass that computes it
-    case KernelValue::Kind::row_gather: {
-        KILN_CHECK(row_length_ != nullptr, "a gather outside a row kernel");
+    case KernelValue::Kind::row_index: {
+        KILN_CHECK(row_length_ != nullptr, "a row index outside a row kernel");
         const int operand = value.operands[0];
         Value* at = convert(values[operand], kernel_.values()[operand].dtype, DType::int64);
         Value* wrapped = builder_.CreateSelect(builder_.CreateICmpSLT(at, builder_.getInt64(0)),
                                                builder_.CreateAdd(at, row_length_), at);
-        // Unsigned: negative positions are outside too.
+        // Unsigned: negative positions are outside too. Outside reads position 0.
         Value* outside = builder_.CreateICmpUGE(wrapped, row_length_);
         out_of_bounds_ = out_of_bounds_ ? builder_.CreateOr(out_of_bounds_, outside) : outside;
-        Value* safe = builder_.CreateSelect(outside, builder_.getInt64(0), wrapped);
+        return builder_.CreateSelect(outside, builder_.getInt64(0), wrapped);
+    }
+    case KernelValue::Kind::position: return index;
+    case KernelValue::Kind::row_gather: {
+        Value* at = values[value.operands[0]];
         const Buffer& buffer = buffers_[value.index];
         const DType dtype = kernel_.inputs()[value.index].dtype;
         llvm::LoadInst* loaded = builder_.CreateLoad(
             memory_type(dtype), builder_.CreateInBoundsGEP(memory_type(dtype), buffer.base,
-                                                           stride == Stride::unit ? safe : builder_.CreateMul(safe, buffer.stride)));
+                                                           stride == Stride::unit ? at : builder_.CreateMul(at, buffer.stride)));
         if (all_outputs_) loaded->setMetadata(llvm::LLVMContext::MD_noalias, all_outputs_);
         if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
         return loaded;

@@ -158,3 +158,48 @@ TEST_CASE("the crossentropy of softmax with integer labels is a row kernel that 
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+TEST_CASE("the crossentropy gradient is a row kernel that agrees with the interpreter") {
+    std::mt19937 rng(43);
+    for (DType dtype : {DType::float64, DType::float32}) {
+        CAPTURE(dtype_name(dtype));
+        const Var x = tensor(dtype, {false, false}, "x"), y = lvector("y"), w = tensor(dtype, {false}, "w");
+        const Var dx = grad(sum(crossentropy_softmax(x, y) * w), x);
+        const Function jit = test::compile_with(Linker::jit, {x, y, w}, dx);
+        const Function reference = test::compile_with(Linker::interpreter, {x, y, w}, dx);
+        const auto kernels = jit.kernels();
+        CHECK(std::any_of(kernels.begin(), kernels.end(), [](const Kernel* k) {
+            return k->row_kernel() && k->text().find("position") != std::string::npos;
+        }));
+        for (const Shape& shape : {Shape{3, 5}, Shape{4, 37}, Shape{1, 1}, Shape{0, 3}, Shape{200, 400}}) {
+            CAPTURE(shape_text(shape));
+            for (int trial = 0; trial < 3; ++trial) {
+                Array value = test::random_array(dtype, shape, rng, ScalarOp::add, 0);
+                if (shape[0] == 4) value = test::transposed_copy(value);
+                std::vector<std::int64_t> labels(static_cast<std::size_t>(shape[0]));
+                for (auto& label : labels)
+                    label = static_cast<std::int64_t>(rng() % static_cast<unsigned>(shape[1])) - (rng() % 2 ? shape[1] : 0);
+                if (trial == 2 && !labels.empty()) labels.back() = shape[1]; // outside the row
+                const Array weights = Array::from_values(test::uniform(labels.size(), -2, 2, 44)).astype(dtype);
+                std::variant<Array, std::string> expected, actual;
+                try {
+                    expected = reference(value, labels, weights)[0];
+                } catch (const Error& e) {
+                    expected = std::string(e.what());
+                }
+                try {
+                    actual = jit(value, labels, weights)[0];
+                } catch (const Error& e) {
+                    actual = std::string(e.what());
+                }
+                REQUIRE(expected.index() == actual.index());
+                if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
+                else test::check_same(std::get<0>(expected), std::get<0>(actual), 1e-12);
+            }
+        }
+    }
+}
+
+} // namespace kiln
