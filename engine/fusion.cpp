@@ -127,33 +127,46 @@ public:
     }
 
 private:
-    // Softmax as the interpreter computes it, row by row: shift by the row's
-    // maximum, sum the exponentials in float64, multiply by the sum's
-    // reciprocal (or subtract its log).
+    // What every softmax-like kernel computes over a row of x first: the
+    // row's maximum, x shifted by it, the exponentials, and their sum in
+    // float64 (as the interpreter sums them).
+    struct RowExponentials {
+        int top, shifted, exponential, total;
+    };
+    RowExponentials row_exponentials(int x, DType dtype) {
+        using S = ScalarOp;
+        Kernel& k = loop_.kernel;
+        RowExponentials row{};
+        row.top = k.row_reduce(x, ReduceKind::max);
+        row.shifted = k.apply(S::sub, {x, row.top}, dtype);
+        row.exponential = k.apply(S::exp, {row.shifted}, dtype);
+        row.total = k.row_reduce(k.cast(row.exponential, DType::float64), ReduceKind::sum);
+        return row;
+    }
+
+    // Softmax: the exponentials times the reciprocal of their sum (or, for
+    // log_softmax, the shifted row minus the sum's log).
     int softmax_of(int x, bool log, DType dtype) {
         using S = ScalarOp;
         Kernel& k = loop_.kernel;
-        const int shifted = k.apply(S::sub, {x, k.row_reduce(x, ReduceKind::max)}, dtype);
-        const int exponential = k.apply(S::exp, {shifted}, dtype);
-        const int total = k.row_reduce(k.cast(exponential, DType::float64), ReduceKind::sum);
-        if (log) return k.apply(S::sub, {shifted, k.cast(k.apply(S::log, {total}, DType::float64), dtype)}, dtype);
-        const int scale = k.apply(S::inv, {total}, DType::float64);
-        return k.apply(S::mul, {exponential, k.cast(scale, dtype)}, dtype);
+        const DType f64 = DType::float64;
+        const RowExponentials row = row_exponentials(x, dtype);
+        if (log) return k.apply(S::sub, {row.shifted, k.cast(k.apply(S::log, {row.total}, f64), dtype)}, dtype);
+        return k.apply(S::mul, {row.exponential, k.cast(k.apply(S::inv, {row.total}, f64), dtype)}, dtype);
     }
 
     // -log(softmax(x)[label]) per row, in float64 as the interpreter: the
-    // log of the sum of exponentials minus the labelled element, both
-    // shifted by the row's maximum. x is a loop input (nothing fused into it).
+    // sum's log minus the labelled element shifted by the row's maximum.
+    // x is a loop input (nothing fuses into it), so the element is read from
+    // its buffer.
     int crossentropy_of(int x, int labels, DType dtype) {
         using S = ScalarOp;
         Kernel& k = loop_.kernel;
         const DType f64 = DType::float64;
-        const int top = k.row_reduce(x, ReduceKind::max);
-        const int exponential = k.apply(S::exp, {k.apply(S::sub, {x, top}, dtype)}, dtype);
-        const int total = k.row_reduce(k.cast(exponential, f64), ReduceKind::sum);
+        const RowExponentials row = row_exponentials(x, dtype);
         const int picked = k.row_gather(k.values()[static_cast<std::size_t>(x)].index, k.row_index(labels));
-        const int shifted_pick = k.apply(S::sub, {k.cast(picked, f64), k.cast(top, f64)}, f64);
-        return k.cast(k.apply(S::sub, {k.apply(S::log, {total}, f64), shifted_pick}, f64), dtype);
+        const int shifted_pick = k.apply(S::sub, {k.cast(picked, f64), k.cast(row.top, f64)}, f64);
+        return k.cast(k.apply(S::sub, {k.apply(S::log, {row.total}, f64), shifted_pick}, f64), dtype);
     }
 
     // g * (softmax(x) - onehot(label)) per row, in float64 as the interpreter.
@@ -161,10 +174,9 @@ private:
         using S = ScalarOp;
         Kernel& k = loop_.kernel;
         const DType f64 = DType::float64;
-        const int top = k.row_reduce(x, ReduceKind::max);
-        const int exponential = k.apply(S::exp, {k.apply(S::sub, {x, top}, dtype)}, dtype);
-        const int total = k.row_reduce(k.cast(exponential, f64), ReduceKind::sum);
-        const int probability = k.apply(S::mul, {k.cast(exponential, f64), k.apply(S::inv, {total}, f64)}, f64);
+        const RowExponentials row = row_exponentials(x, dtype);
+        const int probability =
+            k.apply(S::mul, {k.cast(row.exponential, f64), k.apply(S::inv, {row.total}, f64)}, f64);
         const int g = k.cast(gradient, f64);
         const int labelled = k.apply(S::eq, {k.position(), k.row_index(labels)}, DType::bool_);
         const int onehot = k.apply(S::where, {labelled, g, k.literal(f64, 0, 0)}, f64);
