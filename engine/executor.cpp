@@ -89,7 +89,7 @@ struct Executable::Plan {
     using Slots = Executable::Slots;
 
     /// Runs a compiled loop and puts its outputs in their slots.
-    void run_loop_step(const LoopRun& run, Slots& slots) const;
+    void run_loop_step(const LoopRun& run, Frame& frame) const;
     /// The fused nodes through the interpreter: the reference outputs, and
     /// the exact error the user gets when the inputs are wrong.
     std::vector<Array> interpret_loop(const LoopRun& run, const Slots& slots) const;
@@ -190,7 +190,8 @@ std::vector<Array> Executable::Plan::interpret_loop(const LoopRun& run, const Sl
     return outputs;
 }
 
-void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
+void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
+    Slots& slots = frame.slots;
     Shape shape(run.rank, 1);
     bool shapes_agree = true;
     std::vector<bool> seen(run.rank, false);
@@ -242,25 +243,29 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
             slots[run.outputs[j]].emplace(Array::uninitialized(run.kernel_dtypes[j], output_shape));
         }
     }
-    std::vector<LoopBuffer> buffers;
-    buffers.reserve(run.inputs.size() + output_count);
+    // The frame's descriptors are reused: assigning strides keeps their capacity.
+    std::vector<LoopBuffer>& buffers = frame.buffers;
+    buffers.resize(run.inputs.size() + output_count);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
         const Array& input = *slots[run.inputs[k]];
-        LoopBuffer buffer;
+        LoopBuffer& buffer = buffers[k];
         buffer.data = const_cast<std::byte*>(input.data());
         buffer.element_size = dtype_size(input.dtype());
-        buffer.strides = input.strides();
+        buffer.strides.assign(input.strides().begin(), input.strides().end());
         buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
         for (int d = 0; d < input.ndim(); ++d)
             if (input.shape()[d] == 1) buffer.strides[d] = 0;
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
-        buffers.push_back(std::move(buffer));
     }
     for (std::size_t j = 0; j < output_count; ++j) {
         Array& output = *slots[run.outputs[j]];
-        Shape strides = reduction ? reduced_strides : output.strides();
-        strides.resize(static_cast<std::size_t>(run.rank), 0);
-        buffers.push_back({output.mutable_data(), dtype_size(run.kernel_dtypes[j]), std::move(strides), false});
+        LoopBuffer& buffer = buffers[run.inputs.size() + j];
+        const Shape& strides = reduction ? reduced_strides : output.strides();
+        buffer.data = output.mutable_data();
+        buffer.element_size = dtype_size(run.kernel_dtypes[j]);
+        buffer.strides.assign(strides.begin(), strides.end());
+        buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
+        buffer.broadcast_inner = false;
     }
     std::uint64_t inline_params[8] = {};
     std::vector<std::uint64_t> heap_params;
@@ -284,10 +289,31 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Slots& slots) const {
         if (run.kernel_dtypes[j] != run.output_dtypes[j]) slots[run.outputs[j]] = slots[run.outputs[j]]->astype(run.output_dtypes[j]);
 }
 
-Executable::Slots Executable::make_slots() const { return Slots(static_cast<std::size_t>(plan_->slot_count)); }
+Executable::FrameLease Executable::lease_frame() const {
+    {
+        std::lock_guard lock(frames_mutex_);
+        if (!frames_.empty()) {
+            std::unique_ptr<Frame> frame = std::move(frames_.back());
+            frames_.pop_back();
+            return {*this, std::move(frame)};
+        }
+    }
+    auto frame = std::make_unique<Frame>();
+    frame->slots.resize(static_cast<std::size_t>(plan_->slot_count));
+    return {*this, std::move(frame)};
+}
 
-std::vector<Array> Executable::run(Slots& slots) const {
+void Executable::give_back(std::unique_ptr<Frame> frame) const {
+    // Values do not outlive the call that computed them.
+    for (auto& slot : frame->slots) slot.reset();
+    constexpr std::size_t kept_frames = 4;
+    std::lock_guard lock(frames_mutex_);
+    if (frames_.size() < kept_frames) frames_.push_back(std::move(frame));
+}
+
+std::vector<Array> Executable::run(Frame& frame) const {
     const Plan& plan = *plan_;
+    Slots& slots = frame.slots;
     KILN_CHECK(slots.size() == static_cast<std::size_t>(plan.slot_count), "executable run with the wrong slots");
     for (std::size_t i = 0; i < plan.leaf_count; ++i) KILN_CHECK(slots[i].has_value(), "executable run without a leaf value");
     for (std::size_t s = 0; s < plan.runs.size(); ++s) {
@@ -299,7 +325,7 @@ std::vector<Array> Executable::run(Slots& slots) const {
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {
             const auto& loop = std::get<LoopRun>(plan.runs[s]);
-            plan.run_loop_step(loop, slots);
+            plan.run_loop_step(loop, frame);
             if (plan.linker == Linker::debug) {
                 const std::vector<Array> expected = plan.interpret_loop(loop, slots);
                 for (std::size_t j = 0; j < expected.size(); ++j)

@@ -4,10 +4,12 @@
 
 #include "config.hpp"
 #include "fusion.hpp"
+#include "loop_driver.hpp"
 
 #include "../ir/array.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +30,32 @@ public:
     /// slots, in the order of `leaves`. A slot is empty until computed and
     /// after its last reader (Array() would allocate).
     using Slots = std::vector<std::optional<Array>>;
-    Slots make_slots() const;
+    /// What one call works in: its slots and the loop descriptors it hands
+    /// the loop driver. Frames go back to the executable after the call and
+    /// keep their capacity, so a call allocates only what it returns.
+    struct Frame {
+        Slots slots;
+        std::vector<LoopBuffer> buffers;
+    };
+    class FrameLease {
+    public:
+        FrameLease(const Executable& owner, std::unique_ptr<Frame> frame) : owner_(owner), frame_(std::move(frame)) {}
+        ~FrameLease() { owner_.give_back(std::move(frame_)); }
+        FrameLease(const FrameLease&) = delete;
+        FrameLease& operator=(const FrameLease&) = delete;
+        Frame& operator*() const { return *frame_; }
+        Frame* operator->() const { return frame_.get(); }
 
-    /// Values of the roots for the leaf values in `slots`, which keep them.
-    /// Throws like the interpreter, naming the node that failed.
-    std::vector<Array> run(Slots& slots) const;
+    private:
+        const Executable& owner_;
+        std::unique_ptr<Frame> frame_;
+    };
+    /// A frame with every slot empty.
+    FrameLease lease_frame() const;
+
+    /// Values of the roots for the leaf values in the frame's slots, which
+    /// keep them. Throws like the interpreter, naming the node that failed.
+    std::vector<Array> run(Frame& frame) const;
 
     /// The steps, one line each.
     std::string steps_text() const;
@@ -40,8 +63,12 @@ public:
     std::vector<const Kernel*> kernels() const;
 
 private:
+    void give_back(std::unique_ptr<Frame> frame) const;
+
     struct Plan;
     std::unique_ptr<Plan> plan_;
+    mutable std::mutex frames_mutex_;
+    mutable std::vector<std::unique_ptr<Frame>> frames_;
 };
 
 } // namespace kiln

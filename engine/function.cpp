@@ -226,7 +226,8 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
         throw TypeError(f.label() + ": Missing required input: " + f.inputs[arguments.size()].str() + " (index " +
                         std::to_string(arguments.size()) + ")");
 
-    Executable::Slots slots = f.executable->make_slots();
+    const Executable::FrameLease frame = f.executable->lease_frame();
+    Executable::Slots& slots = frame->slots;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const Var& input = f.inputs[i];
         slots[i] = filter_value(input.type(), *arguments[i], f.allow_input_downcast, [&] {
@@ -239,7 +240,7 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
-    std::vector<Array> values = f.executable->run(slots);
+    std::vector<Array> values = f.executable->run(*frame);
 
     // Nothing handed back or stored may alias an argument, a shared value, a
     // constant, or another result: values[0, checked) are settled.

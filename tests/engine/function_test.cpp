@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cmath>
+#include <thread>
+
 using namespace kiln;
 
 TEST_CASE("arity errors name the missing input") {
@@ -201,4 +205,25 @@ TEST_CASE("eval computes a variable with its inputs bound") {
     CHECK(sum(v).eval({{v, {1.0, 2.0, 3.0}}}).value_at<double>(0) == 6.0);
     CHECK_THROWS_AS((x + y).eval({{x, 1.0}}), MissingInputError);
     CHECK_THROWS_AS(x.eval({{x, 1.5}, {y, 2.0}, {x, 2.0}}), UnusedInputError);
+}
+
+TEST_CASE("one function called from several threads at once gives each caller its own result") {
+    Var x = dvector("x"), y = dscalar("y");
+    const Function f = compile({x, y}, std::vector<Var>{exp(x) * y, sum(x) + y});
+    std::vector<std::thread> callers;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t)
+        callers.emplace_back([&, t] {
+            for (int call = 0; call < 300; ++call) {
+                const double scale = t * 1000 + call;
+                const std::vector<double> values{0.5 * t, 1.0, -0.25 * call};
+                const Outputs out = f(values, scale);
+                for (std::size_t i = 0; i < values.size(); ++i)
+                    if (std::abs(out[0].value_at<double>(i) - std::exp(values[i]) * scale) > 1e-9 * std::abs(scale) + 1e-12)
+                        ++wrong;
+                if (std::abs(out[1].value_at<double>(0) - (values[0] + values[1] + values[2] + scale)) > 1e-9) ++wrong;
+            }
+        });
+    for (auto& caller : callers) caller.join();
+    CHECK(wrong == 0);
 }
