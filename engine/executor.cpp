@@ -216,6 +216,13 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         return;
     }
 
+    // An empty row gives a row kernel nothing to reduce (argmax of nothing
+    // raises): the interpreter says what it means.
+    if (run.loop->kernel.row_kernel() && run.rank > 0 && shape.back() == 0) {
+        std::vector<Array> reference = interpret_loop(run, slots);
+        for (std::size_t j = 0; j < reference.size(); ++j) slots[run.outputs[j]] = std::move(reference[j]);
+        return;
+    }
     const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
     if (reduction && (*reduction == ReduceKind::max || *reduction == ReduceKind::min)) {
         // Max and min of nothing have no value: the interpreter names the axis.

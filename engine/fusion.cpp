@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,6 +37,15 @@ bool is_crossentropy(const Apply& node) {
     return op && std::none_of(node.inputs().begin(), node.inputs().end(),
                               [](const VariablePtr& input) { return is_scalar_constant(*input); });
 }
+// argmax/argmin along the last axis (or of a vector): a row kernel.
+const ArgReduce* as_row_arg_reduce(const Apply& node) {
+    const auto* arg = dynamic_cast<const ArgReduce*>(&node.op());
+    if (!arg) return nullptr;
+    const int ndim = node.inputs()[0]->type().ndim();
+    const bool along_rows = arg->axis() ? *arg->axis() == ndim - 1 : ndim == 1;
+    return along_rows && ndim > 0 && !is_scalar_constant(*node.inputs()[0]) ? arg : nullptr;
+}
+
 bool is_crossentropy_gradient(const Apply& node) {
     return dynamic_cast<const CrossentropySoftmaxDx*>(&node.op()) != nullptr;
 }
@@ -44,15 +54,16 @@ bool is_crossentropy_gradient(const Apply& node) {
 // reduction loop), softmax (a row kernel: a pass for the row's maximum,
 // one for the sum of exponentials, one writing the result), and the
 // crossentropy of softmax with integer labels and its gradient (row kernels
-// reading each row's labelled element).
+// reading each row's labelled element), and argmax/argmin along rows.
 bool loop_sink(const Apply& node) {
-    return fusable(node) || as_reduce(node) || as_softmax(node) || is_crossentropy(node);
+    return fusable(node) || as_reduce(node) || as_softmax(node) || is_crossentropy(node) || as_row_arg_reduce(node);
 }
 
 // The type of a loop ending in `sink`: what it iterates over.
 const TensorType& loop_type_of(const Apply& sink) {
-    return as_reduce(sink) || is_crossentropy(sink) ? sink.inputs()[is_crossentropy_gradient(sink) ? 1 : 0]->type()
-                                                    : sink.output(0)->type();
+    if (as_reduce(sink) || as_row_arg_reduce(sink)) return sink.inputs()[0]->type();
+    if (is_crossentropy(sink)) return sink.inputs()[is_crossentropy_gradient(sink) ? 1 : 0]->type();
+    return sink.output(0)->type();
 }
 
 // A constant read as one value for the whole loop.
@@ -94,6 +105,10 @@ public:
                 loop_.reduced.assign(static_cast<std::size_t>(node->inputs()[0]->type().ndim()), false);
                 for (int axis : reduce->axes()) loop_.reduced[static_cast<std::size_t>(axis)] = true;
                 return std::move(loop_);
+            }
+            if (const ArgReduce* arg = as_row_arg_reduce(*node)) {
+                values_[node->output(0).get()] = arg_reduce_of(value_of(node->inputs()[0], false), arg->is_max());
+                continue;
             }
             if (is_crossentropy_gradient(*node)) {
                 const int gradient = value_of(node->inputs()[0], false);
@@ -181,6 +196,19 @@ private:
         const int labelled = k.apply(S::eq, {k.position(), k.row_index(labels)}, DType::bool_);
         const int onehot = k.apply(S::where, {labelled, g, k.literal(f64, 0, 0)}, f64);
         return k.cast(k.apply(S::sub, {k.apply(S::mul, {g, probability}, f64), onehot}, f64), dtype);
+    }
+
+    // The first position holding the row's maximum (minimum), or its first
+    // NaN: NaN wins max and min alike, as in NumPy.
+    int arg_reduce_of(int x, bool is_max) {
+        using S = ScalarOp;
+        Kernel& k = loop_.kernel;
+        const DType dtype = k.values()[static_cast<std::size_t>(x)].dtype;
+        const int extreme = k.row_reduce(x, is_max ? ReduceKind::max : ReduceKind::min);
+        int hit = k.apply(S::eq, {x, extreme}, DType::bool_);
+        if (is_float(dtype)) hit = k.apply(S::or_, {hit, k.apply(S::isnan, {x}, DType::bool_)}, DType::bool_);
+        const int beyond = k.literal(DType::int64, 0, std::numeric_limits<std::int64_t>::max());
+        return k.row_reduce(k.apply(S::where, {hit, k.position(), beyond}, DType::int64), ReduceKind::min);
     }
 
     int value_of(const VariablePtr& v, bool is_exponent) {

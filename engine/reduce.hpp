@@ -61,6 +61,9 @@ private:
 class ArgReduce : public Op {
 public:
     ArgReduce(bool is_max, std::optional<int> axis) : is_max_(is_max), axis_(axis) {}
+    bool is_max() const { return is_max_; }
+    /// The axis reduced; none for the flattened tensor.
+    std::optional<int> axis() const { return axis_; }
 
     std::string kind() const override { return "ArgReduce"; }
     std::string params() const override;

@@ -203,3 +203,53 @@ TEST_CASE("the crossentropy gradient is a row kernel that agrees with the interp
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+TEST_CASE("argmax and argmin along rows are row kernels that agree with the interpreter") {
+    std::mt19937 rng(47);
+    for (bool is_max : {true, false}) {
+        for (DType dtype : test::tested_dtypes) {
+            CAPTURE(is_max);
+            CAPTURE(dtype_name(dtype));
+            const Var m = tensor(dtype, {false, false}, "m"), v = tensor(dtype, {false}, "v");
+            const std::pair<Var, Var> cases[] = {{m, is_max ? argmax(m, 1) : argmin(m, 1)},
+                                                 {m, is_max ? argmax(m, -1, true) : argmin(m, -1, true)},
+                                                 {v, is_max ? argmax(v) : argmin(v)}};
+            for (const auto& [input, out] : cases) {
+                const Function jit = test::compile_with(Linker::jit, {input}, out);
+                const Function reference = test::compile_with(Linker::interpreter, {input}, out);
+                const auto kernels = jit.kernels();
+                REQUIRE(!kernels.empty());
+                CHECK(kernels[0]->row_kernel());
+                const std::vector<Shape> shapes = input.ndim() == 2
+                                                      ? std::vector<Shape>{{3, 5}, {4, 37}, {1, 1}, {0, 3}, {3, 0}, {5, 1}}
+                                                      : std::vector<Shape>{{9}, {1}, {0}, {1000}};
+                for (const Shape& shape : shapes) {
+                    CAPTURE(shape_text(shape));
+                    for (int trial = 0; trial < 3; ++trial) {
+                        // Small integers tie often; floats bring NaN and signed zeros.
+                        Array value = test::random_array(dtype, shape, rng, ScalarOp::add, 0);
+                        if (shape.size() == 2 && shape[0] == 4) value = test::transposed_copy(value);
+                        std::variant<Array, std::string> expected, actual;
+                        try {
+                            expected = reference(value)[0];
+                        } catch (const Error& e) {
+                            expected = std::string(e.what());
+                        }
+                        try {
+                            actual = jit(value)[0];
+                        } catch (const Error& e) {
+                            actual = std::string(e.what());
+                        }
+                        REQUIRE(expected.index() == actual.index());
+                        if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
+                        else test::check_same(std::get<0>(expected), std::get<0>(actual));
+                    }
+                }
+            }
+        }
+    }
+}
+
+} // namespace kiln
