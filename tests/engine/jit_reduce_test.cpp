@@ -208,3 +208,27 @@ TEST_CASE("a reduction's result does not depend on the number of threads") {
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+TEST_CASE("the debug linker accepts a sum whose order changes how its terms cancel") {
+    if (jit::CpuBackend::instance().target_description().find("x86_64") == std::string::npos) {
+        MESSAGE("not an x86-64 host: the sum may not be vectorized into blocks");
+        return;
+    }
+    // Sequentially, each 1 is lost against 1e16; in blocks, the large terms
+    // cancel first and the ones survive. Both are float64 sums of these terms.
+    std::vector<double> values;
+    for (int i = 0; i < 4096; ++i) values.insert(values.end(), {1e16, 1.0, -1e16, 1.0});
+    const Var x = dvector("x");
+    const Function checked = compile({x}, sum(x), {.linker = Linker::debug});
+    const Function reference = compile({x}, sum(x), {.linker = Linker::interpreter});
+    const double compiled = checked(values)[0].value_at<double>(0);
+    const double sequential = reference(values)[0].value_at<double>(0);
+    CHECK(sequential != compiled); // the case this is about
+    double magnitude = 0;
+    for (double v : values) magnitude += std::abs(v);
+    CHECK(std::abs(compiled - sequential) <= 1e-13 * magnitude);
+}
+
+} // namespace kiln
