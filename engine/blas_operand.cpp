@@ -30,16 +30,20 @@ BlasMatrix blas_matrix(const Array& m) {
     return {m.copy(), false, std::max<std::int64_t>(cols, 1)};
 }
 
-// A length-n vector along one axis of `m`, as BLAS reads it: a positive
-// increment, or a contiguous copy.
-Array blas_vector(const Array& m, int axis, std::int64_t& increment) {
-    const std::int64_t n = m.shape()[axis], stride = m.strides()[axis];
+// The column of a k x 1 array as BLAS reads a vector: with a positive
+// increment, or as a contiguous copy.
+Array blas_column(const Array& m, std::int64_t& increment) {
+    const std::int64_t n = m.shape()[0], stride = m.strides()[0];
     if (n <= 1 || stride >= 1) {
         increment = n <= 1 ? 1 : stride;
         return m;
     }
     increment = 1;
     return m.copy();
+}
+
+Array transposed(const Array& m) {
+    return m.view({m.shape()[1], m.shape()[0]}, {m.strides()[1], m.strides()[0]});
 }
 
 template <class T> void scale(Array& c, T beta) {
@@ -60,20 +64,16 @@ template <class T> void blas_matmul(const Array& a, const Array& b, T alpha, T b
         // c = A x: gemv over A's storage, transposed or not.
         const BlasMatrix A = blas_matrix(a);
         std::int64_t incx = 1;
-        const Array x = blas_vector(b, 0, incx);
+        const Array x = blas_column(b, incx);
         const std::int64_t rows = A.transposed ? k : m, cols = A.transposed ? m : k;
         kernels::gemv(A.transposed, rows, cols, alpha, A.storage.data_as<T>(), A.ld, x.data_as<T>(), incx, beta,
                       c.mutable_data_as<T>(), 1);
         return;
     }
     if (m == 1) {
-        // c^T = B^T a^T: gemv over B's storage with the opposite transpose.
-        const BlasMatrix B = blas_matrix(b);
-        std::int64_t incx = 1;
-        const Array x = blas_vector(a, 1, incx);
-        const std::int64_t rows = B.transposed ? n : k, cols = B.transposed ? k : n;
-        kernels::gemv(!B.transposed, rows, cols, alpha, B.storage.data_as<T>(), B.ld, x.data_as<T>(), incx, beta,
-                      c.mutable_data_as<T>(), 1);
+        // c^T = b^T a^T: the same product with the vector on the right.
+        Array c_column = c.view({n, 1}, {1, 1});
+        blas_matmul<T>(transposed(b), transposed(a), alpha, beta, c_column);
         return;
     }
     const BlasMatrix A = blas_matrix(a), B = blas_matrix(b);
