@@ -63,13 +63,31 @@ bool inner_fits(const Dims& dims, const std::vector<LoopBuffer>& buffers) {
     return true;
 }
 
+// One value per buffer, held inline for the common buffer counts so the
+// per-call path does not allocate.
+template <class T> class PerBuffer {
+public:
+    explicit PerBuffer(std::size_t count) : heap_(count > inline_buffers ? count : 0) {}
+    T* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
+    T& operator[](std::size_t i) { return data()[i]; }
+
+private:
+    std::array<T, inline_buffers> inline_{};
+    std::vector<T> heap_;
+};
+
+// Where each buffer starts.
+PerBuffer<std::byte*> bases_of(const std::vector<LoopBuffer>& buffers) {
+    PerBuffer<std::byte*> bases(buffers.size());
+    for (std::size_t b = 0; b < buffers.size(); ++b) bases[b] = buffers[b].data;
+    return bases;
+}
+
 // The collapsed iteration space and how to walk part of it.
 class Nest {
 public:
     Nest(LoopFunction loop, Dims dims, const std::vector<LoopBuffer>& buffers, const std::uint64_t* params)
-        : loop_(loop), dims_(std::move(dims)), buffers_(buffers), params_(params),
-          heap_strides_(buffers.size() > inline_buffers ? buffers.size() : 0) {
-        inner_strides_ = heap_strides_.empty() ? inline_strides_.data() : heap_strides_.data();
+        : loop_(loop), dims_(std::move(dims)), buffers_(buffers), params_(params), inner_strides_(buffers.size()) {
         for (std::size_t b = 0; b < buffers.size(); ++b) inner_strides_[b] = dims_.strides[b].back();
     }
     Nest(const Nest&) = delete;
@@ -95,13 +113,7 @@ public:
             return static_cast<int>(d) == narrowed ? narrowed_extent : dims_.extents[d];
         };
         const std::int64_t inner = extent_of(rank - 1);
-        std::array<void*, inline_buffers> inline_pointers{};
-        std::vector<void*> heap_pointers;
-        void** pointers = inline_pointers.data();
-        if (count > inline_buffers) {
-            heap_pointers.resize(count);
-            pointers = heap_pointers.data();
-        }
+        PerBuffer<void*> pointers(count);
         std::int64_t position = begin;
         while (position < end) {
             const std::int64_t run = position / inner;
@@ -117,7 +129,7 @@ public:
                 pointers[b] = bases[b] + offset * buffers_[b].element_size;
             }
             std::int32_t run_status = 0;
-            loop_(length, pointers, inner_strides_, params_, &run_status);
+            loop_(length, pointers.data(), inner_strides_.data(), params_, &run_status);
             if (run_status != 0) {
                 std::int32_t expected = 0;
                 status_.compare_exchange_strong(expected, run_status);
@@ -133,24 +145,8 @@ private:
     Dims dims_;
     const std::vector<LoopBuffer>& buffers_;
     const std::uint64_t* params_;
-    std::array<std::int64_t, inline_buffers> inline_strides_{};
-    std::vector<std::int64_t> heap_strides_;
-    std::int64_t* inner_strides_ = nullptr;
+    PerBuffer<std::int64_t> inner_strides_;
     std::atomic<std::int32_t> status_{0};
-};
-
-// Where each buffer starts, in a small fixed-capacity list.
-class BaseList {
-public:
-    explicit BaseList(const std::vector<LoopBuffer>& buffers)
-        : heap_(buffers.size() > inline_buffers ? buffers.size() : 0) {
-        for (std::size_t b = 0; b < buffers.size(); ++b) data()[b] = buffers[b].data;
-    }
-    std::byte** data() { return heap_.empty() ? inline_.data() : heap_.data(); }
-
-private:
-    std::array<std::byte*, inline_buffers> inline_{};
-    std::vector<std::byte*> heap_;
 };
 
 // A reduction split by ranges of one kept (not reduced) dimension: each
@@ -161,12 +157,11 @@ void run_by_output_ranges(Nest& nest, const std::vector<LoopBuffer>& buffers, st
         for (std::int64_t task = range.begin(); task < range.end(); ++task) {
             const std::int64_t lo = extent * task / tasks, hi = extent * (task + 1) / tasks;
             if (lo == hi) continue;
-            BaseList list(buffers);
-            std::byte** bases = list.data();
+            PerBuffer<std::byte*> bases = bases_of(buffers);
             for (std::size_t b = 0; b < buffers.size(); ++b)
                 bases[b] += lo * nest.stride(b, split) * buffers[b].element_size;
             const std::int64_t positions = nest.total() / extent * (hi - lo);
-            nest.run(0, positions, bases, static_cast<int>(split), hi - lo);
+            nest.run(0, positions, bases.data(), static_cast<int>(split), hi - lo);
         }
     }, tbb::simple_partitioner());
 }
@@ -181,8 +176,8 @@ void run_by_partials(Nest& nest, const std::vector<LoopBuffer>& buffers, const L
         for (std::int64_t part = range.begin(); part < range.end(); ++part) {
             Array& partial = partials[static_cast<std::size_t>(part)];
             partial = reduction_identity(reduction.kind, reduction.output->dtype(), reduction.output->shape());
-            BaseList bases(buffers);
-            bases.data()[buffers.size() - 1] = partial.mutable_data();
+            PerBuffer<std::byte*> bases = bases_of(buffers);
+            bases[buffers.size() - 1] = partial.mutable_data();
             nest.run(total * part / parts, total * (part + 1) / parts, bases.data());
         }
     }, tbb::simple_partitioner());
@@ -195,19 +190,15 @@ std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<L
                       const std::uint64_t* params, const LoopReduction* reduction, bool whole_rows) {
     for (std::int64_t extent : shape)
         if (extent == 0) return 0;
-    BaseList base_list(buffers);
+    PerBuffer<std::byte*> base_list = bases_of(buffers);
     std::byte** bases = base_list.data();
     if (shape.empty()) {
         // One position: no dimensions to walk (the common case for scalar graphs).
-        const std::size_t count = buffers.size();
-        std::array<void*, inline_buffers> inline_pointers{};
-        std::array<std::int64_t, inline_buffers> inline_strides{};
-        std::vector<void*> heap_pointers(count > inline_buffers ? count : 0);
-        std::vector<std::int64_t> heap_strides(count > inline_buffers ? count : 0);
-        void** pointers = count > inline_buffers ? heap_pointers.data() : inline_pointers.data();
-        for (std::size_t b = 0; b < count; ++b) pointers[b] = bases[b];
+        PerBuffer<void*> pointers(buffers.size());
+        PerBuffer<std::int64_t> strides(buffers.size()); // zeros
+        for (std::size_t b = 0; b < buffers.size(); ++b) pointers[b] = bases[b];
         std::int32_t status = 0;
-        loop(1, pointers, count > inline_buffers ? heap_strides.data() : inline_strides.data(), params, &status);
+        loop(1, pointers.data(), strides.data(), params, &status);
         return status;
     }
 
