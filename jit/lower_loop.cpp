@@ -194,9 +194,11 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
     // The pass that can compute each value: one more than the deepest row
     // result it reads.
     std::vector<int> pass(values.size(), 0);
+    std::vector<std::size_t> result_of(rows.size()); // the value holding each row reduction's result
     for (std::size_t v = 0; v < values.size(); ++v) {
         if (values[v].kind == KernelValue::Kind::row_result) {
             pass[v] = pass[rows[values[v].index].value] + 1;
+            result_of[values[v].index] = v;
             continue;
         }
         for (int operand : values[v].operands) pass[v] = std::max(pass[v], pass[operand]);
@@ -303,12 +305,7 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
             mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride);
             builder_.SetInsertPoint(after);
         }
-        for (std::size_t k = 0; k < accumulators.size(); ++k) {
-            const std::size_t r = accumulators[k].first;
-            for (std::size_t v = 0; v < values.size(); ++v)
-                if (values[v].kind == KernelValue::Kind::row_result && values[v].index == static_cast<int>(r))
-                    known[v] = combined[k];
-        }
+        for (std::size_t k = 0; k < accumulators.size(); ++k) known[result_of[accumulators[k].first]] = combined[k];
     }
     division_by_zero_ = nullptr;
     for (std::size_t v = 0; v < values.size(); ++v)
@@ -657,17 +654,7 @@ Value* LoopLowering::emit(int v, std::vector<Value*>& values, Value* index, Stri
         return builder_.CreateSelect(outside, builder_.getInt64(0), wrapped);
     }
     case KernelValue::Kind::position: return index;
-    case KernelValue::Kind::row_gather: {
-        Value* at = values[value.operands[0]];
-        const Buffer& buffer = buffers_[value.index];
-        const DType dtype = kernel_.inputs()[value.index].dtype;
-        llvm::LoadInst* loaded = builder_.CreateLoad(
-            memory_type(dtype), builder_.CreateInBoundsGEP(memory_type(dtype), buffer.base,
-                                                           stride == Stride::unit ? at : builder_.CreateMul(at, buffer.stride)));
-        if (all_outputs_) loaded->setMetadata(llvm::LLVMContext::MD_noalias, all_outputs_);
-        if (dtype == DType::bool_) return builder_.CreateICmpNE(loaded, builder_.getInt8(0));
-        return loaded;
-    }
+    case KernelValue::Kind::row_gather: return load(value.index, values[value.operands[0]], stride);
     }
     KILN_CHECK(false, "kernel value %" + std::to_string(v) + " used before the pass that computes it");
     return nullptr;
