@@ -243,18 +243,12 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
             }
         }
     }
-    // The interpreter raises the exact error, naming the node and the
-    // inputs; shapes it accepts that the loop does not cover (fewer labels
-    // than rows) take its result.
-    if (!shapes_agree) {
-        std::vector<Array> reference = interpret_loop(run, slots);
-        for (std::size_t j = 0; j < reference.size(); ++j) slots[run.outputs[j]] = std::move(reference[j]);
-        return;
-    }
-
-    // An empty row gives a row kernel nothing to reduce (argmax of nothing
-    // raises): the interpreter says what it means.
-    if (run.loop->kernel.row_kernel() && run.rank > 0 && shape.back() == 0) {
+    // What the loop does not cover goes to the interpreter, for its exact
+    // result or error: shapes that disagree (the error names the node and
+    // the inputs; fewer labels than rows is no error), and a row kernel's
+    // empty rows (argmax of nothing raises).
+    const bool empty_rows = run.loop->kernel.row_kernel() && run.rank > 0 && shape.back() == 0;
+    if (!shapes_agree || empty_rows) {
         std::vector<Array> reference = interpret_loop(run, slots);
         for (std::size_t j = 0; j < reference.size(); ++j) slots[run.outputs[j]] = std::move(reference[j]);
         return;
