@@ -4,6 +4,8 @@
 #include "test_helpers.hpp"
 
 #include <random>
+#include <string>
+#include <variant>
 
 namespace kiln::test {
 
@@ -81,5 +83,24 @@ inline Array transposed_copy(const Array& a) {
 
 inline const DType tested_dtypes[] = {DType::float64, DType::float32, DType::int64, DType::int32,
                                DType::int8,    DType::uint8,   DType::uint64, DType::bool_};
+
+/// The reference and the compiled function called with the same arguments:
+/// both raise the same error text, or both return the same first output
+/// (as check_same compares them).
+inline void check_same_call(const Function& reference, const Function& jit, const std::vector<Arg>& arguments,
+                            double epsilon = 1e-14) {
+    auto outcome = [&](const Function& f) -> std::variant<Array, std::string> {
+        try {
+            return f.call(arguments)[0];
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+    };
+    const auto expected = outcome(reference);
+    const auto actual = outcome(jit);
+    REQUIRE(expected.index() == actual.index());
+    if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
+    else check_same(std::get<0>(expected), std::get<0>(actual), epsilon);
+}
 
 } // namespace kiln::test

@@ -102,18 +102,6 @@ TEST_CASE("a softmax row kernel is vector code and computes each exponential onc
 
 namespace kiln {
 
-namespace {
-
-std::variant<Array, std::string> outcome(const Function& f, const Array& x, const Array& labels) {
-    try {
-        return f(x, labels)[0];
-    } catch (const Error& e) {
-        return std::string(e.what());
-    }
-}
-
-} // namespace
-
 TEST_CASE("the crossentropy of softmax with integer labels is a row kernel that agrees with the interpreter") {
     std::mt19937 rng(41);
     for (DType dtype : {DType::float64, DType::float32}) {
@@ -146,11 +134,7 @@ TEST_CASE("the crossentropy of softmax with integer labels is a row kernel that 
                             labels.mutable_data_as<decltype(tag)>()[i] = static_cast<decltype(tag)>(label);
                         });
                     }
-                    const auto expected = outcome(reference, value, labels);
-                    const auto actual = outcome(jit, value, labels);
-                    REQUIRE(expected.index() == actual.index());
-                    if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
-                    else test::check_same(std::get<0>(expected), std::get<0>(actual), 1e-13);
+                    test::check_same_call(reference, jit, {value, labels}, 1e-13);
                 }
             }
         }
@@ -183,20 +167,7 @@ TEST_CASE("the crossentropy gradient is a row kernel that agrees with the interp
                     label = static_cast<std::int64_t>(rng() % static_cast<unsigned>(shape[1])) - (rng() % 2 ? shape[1] : 0);
                 if (trial == 2 && !labels.empty()) labels.back() = shape[1]; // outside the row
                 const Array weights = Array::from_values(test::uniform(labels.size(), -2, 2, 44)).astype(dtype);
-                std::variant<Array, std::string> expected, actual;
-                try {
-                    expected = reference(value, labels, weights)[0];
-                } catch (const Error& e) {
-                    expected = std::string(e.what());
-                }
-                try {
-                    actual = jit(value, labels, weights)[0];
-                } catch (const Error& e) {
-                    actual = std::string(e.what());
-                }
-                REQUIRE(expected.index() == actual.index());
-                if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
-                else test::check_same(std::get<0>(expected), std::get<0>(actual), 1e-12);
+                test::check_same_call(reference, jit, {value, labels, weights}, 1e-12);
             }
         }
     }
@@ -231,20 +202,7 @@ TEST_CASE("argmax and argmin along rows are row kernels that agree with the inte
                         // Small integers tie often; floats bring NaN and signed zeros.
                         Array value = test::random_array(dtype, shape, rng, ScalarOp::add, 0);
                         if (shape.size() == 2 && shape[0] == 4) value = test::transposed_copy(value);
-                        std::variant<Array, std::string> expected, actual;
-                        try {
-                            expected = reference(value)[0];
-                        } catch (const Error& e) {
-                            expected = std::string(e.what());
-                        }
-                        try {
-                            actual = jit(value)[0];
-                        } catch (const Error& e) {
-                            actual = std::string(e.what());
-                        }
-                        REQUIRE(expected.index() == actual.index());
-                        if (expected.index() == 1) CHECK(std::get<1>(expected) == std::get<1>(actual));
-                        else test::check_same(std::get<0>(expected), std::get<0>(actual));
+                        test::check_same_call(reference, jit, {value});
                     }
                 }
             }
