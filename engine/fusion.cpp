@@ -28,7 +28,11 @@ bool fusable(const Apply& node) {
 
 const Reduce* as_reduce(const Apply& node) { return dynamic_cast<const Reduce*>(&node.op()); }
 const Softmax* as_softmax(const Apply& node) { return dynamic_cast<const Softmax*>(&node.op()); }
-bool is_scalar_constant(const Variable& v);
+
+// A constant read as one value for the whole loop.
+bool is_scalar_constant(const Variable& v) {
+    return v.is_constant() && v.constant_value().size() == 1;
+}
 
 // The crossentropy kernel picks elements from x's buffer with labels from
 // their own buffer: neither may be a constant folded into the kernel.
@@ -66,10 +70,6 @@ const TensorType& loop_type_of(const Apply& sink) {
     return sink.output(0)->type();
 }
 
-// A constant read as one value for the whole loop.
-bool is_scalar_constant(const Variable& v) {
-    return v.is_constant() && v.constant_value().size() == 1;
-}
 
 // Constants that change the generated code stay literals: 0, 1, -1 and
 // small integral exponents (x**2 becomes a multiplication). Any other
