@@ -10,6 +10,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -40,6 +42,30 @@ struct LoopRun {
     std::vector<int> output_ranks;
     /// Rank of the iteration space.
     int rank = 0;
+    /// Every value 0-d and few enough buffers for the scalar path.
+    bool scalar = false;
+};
+
+constexpr std::size_t max_scalar_loop_buffers = 16;
+
+// A loop's scalar parameters, as the kernel reads them (raw bits).
+class LoopParams {
+public:
+    LoopParams(const LoopRun& run, const Executable::Slots& slots) {
+        if (run.params.size() > inline_.size()) heap_.resize(run.params.size());
+        std::uint64_t* params = data();
+        for (std::size_t p = 0; p < run.params.size(); ++p) {
+            const Array& value = *slots[run.params[p]];
+            params[p] = 0;
+            std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
+        }
+    }
+    const std::uint64_t* data() const { return heap_.empty() ? inline_.data() : heap_.data(); }
+
+private:
+    std::uint64_t* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
+    std::array<std::uint64_t, 8> inline_;
+    std::vector<std::uint64_t> heap_;
 };
 
 // Differences the debug linker accepts between a compiled loop and the
@@ -89,11 +115,17 @@ struct Executable::Plan {
     std::size_t leaf_count = 0;
     int slot_count = 0;
     std::vector<int> root_slots;
+    std::vector<bool> root_moves;
 
     using Slots = Executable::Slots;
 
     /// Runs a compiled loop and puts its outputs in their slots.
     void run_loop_step(const LoopRun& run, Frame& frame) const;
+    /// The same for a loop over 0-d values: no shapes or strides to work out.
+    void run_scalar_loop_step(const LoopRun& run, Slots& slots) const;
+    /// Raises the interpreter's error for a failed loop, or casts outputs
+    /// that were computed in a wider type.
+    void finish_loop_step(const LoopRun& run, Slots& slots, std::int32_t status) const;
     /// The fused nodes through the interpreter: the reference outputs, and
     /// the exact error the user gets when the inputs are wrong.
     std::vector<Array> interpret_loop(const LoopRun& run, const Slots& slots) const;
@@ -153,9 +185,18 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
             run.output_dtypes.push_back(loop.outputs[j]->type().dtype());
             run.output_ranks.push_back(loop.outputs[j]->type().ndim());
         }
+        run.scalar = run.rank == 0 && !loop.kernel.row_kernel() &&
+                     run.inputs.size() + run.outputs.size() <= max_scalar_loop_buffers;
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
+    // A computed root leaves its slot by move at its last listing; leaves stay (they are the caller's).
+    for (std::size_t r = 0; r < plan.root_slots.size(); ++r) {
+        const int root = plan.root_slots[r];
+        const bool listed_later = std::find(plan.root_slots.begin() + static_cast<std::ptrdiff_t>(r) + 1,
+                                            plan.root_slots.end(), root) != plan.root_slots.end();
+        plan.root_moves.push_back(root >= static_cast<int>(plan.leaf_count) && !listed_later);
+    }
 
     // The kernels compile in parallel: LLVM takes milliseconds per kernel,
     // and the backend compiles distinct kernels concurrently.
@@ -183,7 +224,9 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
                                   kiln::steps_text(plan.steps));
 }
 
-Executable::~Executable() = default;
+Executable::~Executable() {
+    for (std::atomic<Frame*>& spare : spare_frames_) delete spare.load();
+}
 
 std::vector<Array> Executable::Plan::interpret_loop(const LoopRun& run, const Slots& slots) const {
     const ValueMap values = interpret_values(run, slots);
@@ -228,6 +271,10 @@ ValueMap Executable::Plan::interpret_values(const LoopRun& run, const Slots& slo
 
 void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
     Slots& slots = frame.slots;
+    if (run.scalar) {
+        run_scalar_loop_step(run, slots);
+        return;
+    }
     Shape shape(run.rank, 1);
     bool shapes_agree = true;
     std::vector<bool> seen(run.rank, false);
@@ -304,37 +351,47 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
         buffer.broadcast_inner = false;
     }
-    std::uint64_t inline_params[8] = {};
-    std::vector<std::uint64_t> heap_params;
-    std::uint64_t* params = inline_params;
-    if (run.params.size() > 8) {
-        heap_params.resize(run.params.size());
-        params = heap_params.data();
-    }
-    for (std::size_t p = 0; p < run.params.size(); ++p) {
-        const Array& value = *slots[run.params[p]];
-        std::memcpy(&params[p], value.data(), static_cast<std::size_t>(dtype_size(value.dtype())));
-    }
+    const LoopParams params(run, slots);
     const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &*slots[run.outputs[0]]};
-    if (run_loop(run.function, shape, buffers, params, reduction ? &reduction_output : nullptr,
-                 run.loop->kernel.row_kernel()) != 0) {
+    const std::int32_t status = run_loop(run.function, shape, buffers, params.data(),
+                                         reduction ? &reduction_output : nullptr, run.loop->kernel.row_kernel());
+    finish_loop_step(run, slots, status);
+}
+
+void Executable::Plan::run_scalar_loop_step(const LoopRun& run, Slots& slots) const {
+    const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
+    std::array<void*, max_scalar_loop_buffers> pointers;
+    const std::array<std::int64_t, max_scalar_loop_buffers> strides{};
+    for (std::size_t k = 0; k < run.inputs.size(); ++k)
+        pointers[k] = const_cast<std::byte*>(slots[run.inputs[k]]->data());
+    for (std::size_t j = 0; j < run.outputs.size(); ++j) {
+        // A reduction's output starts at its identity; over a 0-d value it reduces one term.
+        Array& output = slots[run.outputs[j]].emplace(reduction && j == 0
+                                                          ? reduction_identity(*reduction, run.kernel_dtypes[0], {})
+                                                          : Array::uninitialized(run.kernel_dtypes[j], {}));
+        pointers[run.inputs.size() + j] = output.mutable_data();
+    }
+    const LoopParams params(run, slots);
+    std::int32_t status = 0;
+    run.function(1, pointers.data(), strides.data(), params.data(), &status);
+    finish_loop_step(run, slots, status);
+}
+
+void Executable::Plan::finish_loop_step(const LoopRun& run, Slots& slots, std::int32_t status) const {
+    if (status != 0) {
         for (int output : run.outputs) slots[output].reset();
         interpret_loop(run, slots);
         throw InternalError("fused loop reported an error the interpreter did not raise");
     }
-    for (std::size_t j = 0; j < output_count; ++j)
+    for (std::size_t j = 0; j < run.outputs.size(); ++j)
         if (run.kernel_dtypes[j] != run.output_dtypes[j]) slots[run.outputs[j]] = slots[run.outputs[j]]->astype(run.output_dtypes[j]);
 }
 
 Executable::FrameLease Executable::lease_frame() const {
-    {
-        std::lock_guard lock(frames_mutex_);
-        if (!frames_.empty()) {
-            std::unique_ptr<Frame> frame = std::move(frames_.back());
-            frames_.pop_back();
-            return {*this, std::move(frame)};
-        }
-    }
+    for (std::atomic<Frame*>& spare : spare_frames_)
+        if (spare.load(std::memory_order_relaxed))
+            if (Frame* frame = spare.exchange(nullptr, std::memory_order_acquire))
+                return {*this, std::unique_ptr<Frame>(frame)};
     auto frame = std::make_unique<Frame>();
     frame->slots.resize(static_cast<std::size_t>(plan_->slot_count));
     return {*this, std::move(frame)};
@@ -343,9 +400,13 @@ Executable::FrameLease Executable::lease_frame() const {
 void Executable::give_back(std::unique_ptr<Frame> frame) const {
     // Values do not outlive the call that computed them.
     for (auto& slot : frame->slots) slot.reset();
-    constexpr std::size_t kept_frames = 4;
-    std::lock_guard lock(frames_mutex_);
-    if (frames_.size() < kept_frames) frames_.push_back(std::move(frame));
+    for (std::atomic<Frame*>& spare : spare_frames_) {
+        Frame* empty = nullptr;
+        if (spare.compare_exchange_strong(empty, frame.get(), std::memory_order_release)) {
+            frame.release();
+            return;
+        }
+    }
 }
 
 std::vector<Array> Executable::run(Frame& frame) const {
@@ -369,7 +430,10 @@ std::vector<Array> Executable::run(Frame& frame) const {
     }
     std::vector<Array> roots;
     roots.reserve(plan.root_slots.size());
-    for (int root : plan.root_slots) roots.push_back(*slots[root]);
+    for (std::size_t r = 0; r < plan.root_slots.size(); ++r) {
+        std::optional<Array>& root = slots[plan.root_slots[r]];
+        roots.push_back(plan.root_moves[r] ? std::move(*root) : *root);
+    }
     return roots;
 }
 

@@ -8,8 +8,9 @@
 
 #include "../ir/array.hpp"
 
+#include <array>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,8 +68,9 @@ private:
 
     struct Plan;
     std::unique_ptr<Plan> plan_;
-    mutable std::mutex frames_mutex_;
-    mutable std::vector<std::unique_ptr<Frame>> frames_;
+    /// Frames between calls, taken and returned without a lock: a call on
+    /// one thread reuses the frame its last call returned.
+    mutable std::array<std::atomic<Frame*>, 4> spare_frames_{};
 };
 
 } // namespace kiln

@@ -34,7 +34,7 @@ Array convert_exactly(const TensorType& type, const Arg& value, const std::funct
 Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
                    const std::function<std::string()>& context) {
     const Array& data = value.value();
-    const Array result = [&] {
+    Array result = [&] {
         if (data.dtype() == type.dtype()) return data;
         if (allow_downcast.value_or(false)) return data.astype(type.dtype());
         if (value.from_literal()) {

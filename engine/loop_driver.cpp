@@ -72,7 +72,7 @@ public:
     T& operator[](std::size_t i) { return data()[i]; }
 
 private:
-    std::array<T, inline_buffers> inline_{};
+    std::array<T, inline_buffers> inline_; // written before it is read
     std::vector<T> heap_;
 };
 
@@ -188,19 +188,22 @@ void run_by_partials(Nest& nest, const std::vector<LoopBuffer>& buffers, const L
 
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
                       const std::uint64_t* params, const LoopReduction* reduction, bool whole_rows) {
-    for (std::int64_t extent : shape)
-        if (extent == 0) return 0;
-    PerBuffer<std::byte*> base_list = bases_of(buffers);
-    std::byte** bases = base_list.data();
     if (shape.empty()) {
         // One position: no dimensions to walk (the common case for scalar graphs).
         PerBuffer<void*> pointers(buffers.size());
-        PerBuffer<std::int64_t> strides(buffers.size()); // zeros
-        for (std::size_t b = 0; b < buffers.size(); ++b) pointers[b] = bases[b];
+        PerBuffer<std::int64_t> strides(buffers.size());
+        for (std::size_t b = 0; b < buffers.size(); ++b) {
+            pointers[b] = buffers[b].data;
+            strides[b] = 0;
+        }
         std::int32_t status = 0;
         loop(1, pointers.data(), strides.data(), params, &status);
         return status;
     }
+    for (std::int64_t extent : shape)
+        if (extent == 0) return 0;
+    PerBuffer<std::byte*> base_list = bases_of(buffers);
+    std::byte** bases = base_list.data();
 
     // A buffer the loop reads at its base along the inner run must really
     // be constant along the inner dimension chosen here.

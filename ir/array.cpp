@@ -1,10 +1,10 @@
 #include "array.hpp"
 
+#include "buffers.hpp"
 #include "errors.hpp"
 
 #include <cmath>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
@@ -20,6 +20,7 @@ std::int64_t shape_size(const Shape& shape) {
 }
 
 Shape c_strides(const Shape& shape) {
+    if (shape.empty()) return {};
     Shape strides(shape.size());
     std::int64_t step = 1;
     for (std::size_t i = shape.size(); i-- > 0;) {
@@ -45,81 +46,6 @@ void throw_size_mismatch(std::size_t count, const Shape& shape) {
 }
 
 Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
-
-namespace {
-
-constexpr std::align_val_t buffer_alignment{64};
-
-// Large buffers are kept for reuse when freed: a fresh multi-megabyte
-// allocation comes from mmap, and the kernel zeroing its pages on first
-// touch costs as much as the loop writing them. Small ones go to malloc.
-class LargeBufferPool {
-public:
-    static constexpr std::size_t min_bytes = std::size_t{1} << 20;
-    static constexpr std::size_t max_kept_bytes = std::size_t{1} << 30;
-    static constexpr std::size_t max_kept_blocks = 8;
-
-    static LargeBufferPool& instance() {
-        static LargeBufferPool* pool = new LargeBufferPool; // outlives every static Array
-        return *pool;
-    }
-
-    std::byte* take(std::size_t bytes) {
-        {
-            std::lock_guard lock(mutex_);
-            for (auto it = kept_.begin(); it != kept_.end(); ++it) {
-                if (it->second != bytes) continue;
-                std::byte* block = it->first;
-                kept_bytes_ -= bytes;
-                kept_.erase(it);
-                return block;
-            }
-        }
-        return static_cast<std::byte*>(::operator new[](bytes, buffer_alignment));
-    }
-
-    void give_back(std::byte* block, std::size_t bytes) {
-        {
-            std::lock_guard lock(mutex_);
-            if (kept_.size() < max_kept_blocks && kept_bytes_ + bytes <= max_kept_bytes) {
-                kept_.emplace_back(block, bytes);
-                kept_bytes_ += bytes;
-                return;
-            }
-        }
-        ::operator delete[](block, buffer_alignment);
-    }
-
-private:
-    std::mutex mutex_;
-    std::vector<std::pair<std::byte*, std::size_t>> kept_;
-    std::size_t kept_bytes_ = 0;
-};
-
-// A buffer of at least `size` bytes whose data starts on a 64-byte
-// boundary, so vector loops start on a cache line: `offset` bytes past the
-// start of `owner`. Small buffers are one allocation (with the reference
-// count), which is most of what a call with scalar arguments costs.
-struct AlignedBuffer {
-    std::shared_ptr<std::byte[]> owner;
-    std::int64_t offset = 0;
-};
-
-AlignedBuffer allocate_buffer(std::int64_t size) {
-    const auto bytes = static_cast<std::size_t>(size);
-    if (bytes >= LargeBufferPool::min_bytes) {
-        std::byte* block = LargeBufferPool::instance().take(bytes);
-        return {std::shared_ptr<std::byte[]>(block, [bytes](std::byte* p) { LargeBufferPool::instance().give_back(p, bytes); }),
-                0};
-    }
-    constexpr auto alignment = static_cast<std::size_t>(buffer_alignment);
-    auto owner = std::make_shared_for_overwrite<std::byte[]>(bytes + alignment - 1);
-    const auto address = reinterpret_cast<std::uintptr_t>(owner.get());
-    const auto pad = static_cast<std::int64_t>((alignment - address % alignment) % alignment);
-    return {std::move(owner), pad};
-}
-
-} // namespace
 
 Array Array::uninitialized(DType dtype, Shape shape) {
     for (std::int64_t d : shape)

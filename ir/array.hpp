@@ -89,7 +89,7 @@ public:
     static Array full(DType dtype, Shape shape, double value);
     /// A 0-d array holding value, with the dtype that stores T.
     template <class T> static Array scalar(T value) {
-        Array out = zeros(dtype_of<T>(), {});
+        Array out = uninitialized(dtype_of<T>(), {});
         *out.mutable_data_as<T>() = value;
         return out;
     }

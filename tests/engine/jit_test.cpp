@@ -5,8 +5,10 @@
 
 #include "../../jit/cpu_backend.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <random>
+#include <thread>
 
 namespace kiln {
 
@@ -66,6 +68,76 @@ TEST_CASE("scalar inputs and outputs run through one compiled loop") {
     const Function f = compile({x, y}, x * y + 1.5);
     CHECK(f.kernels().size() == 1);
     CHECK(f(2.0, 3.0)[0].value_at<double>(0) == 7.5);
+
+    SUBCASE("every scalar op on 0-d values agrees with the interpreter") {
+        std::mt19937 rng(7);
+        for (int code = 0; code <= static_cast<int>(ScalarOp::clip); ++code) {
+            const auto op = static_cast<ScalarOp>(code);
+            for (DType dtype : tested_dtypes) {
+                CAPTURE(scalar_op_info(op).name);
+                CAPTURE(dtype_name(dtype));
+                std::vector<Var> inputs;
+                for (int k = 0; k < scalar_op_info(op).arity; ++k)
+                    inputs.push_back(tensor(op == ScalarOp::where && k == 0 ? DType::bool_ : dtype, {}, "s" + std::to_string(k)));
+                Var out;
+                try {
+                    out = elemwise(op, inputs);
+                } catch (const TypeError&) {
+                    continue;
+                }
+                const Function jit = compile_with(Linker::jit, inputs, out);
+                const Function reference = compile_with(Linker::interpreter, inputs, out);
+                for (int trial = 0; trial < 4; ++trial) {
+                    std::vector<Arg> arguments;
+                    for (std::size_t k = 0; k < inputs.size(); ++k)
+                        arguments.push_back(random_array(inputs[k].dtype(), {}, rng, op, static_cast<int>(k)));
+                    check_same(reference.call(arguments)[0], jit.call(arguments)[0]);
+                }
+            }
+        }
+    }
+    SUBCASE("a reduction of a 0-d value reduces one term, in the output's dtype") {
+        const Var s = fscalar("s");
+        const Function total = compile({s}, sum(exp(s)));
+        CHECK(total.kernels().size() == 1);
+        const Array result = total(Array::scalar(1.5f))[0];
+        CHECK(result.dtype() == DType::float32);
+        CHECK(result.value_at<float>(0) == std::exp(1.5f));
+        const Function largest = compile({x}, max(x * 2.0));
+        CHECK(largest(-3.0)[0].value_at<double>(0) == -6.0);
+    }
+    SUBCASE("several outputs of one 0-d loop, an output that is an input, and one listed twice") {
+        const Var product = x * y;
+        const Function g = compile({x, y}, std::vector<Var>{product, exp(product), x, product});
+        CHECK(g.kernels().size() == 1);
+        const Outputs out = g(2.0, 0.5);
+        CHECK(out[0].value_at<double>(0) == 1.0);
+        CHECK(out[1].value_at<double>(0) == std::exp(1.0));
+        CHECK(out[2].value_at<double>(0) == 2.0);
+        CHECK(out[3].value_at<double>(0) == 1.0);
+        CHECK_FALSE(out[3].shares_buffer_with(out[0]));
+    }
+    SUBCASE("an integer division by zero in a 0-d loop raises the interpreter's error") {
+        const Var a = lscalar("a"), b = lscalar("b");
+        const Function jit = compile_with(Linker::jit, {a, b}, a / b + 1);
+        const Function reference = compile_with(Linker::interpreter, {a, b}, a / b + 1);
+        test::check_same_call(reference, jit, {std::int64_t{3}, std::int64_t{0}});
+        test::check_same_call(reference, jit, {std::int64_t{7}, std::int64_t{2}});
+    }
+}
+
+TEST_CASE("scalar calls from several threads each get their own result") {
+    const Var x = dscalar("x"), y = dscalar("y");
+    const Function f = compile({x, y}, x * y + 1.0);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t)
+        callers.emplace_back([&, t] {
+            for (int call = 0; call < 2000; ++call)
+                if (f(static_cast<double>(t), static_cast<double>(call))[0].value_at<double>(0) != t * call + 1.0) ++wrong;
+        });
+    for (auto& caller : callers) caller.join();
+    CHECK(wrong == 0);
 }
 
 TEST_CASE("an elementwise chain fuses into one loop with no intermediate") {

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <thread>
+#include <vector>
 
 using namespace kiln;
 
@@ -112,4 +114,32 @@ TEST_CASE("identical_to compares dtype, shape and values with NaN equal to NaN")
     CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 3})));
     CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 2}).astype(DType::float32)));
     CHECK_FALSE(doubles({1, 2}).identical_to(doubles({1, 2}, {2, 1})));
+}
+
+TEST_CASE("small arrays made on one thread and freed on another keep their values") {
+    // Small buffers are recycled per thread; a buffer freed on another
+    // thread joins that thread's list and must never be handed out twice.
+    constexpr int rounds = 50, per_round = 200;
+    int wrong = 0;
+    for (int round = 0; round < rounds; ++round) {
+        std::vector<Array> made;
+        for (int i = 0; i < per_round; ++i) made.push_back(Array::scalar<double>(round * per_round + i));
+        std::vector<Array> remade;
+        std::thread consumer([&] {
+            for (int i = 0; i < per_round; ++i) {
+                if (made[i].value_at<double>(0) != round * per_round + i) ++wrong;
+                made[i] = Array();
+                remade.push_back(Array::scalar<std::int64_t>(-i));
+            }
+        });
+        consumer.join();
+        for (int i = 0; i < per_round; ++i)
+            if (remade[i].value_at<std::int64_t>(0) != -i) ++wrong;
+        // Blocks the consumer freed are now on its (finished) thread; new ones here are distinct.
+        std::vector<Array> again;
+        for (int i = 0; i < per_round; ++i) again.push_back(Array::scalar<double>(i));
+        for (int i = 0; i < per_round; ++i)
+            if (again[i].value_at<double>(0) != i || remade[i].value_at<std::int64_t>(0) != -i) ++wrong;
+    }
+    CHECK(wrong == 0);
 }

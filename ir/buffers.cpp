@@ -1,0 +1,132 @@
+#include "buffers.hpp"
+
+#include <cstddef>
+#include <mutex>
+#include <new>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+
+namespace {
+
+constexpr std::align_val_t buffer_alignment{64};
+
+// Large buffers are kept for reuse when freed: a fresh multi-megabyte
+// allocation comes from mmap, and the kernel zeroing its pages on first
+// touch costs as much as the loop writing them.
+class LargeBufferPool {
+public:
+    static constexpr std::size_t min_bytes = std::size_t{1} << 20;
+    static constexpr std::size_t max_kept_bytes = std::size_t{1} << 30;
+    static constexpr std::size_t max_kept_blocks = 8;
+
+    static LargeBufferPool& instance() {
+        static LargeBufferPool* pool = new LargeBufferPool; // outlives every static Array
+        return *pool;
+    }
+
+    std::byte* take(std::size_t bytes) {
+        {
+            std::lock_guard lock(mutex_);
+            for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+                if (it->second != bytes) continue;
+                std::byte* block = it->first;
+                kept_bytes_ -= bytes;
+                kept_.erase(it);
+                return block;
+            }
+        }
+        return static_cast<std::byte*>(::operator new[](bytes, buffer_alignment));
+    }
+
+    void give_back(std::byte* block, std::size_t bytes) {
+        {
+            std::lock_guard lock(mutex_);
+            if (kept_.size() < max_kept_blocks && kept_bytes_ + bytes <= max_kept_bytes) {
+                kept_.emplace_back(block, bytes);
+                kept_bytes_ += bytes;
+                return;
+            }
+        }
+        ::operator delete[](block, buffer_alignment);
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::pair<std::byte*, std::size_t>> kept_;
+    std::size_t kept_bytes_ = 0;
+};
+
+// Small blocks (a scalar's buffer with its reference count) freed on a
+// thread are kept for that thread's next allocation: a pointer pop instead
+// of malloc and free, a third of their cost. A block may be freed on another
+// thread than the one that allocated it; it then joins that thread's list.
+constexpr std::size_t small_block_bytes = 192;
+constexpr std::size_t max_kept_small_blocks = 64;
+
+struct SmallBlocks {
+    void* blocks[max_kept_small_blocks];
+    std::size_t count = 0;
+    ~SmallBlocks();
+};
+// Set once the thread's list is destroyed: blocks freed later (by static
+// destructors) go straight to the heap.
+thread_local bool small_blocks_gone = false;
+thread_local SmallBlocks small_blocks;
+
+SmallBlocks::~SmallBlocks() {
+    for (std::size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+    count = 0;
+    small_blocks_gone = true;
+}
+
+void* take_small_block() {
+    if (!small_blocks_gone && small_blocks.count > 0) return small_blocks.blocks[--small_blocks.count];
+    return ::operator new(small_block_bytes);
+}
+
+void give_back_small_block(void* block) {
+    if (!small_blocks_gone && small_blocks.count < max_kept_small_blocks) {
+        small_blocks.blocks[small_blocks.count++] = block;
+        return;
+    }
+    ::operator delete(block);
+}
+
+// The allocator std::allocate_shared uses for a small buffer and its
+// reference count together.
+template <class T> struct SmallBlockAllocator {
+    using value_type = T;
+    SmallBlockAllocator() = default;
+    template <class U> SmallBlockAllocator(const SmallBlockAllocator<U>&) {}
+
+    T* allocate(std::size_t n) {
+        static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+        if (n * sizeof(T) <= small_block_bytes) return static_cast<T*>(take_small_block());
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* block, std::size_t n) {
+        if (n * sizeof(T) <= small_block_bytes) give_back_small_block(block);
+        else ::operator delete(block);
+    }
+    template <class U> bool operator==(const SmallBlockAllocator<U>&) const { return true; }
+};
+
+} // namespace
+
+AlignedBuffer allocate_buffer(std::int64_t size) {
+    const auto bytes = static_cast<std::size_t>(size);
+    if (bytes >= LargeBufferPool::min_bytes) {
+        std::byte* block = LargeBufferPool::instance().take(bytes);
+        return {std::shared_ptr<std::byte[]>(block, [bytes](std::byte* p) { LargeBufferPool::instance().give_back(p, bytes); }),
+                0};
+    }
+    constexpr auto alignment = static_cast<std::size_t>(buffer_alignment);
+    auto owner = std::allocate_shared_for_overwrite<std::byte[]>(SmallBlockAllocator<std::byte>{}, bytes + alignment - 1);
+    const auto address = reinterpret_cast<std::uintptr_t>(owner.get());
+    const auto pad = static_cast<std::int64_t>((alignment - address % alignment) % alignment);
+    return {std::move(owner), pad};
+}
+
+} // namespace kiln
