@@ -3,6 +3,7 @@
 #include "executor.hpp"
 
 #include "filter.hpp"
+#include "function_cache.hpp"
 #include "interpreter.hpp"
 
 #include "../ir/errors.hpp"
@@ -10,6 +11,7 @@
 #include "../ir/log.hpp"
 #include "../ir/walk.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <unordered_map>
 #include <unordered_set>
@@ -26,7 +28,7 @@ public:
     std::optional<bool> allow_input_downcast;
     /// The leaves that are not explicit inputs: shared variables and constants.
     std::vector<VariablePtr> implicit_leaves;
-    std::unique_ptr<Executable> executable;
+    std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
 
     std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
@@ -149,6 +151,40 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
     }
 }
 
+// Rewrites, schedules and lowers a request's graph. Shared variables become
+// placeholders, so the result serves any request of the same structure.
+std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr>& roots,
+                                                   const std::vector<VariablePtr>& explicit_inputs,
+                                                   const RewriteOptions& rewrite_options, Linker linker) {
+    // Rewrite a copy-on-write view; the user's graph stays as it was.
+    FunctionGraph fgraph(explicit_inputs, roots);
+    auto graph = std::make_shared<CompiledGraph>();
+    graph->rewrites = rewrite_graph(fgraph, rewrite_options);
+    graph->inputs = explicit_inputs;
+
+    const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
+    Replacements placeholders;
+    for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), explicit_inputs)) {
+        if (std::find(explicit_inputs.begin(), explicit_inputs.end(), leaf) != explicit_inputs.end()) continue;
+        CompiledGraph::Leaf implicit{leaf};
+        if (leaf->is_shared()) {
+            const auto found = std::find(shared.begin(), shared.end(), leaf);
+            KILN_CHECK(found != shared.end(), "a rewrite introduced shared variable " + leaf->str());
+            implicit.shared_index = static_cast<int>(found - shared.begin());
+            implicit.variable = Variable::make_input(leaf->type(), leaf->name());
+            placeholders.emplace(leaf.get(), implicit.variable);
+        }
+        graph->implicit_leaves.push_back(std::move(implicit));
+    }
+    graph->roots = clone_replace(fgraph.outputs(), placeholders);
+
+    std::vector<VariablePtr> leaves = explicit_inputs;
+    for (const CompiledGraph::Leaf& leaf : graph->implicit_leaves) leaves.push_back(leaf.variable);
+    graph->executable =
+        std::make_shared<Executable>(leaves, graph->roots, toposort(graph->roots, explicit_inputs), linker);
+    return graph;
+}
+
 std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const std::vector<Var>& outputs,
                                         const CompileOptions& options, bool single_output) {
     check_inputs(inputs, options);
@@ -165,38 +201,49 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     check_no_missing_inputs(roots, inputs, options);
     check_unused_inputs(roots, inputs, options);
 
-    // Rewrite a copy-on-write view; the user's graph stays as it was.
     std::vector<VariablePtr> explicit_inputs;
     for (const Var& input : inputs) explicit_inputs.push_back(input.node());
-    FunctionGraph fgraph(explicit_inputs, roots);
     RewriteOptions rewrite_options = rewrite_options_from_config();
     if (options.mode) rewrite_options.mode = *options.mode;
     rewrite_options.excluding.insert(rewrite_options.excluding.end(), options.excluding.begin(), options.excluding.end());
-    RewriteCounts rewrites = rewrite_graph(fgraph, rewrite_options);
-    roots = fgraph.outputs();
+    const Linker linker = options.linker.value_or(config().linker());
+    std::vector<TensorType> update_types;
+    for (const auto& update : options.updates) update_types.push_back(update.first.type());
+    const Hash128 key = function_key(roots, explicit_inputs, outputs.size(), update_types, rewrite_options, linker);
+    std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
+    const bool found = graph != nullptr;
+    if (!found) {
+        graph = compile_graph(roots, explicit_inputs, rewrite_options, linker);
+        keep_compiled_graph(key, graph);
+    }
 
+    // Bind the compiled graph to this request's inputs and shared variables.
     auto compiled = std::make_shared<CompiledFunction>();
     compiled->name = options.name;
     compiled->single_output = single_output;
-    compiled->rewrites = std::move(rewrites);
+    compiled->rewrites = graph->rewrites;
     compiled->inputs = inputs;
     compiled->allow_input_downcast = options.allow_input_downcast;
-    for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(roots[i]);
+    compiled->executable = graph->executable;
+    const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
+    Replacements bindings;
+    for (std::size_t i = 0; i < explicit_inputs.size(); ++i)
+        if (graph->inputs[i] != explicit_inputs[i]) bindings.emplace(graph->inputs[i].get(), explicit_inputs[i]);
+    for (const CompiledGraph::Leaf& leaf : graph->implicit_leaves) {
+        if (leaf.shared_index < 0) {
+            compiled->implicit_leaves.push_back(leaf.variable);
+            continue;
+        }
+        const VariablePtr& variable = shared.at(static_cast<std::size_t>(leaf.shared_index));
+        compiled->implicit_leaves.push_back(variable);
+        bindings.emplace(leaf.variable.get(), variable);
+    }
+    const std::vector<VariablePtr> bound = clone_replace(graph->roots, bindings);
+    for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(bound[i]);
     for (std::size_t i = 0; i < options.updates.size(); ++i)
-        compiled->updates.emplace_back(options.updates[i].first, Var(roots[outputs.size() + i]));
-    const std::vector<ApplyPtr> schedule = toposort(roots, explicit_inputs);
-    const std::unordered_set<const Variable*> provided = [&] {
-        std::unordered_set<const Variable*> set;
-        for (const VariablePtr& input : explicit_inputs) set.insert(input.get());
-        return set;
-    }();
-    for (const VariablePtr& leaf : graph_inputs(roots, explicit_inputs))
-        if (!provided.count(leaf.get())) compiled->implicit_leaves.push_back(leaf);
-    std::vector<VariablePtr> leaves = explicit_inputs;
-    leaves.insert(leaves.end(), compiled->implicit_leaves.begin(), compiled->implicit_leaves.end());
-    compiled->executable =
-        std::make_unique<Executable>(leaves, roots, schedule, options.linker.value_or(config().linker()));
-    logging::get("engine")->debug("compiled {} with {} nodes", compiled->label(), schedule.size());
+        compiled->updates.emplace_back(options.updates[i].first, Var(bound[outputs.size() + i]));
+    logging::get("engine")->debug("compiled {} ({})", compiled->label(),
+                                  found ? "graph found by its structure" : "new graph");
     return compiled;
 }
 

@@ -204,12 +204,11 @@ TEST_CASE("kernel cache: the same graph compiles LLVM once; literals become para
     const Var first = x * 0.37 + y * y - 2.5;
     const Function f1 = compile({x, y}, first);
     const auto before = backend.counters();
-    const Function f2 = compile({x, y}, first);
     // Only the learning-rate-like constants differ: one kernel serves both.
     const Function f3 = compile({x, y}, x * 0.11 + y * y - 7.25);
     const auto after = backend.counters();
     CHECK(after.compiled == before.compiled);
-    CHECK(after.memory_hits >= before.memory_hits + 2);
+    CHECK(after.memory_hits == before.memory_hits + 1);
     REQUIRE(f1.kernels().size() == 1);
     CHECK(f1.kernels()[0]->key() == f3.kernels()[0]->key());
     const Array r = f3(test::doubles({1, 2}, {1, 2}), test::doubles({3, 4}, {1, 2}))[0];

@@ -1,0 +1,117 @@
+#include "function_cache.hpp"
+
+#include "executor.hpp"
+
+#include "../ir/walk.hpp"
+
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+namespace kiln {
+
+namespace {
+
+// Each entry holds its graph's constants and kernels' plan; a program that
+// builds more distinct functions than this compiles the oldest again.
+constexpr std::size_t function_cache_capacity = 64;
+
+struct KeyHash {
+    std::size_t operator()(const Hash128& key) const { return static_cast<std::size_t>(key.low ^ key.high); }
+};
+
+class FunctionCache {
+public:
+    static FunctionCache& instance() {
+        static FunctionCache* cache = new FunctionCache; // outlives static Functions
+        return *cache;
+    }
+
+    std::shared_ptr<const CompiledGraph> find(const Hash128& key) {
+        std::lock_guard lock(mutex_);
+        const auto found = entries_.find(key);
+        if (found == entries_.end()) {
+            ++counters_.misses;
+            return nullptr;
+        }
+        ++counters_.hits;
+        order_.splice(order_.begin(), order_, found->second.position);
+        return found->second.graph;
+    }
+
+    void keep(const Hash128& key, std::shared_ptr<const CompiledGraph> graph) {
+        std::lock_guard lock(mutex_);
+        if (const auto found = entries_.find(key); found != entries_.end()) {
+            found->second.graph = std::move(graph);
+            order_.splice(order_.begin(), order_, found->second.position);
+            return;
+        }
+        order_.push_front(key);
+        entries_.emplace(key, Entry{std::move(graph), order_.begin()});
+        while (entries_.size() > function_cache_capacity) {
+            entries_.erase(order_.back());
+            order_.pop_back();
+        }
+    }
+
+    FunctionCacheCounters counters() {
+        std::lock_guard lock(mutex_);
+        return counters_;
+    }
+
+    void clear() {
+        std::lock_guard lock(mutex_);
+        entries_.clear();
+        order_.clear();
+    }
+
+private:
+    struct Entry {
+        std::shared_ptr<const CompiledGraph> graph;
+        std::list<Hash128>::iterator position;
+    };
+    std::mutex mutex_;
+    std::unordered_map<Hash128, Entry, KeyHash> entries_;
+    std::list<Hash128> order_; // most recently used first
+    FunctionCacheCounters counters_;
+};
+
+} // namespace
+
+std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& roots,
+                                               const std::vector<VariablePtr>& inputs) {
+    std::vector<VariablePtr> shared;
+    for (const VariablePtr& leaf : graph_inputs(roots, inputs))
+        if (leaf->is_shared()) shared.push_back(leaf);
+    return shared;
+}
+
+Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& inputs,
+                     std::size_t output_count, const std::vector<TensorType>& update_types,
+                     const RewriteOptions& rewrite_options, Linker linker) {
+    // The canonical text numbers shared variables as the walk meets them,
+    // as request_shared_leaves does; names are added because the compiled
+    // graph's printing and error messages show them.
+    std::string text = canonical_graph_text(roots, inputs);
+    text += "names";
+    for (const VariablePtr& v : ancestors(roots, inputs)) text += " '" + v->name() + "'";
+    for (const VariablePtr& input : inputs) text += " '" + input->name() + "'";
+    text += "\noutputs " + std::to_string(output_count) + "\nupdates";
+    for (const TensorType& type : update_types) text += " " + type.str();
+    text += "\nmode " + std::to_string(static_cast<int>(rewrite_options.mode)) + "\nexcluding";
+    for (const std::string& name : rewrite_options.excluding) text += " " + name;
+    text += "\nlinker " + std::to_string(static_cast<int>(linker)) + "\n";
+    return hash_bytes(text.data(), text.size());
+}
+
+std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key) { return FunctionCache::instance().find(key); }
+
+void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph) {
+    FunctionCache::instance().keep(key, std::move(graph));
+}
+
+FunctionCacheCounters function_cache_counters() { return FunctionCache::instance().counters(); }
+
+void clear_function_cache() { FunctionCache::instance().clear(); }
+
+} // namespace kiln

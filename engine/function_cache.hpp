@@ -1,0 +1,70 @@
+// Compiled graphs found again by the structure of the request: compiling a
+// function whose graph, options and configuration were compiled before does
+// no rewriting, scheduling or lowering; it rebinds the earlier result to the
+// new request's inputs and shared variables.
+#pragma once
+
+#include "config.hpp"
+#include "rewriter.hpp"
+
+#include "../ir/graph.hpp"
+#include "../ir/hash.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace kiln {
+
+class Executable;
+
+/// What compile() derives from a graph, independent of which shared
+/// variables it reads: those are placeholders here, numbered in the order
+/// of the request's graph (see request_shared_leaves).
+struct CompiledGraph {
+    /// The explicit inputs the graph was compiled with.
+    std::vector<VariablePtr> inputs;
+    /// The optimized outputs, then the update values, over `inputs`,
+    /// constants and the placeholders.
+    std::vector<VariablePtr> roots;
+    /// The leaves the executable takes after the explicit inputs, in order:
+    /// a constant, or a placeholder for the request's shared variable
+    /// number `shared_index`.
+    struct Leaf {
+        VariablePtr variable;
+        int shared_index = -1;
+    };
+    std::vector<Leaf> implicit_leaves;
+    std::shared_ptr<const Executable> executable;
+    RewriteCounts rewrites;
+};
+
+/// The shared variables a request's graph reads, in a walk order that
+/// depends only on the graph's structure.
+std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& roots,
+                                               const std::vector<VariablePtr>& inputs);
+
+/// Everything that decides what compile() builds from a request: the graph
+/// (structure, constants' values, names), how many roots are outputs, the
+/// update targets' types, the rewrite options and the linker.
+Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& inputs,
+                     std::size_t output_count, const std::vector<TensorType>& update_types,
+                     const RewriteOptions& rewrite_options, Linker linker);
+
+struct FunctionCacheCounters {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+};
+
+/// The compiled graph stored under `key`, or null; counts a hit or a miss.
+std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key);
+/// Keeps `graph` under `key`; the least recently used entries beyond the
+/// cache's capacity are dropped.
+void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph);
+
+FunctionCacheCounters function_cache_counters();
+/// Drops every entry (kernels stay in the kernel cache).
+void clear_function_cache();
+
+} // namespace kiln
