@@ -361,7 +361,7 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
 void Executable::Plan::run_scalar_loop_step(const LoopRun& run, Slots& slots) const {
     const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
     std::array<void*, max_scalar_loop_buffers> pointers;
-    const std::array<std::int64_t, max_scalar_loop_buffers> strides{};
+    static constexpr std::array<std::int64_t, max_scalar_loop_buffers> strides{};
     for (std::size_t k = 0; k < run.inputs.size(); ++k)
         pointers[k] = const_cast<std::byte*>(slots[run.inputs[k]]->data());
     for (std::size_t j = 0; j < run.outputs.size(); ++j) {

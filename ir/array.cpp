@@ -50,15 +50,9 @@ Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
 Array Array::uninitialized(DType dtype, Shape shape) {
     for (std::int64_t d : shape)
         if (d < 0) throw ValueError("Array: negative dimension in shape " + shape_text(shape));
-    Array out{Unallocated{}};
-    out.dtype_ = dtype;
-    out.strides_ = c_strides(shape);
-    const std::int64_t bytes = std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype);
-    out.shape_ = std::move(shape);
-    AlignedBuffer buffer = allocate_buffer(bytes);
-    out.buffer_ = std::move(buffer.owner);
-    out.byte_offset_ = buffer.offset;
-    return out;
+    Shape strides = c_strides(shape);
+    AlignedBuffer buffer = allocate_buffer(std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype));
+    return Array(dtype, std::move(shape), std::move(strides), std::move(buffer.owner), buffer.offset);
 }
 
 Array Array::zeros(DType dtype, Shape shape) {
@@ -81,13 +75,9 @@ Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
     if (strides.size() != shape.size())
         throw ValueError("Array::borrow(): " + std::to_string(strides.size()) +
                          " strides for shape " + shape_text(shape));
-    Array out{Unallocated{}};
-    out.dtype_ = dtype;
-    out.shape_ = std::move(shape);
-    out.strides_ = std::move(strides);
     // The caller owns the memory: the no-op deleter leaves it alone.
-    out.buffer_ = std::shared_ptr<std::byte[]>(static_cast<std::byte*>(data), [](std::byte*) {});
-    return out;
+    return Array(dtype, std::move(shape), std::move(strides),
+                 std::shared_ptr<std::byte[]>(static_cast<std::byte*>(data), [](std::byte*) {}), 0);
 }
 
 bool Array::is_c_contiguous() const {

@@ -150,9 +150,10 @@ public:
     std::string str() const;
 
 private:
-    struct Unallocated {};
-    /// An array without a buffer yet, for the factories to fill in.
-    explicit Array(Unallocated) {}
+    /// What the factories build, every member given.
+    Array(DType dtype, Shape shape, Shape strides, std::shared_ptr<std::byte[]> buffer, std::int64_t byte_offset)
+        : dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)), buffer_(std::move(buffer)),
+          byte_offset_(byte_offset) {}
 
     void check_access(DType requested) const;
     std::int64_t element_offset(std::int64_t flat_index) const;
