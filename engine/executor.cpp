@@ -30,6 +30,8 @@ struct OpRun {
 
 struct LoopRun {
     const FusedLoop* loop = nullptr;
+    /// Each fused node's position in the function's schedule, for errors.
+    std::vector<std::size_t> node_positions;
     LoopFunction function = nullptr;
     std::vector<int> inputs;
     std::vector<int> params;
@@ -170,6 +172,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         const auto& loop = std::get<FusedLoop>(step);
         LoopRun run;
         run.loop = &loop;
+        for (const ApplyPtr& node : loop.nodes) run.node_positions.push_back(position.at(node.get()));
         run.rank = loop.reduced.empty() ? loop_rank(loop) : static_cast<int>(loop.reduced.size());
         for (const VariablePtr& input : loop.inputs) {
             run.inputs.push_back(slot(input));
@@ -265,7 +268,7 @@ ValueMap Executable::Plan::interpret_values(const LoopRun& run, const Slots& slo
     for (const ApplyPtr& node : run.loop->nodes)
         for (const VariablePtr& input : node->inputs())
             if (input->is_constant() && !values.count(input.get())) values[input.get()] = input->constant_value();
-    run_nodes(run.loop->nodes, values);
+    run_nodes(run.loop->nodes, values, run.node_positions);
     return values;
 }
 

@@ -53,7 +53,7 @@ std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inp
     }
 }
 
-void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values) {
+void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values, std::span<const std::size_t> positions) {
     for (std::size_t position = 0; position < nodes.size(); ++position) {
         const Apply& node = *nodes[position];
         std::vector<Array> inputs;
@@ -62,7 +62,7 @@ void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values) {
             KILN_CHECK(found != values.end(), "no value for " + input->str() + " read by " + apply_text(node));
             inputs.push_back(found->second);
         }
-        std::vector<Array> outputs = perform_node(node, inputs, position);
+        std::vector<Array> outputs = perform_node(node, inputs, positions.empty() ? position : positions[position]);
         for (int i = 0; i < node.num_outputs(); ++i) values[node.output(i).get()] = std::move(outputs[i]);
     }
 }

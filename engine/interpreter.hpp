@@ -5,6 +5,7 @@
 #include "../ir/graph.hpp"
 
 #include <unordered_map>
+#include <span>
 #include <vector>
 
 namespace kiln {
@@ -19,8 +20,9 @@ std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inp
 
 /// Runs `nodes` (in topological order) with `values` holding every leaf they
 /// read; adds each node's outputs to `values`. A failing node rethrows its
-/// error with the node, its input types and shapes appended.
-void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values);
+/// error with the node, its input types and shapes appended, and its
+/// position: positions[i] for nodes[i] when given, else i.
+void run_nodes(const std::vector<ApplyPtr>& nodes, ValueMap& values, std::span<const std::size_t> positions = {});
 
 /// Evaluates outputs from values bound to their graph inputs; constants and
 /// shared variables supply their own values.

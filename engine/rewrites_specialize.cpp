@@ -1,6 +1,9 @@
 // Specialize: cheaper special cases of general operations.
+#include "dimshuffle.hpp"
 #include "gemm.hpp"
+#include "layout.hpp"
 #include "math.hpp"
+#include "reduce.hpp"
 #include "rewrite_rules.hpp"
 
 namespace kiln::rewrites {
@@ -95,6 +98,24 @@ std::optional<Var> gemm_from_dot(const Apply& node, const RewriteContext& contex
     return std::nullopt;
 }
 
+// argmax(x, axis=k) -> argmax(x with axis k moved last, axis=-1), and of the
+// flattened tensor for no axis: along the last axis it runs as a compiled
+// row kernel, and the move is a view.
+std::optional<Var> arg_reduce_along_last_axis(const Apply& node) {
+    const auto* arg = dynamic_cast<const ArgReduce*>(&node.op());
+    if (!arg) return std::nullopt;
+    const Var x(node.inputs()[0]);
+    const int ndim = x.ndim();
+    if (ndim < 2 || (arg->axis() && *arg->axis() == ndim - 1)) return std::nullopt;
+    const auto reduce = arg->is_max() ? argmax : argmin;
+    if (!arg->axis()) return reduce(flatten(x, 1), 0, false);
+    std::vector<DimShuffle::Entry> order;
+    for (int d = 0; d < ndim; ++d)
+        if (d != *arg->axis()) order.push_back(d);
+    order.push_back(*arg->axis());
+    return reduce(dimshuffle(x, order), ndim - 1, false);
+}
+
 } // namespace
 
 std::vector<Rewrite> specialize() {
@@ -105,6 +126,8 @@ std::vector<Rewrite> specialize() {
         {"div_to_inv", P::specialize, "1 / x -> inv(x)", node_only(div_to_inv)},
         {"mul_minus_one", P::specialize, "x * -1 -> -x", node_only(mul_minus_one)},
         {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", gemm_from_dot},
+        {"arg_reduce_along_last_axis", P::specialize, "argmax(x, axis=k) -> argmax(x with k moved last, axis=-1)",
+         node_only(arg_reduce_along_last_axis)},
     };
 }
 

@@ -177,25 +177,30 @@ TEST_CASE("the crossentropy gradient is a row kernel that agrees with the interp
 
 namespace kiln {
 
-TEST_CASE("argmax and argmin along rows are row kernels that agree with the interpreter") {
+TEST_CASE("argmax and argmin along any axis are row kernels that agree with the interpreter") {
     std::mt19937 rng(47);
     for (bool is_max : {true, false}) {
         for (DType dtype : test::tested_dtypes) {
             CAPTURE(is_max);
             CAPTURE(dtype_name(dtype));
             const Var m = tensor(dtype, {false, false}, "m"), v = tensor(dtype, {false}, "v");
-            const std::pair<Var, Var> cases[] = {{m, is_max ? argmax(m, 1) : argmin(m, 1)},
-                                                 {m, is_max ? argmax(m, -1, true) : argmin(m, -1, true)},
-                                                 {v, is_max ? argmax(v) : argmin(v)}};
+            const Var t = tensor(dtype, {false, false, false}, "t");
+            const auto reduce = is_max ? argmax : argmin;
+            // Other axes than the last are moved last through a view.
+            const std::pair<Var, Var> cases[] = {{m, reduce(m, 1, false)}, {m, reduce(m, -1, true)},
+                                                 {v, reduce(v, std::nullopt, false)}, {m, reduce(m, 0, false)},
+                                                 {m, reduce(m, std::nullopt, false)}, {t, reduce(t, 0, false)},
+                                                 {t, reduce(t, 1, true)}, {t, reduce(t, std::nullopt, false)}};
             for (const auto& [input, out] : cases) {
                 const Function jit = test::compile_with(Linker::jit, {input}, out);
                 const Function reference = test::compile_with(Linker::interpreter, {input}, out);
                 const auto kernels = jit.kernels();
                 REQUIRE(!kernels.empty());
                 CHECK(kernels[0]->row_kernel());
-                const std::vector<Shape> shapes = input.ndim() == 2
-                                                      ? std::vector<Shape>{{3, 5}, {4, 37}, {1, 1}, {0, 3}, {3, 0}, {5, 1}}
-                                                      : std::vector<Shape>{{9}, {1}, {0}, {1000}};
+                const std::vector<Shape> shapes =
+                    input.ndim() == 1   ? std::vector<Shape>{{9}, {1}, {0}, {1000}}
+                    : input.ndim() == 2 ? std::vector<Shape>{{3, 5}, {4, 37}, {1, 1}, {0, 3}, {3, 0}, {5, 1}}
+                                        : std::vector<Shape>{{2, 3, 4}, {4, 1, 5}, {1, 1, 1}, {0, 2, 3}, {2, 0, 3}};
                 for (const Shape& shape : shapes) {
                     CAPTURE(shape_text(shape));
                     for (int trial = 0; trial < 3; ++trial) {
