@@ -412,7 +412,7 @@ void Executable::give_back(std::unique_ptr<Frame> frame) const {
     }
 }
 
-std::vector<Array> Executable::run(Frame& frame) const {
+ArrayList Executable::run(Frame& frame) const {
     const Plan& plan = *plan_;
     Slots& slots = frame.slots;
     KILN_CHECK(slots.size() == static_cast<std::size_t>(plan.slot_count), "executable run with the wrong slots");
@@ -431,7 +431,7 @@ std::vector<Array> Executable::run(Frame& frame) const {
         }
         for (int released : plan.release_after[s]) slots[released].reset();
     }
-    std::vector<Array> roots;
+    ArrayList roots;
     roots.reserve(plan.root_slots.size());
     for (std::size_t r = 0; r < plan.root_slots.size(); ++r) {
         std::optional<Array>& root = slots[plan.root_slots[r]];

@@ -56,7 +56,7 @@ public:
 
     /// Values of the roots for the leaf values in the frame's slots, which
     /// keep them. Throws like the interpreter, naming the node that failed.
-    std::vector<Array> run(Frame& frame) const;
+    ArrayList run(Frame& frame) const;
 
     /// The steps, one line each.
     std::string steps_text() const;

@@ -289,7 +289,7 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
-    std::vector<Array> values = f.executable->run(*frame);
+    ArrayList values = f.executable->run(*frame);
 
     // Nothing handed back or stored may alias an argument, a shared value, a
     // constant, or another result: values[0, checked) are settled.

@@ -44,7 +44,7 @@ struct CompileOptions {
 /// else one array per output.
 class Outputs {
 public:
-    Outputs(std::vector<Array> values, bool single) : values_(std::move(values)), single_(single) {}
+    Outputs(ArrayList values, bool single) : values_(std::move(values)), single_(single) {}
 
     std::size_t size() const { return values_.size(); }
     const Array& operator[](std::size_t index) const { return values_.at(index); }
@@ -56,7 +56,7 @@ public:
     operator const Array&() const;
 
 private:
-    std::vector<Array> values_;
+    ArrayList values_;
     bool single_;
 };
 

@@ -3,6 +3,7 @@
 // astype() make new buffers.
 #pragma once
 
+#include "buffers.hpp"
 #include "dtype.hpp"
 
 #include <array>
@@ -166,6 +167,10 @@ private:
 };
 
 std::ostream& operator<<(std::ostream& os, const Array& array);
+
+/// A short list of arrays, such as a call's results, allocated from the
+/// per-thread small-block cache.
+using ArrayList = std::vector<Array, SmallBlockAllocator<Array>>;
 
 /// Calls f(offsets) for every position of `shape` in C order, where offsets[k]
 /// is the element offset of that position under strides[k].

@@ -58,11 +58,7 @@ private:
     std::size_t kept_bytes_ = 0;
 };
 
-// Small blocks (a scalar's buffer with its reference count) freed on a
-// thread are kept for that thread's next allocation: a pointer pop instead
-// of malloc and free, a third of their cost. A block may be freed on another
-// thread than the one that allocated it; it then joins that thread's list.
-constexpr std::size_t small_block_bytes = 192;
+// Each thread's recently freed small blocks.
 constexpr std::size_t max_kept_small_blocks = 64;
 
 struct SmallBlocks {
@@ -81,6 +77,8 @@ SmallBlocks::~SmallBlocks() {
     small_blocks_gone = true;
 }
 
+} // namespace
+
 void* take_small_block() {
     if (!small_blocks_gone && small_blocks.count > 0) return small_blocks.blocks[--small_blocks.count];
     return ::operator new(small_block_bytes);
@@ -93,27 +91,6 @@ void give_back_small_block(void* block) {
     }
     ::operator delete(block);
 }
-
-// The allocator std::allocate_shared uses for a small buffer and its
-// reference count together.
-template <class T> struct SmallBlockAllocator {
-    using value_type = T;
-    SmallBlockAllocator() = default;
-    template <class U> SmallBlockAllocator(const SmallBlockAllocator<U>&) {}
-
-    T* allocate(std::size_t n) {
-        static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-        if (n * sizeof(T) <= small_block_bytes) return static_cast<T*>(take_small_block());
-        return static_cast<T*>(::operator new(n * sizeof(T)));
-    }
-    void deallocate(T* block, std::size_t n) {
-        if (n * sizeof(T) <= small_block_bytes) give_back_small_block(block);
-        else ::operator delete(block);
-    }
-    template <class U> bool operator==(const SmallBlockAllocator<U>&) const { return true; }
-};
-
-} // namespace
 
 AlignedBuffer allocate_buffer(std::int64_t size) {
     const auto bytes = static_cast<std::size_t>(size);
