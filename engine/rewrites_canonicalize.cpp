@@ -104,6 +104,21 @@ std::optional<Var> useless_fill(const Apply& node) {
     return in(node, 1);
 }
 
+// fill(f(u), v) -> fill(u, v) for a unary elementwise f: the model gives
+// only its shape, which is u's, so f(u) need not be computed for it (and a
+// reduction of f(u) can then fuse with f).
+std::optional<Var> fill_model_before_unary(const Apply& node) {
+    if (scalar_op_of(node) != S::second) return std::nullopt;
+    const VariablePtr& model = node.inputs()[0];
+    const ApplyPtr owner = model->owner();
+    if (!owner || owner->inputs().size() != 1 || !scalar_op_of(*owner)) return std::nullopt;
+    const VariablePtr& u = owner->inputs()[0];
+    if (u->type().broadcastable() != model->type().broadcastable()) return std::nullopt;
+    Var filled = fill(Var(u), in(node, 1));
+    if (filled.type() != node.output(0)->type()) return std::nullopt;
+    return filled;
+}
+
 // x - x -> 0 for integers (for floats, inf - inf is NaN)
 std::optional<Var> sub_self(const Apply& node) {
     if (scalar_op_of(node) != S::sub || node.inputs()[0] != node.inputs()[1]) return std::nullopt;
@@ -203,6 +218,8 @@ std::vector<Rewrite> canonicalize() {
         {"pow_canonicalize", P::canonicalize, "x ** 1 -> x, x ** 0 -> 1", node_only(pow_canonicalize)},
         {"mul_constants_first", P::canonicalize, "x * c -> c * x, c1 * (c2 * x) -> (c1 * c2) * x", node_only(mul_constants_first)},
         {"useless_fill", P::canonicalize, "fill(m, v) -> v when v has the result's type", node_only(useless_fill)},
+        {"fill_model_before_unary", P::canonicalize, "fill(f(u), v) -> fill(u, v) for unary elementwise f",
+         node_only(fill_model_before_unary)},
         {"sub_self", P::canonicalize, "x - x -> 0 (integers)", node_only(sub_self)},
         {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", node_only(cast_cast)},
         {"shape_of_computed", P::canonicalize, "f(x).shape[k] -> the k-th dimension f infers from x.shape",

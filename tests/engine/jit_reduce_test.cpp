@@ -91,6 +91,28 @@ TEST_CASE("an elementwise chain and the reduction it feeds are one loop") {
     }
 }
 
+TEST_CASE("a penalty and its gradient: the elementwise term stays in the reduction's loop") {
+    // grad(sum(sqr(w))) fills a tensor shaped like sqr(w); reading w for the
+    // shape instead leaves sqr(w) with the sum as its only reader.
+    const Var w = dmatrix("w");
+    const Var penalty = 0.5 * sum(sqr(w)) + sum(abs(w));
+    const Function f = compile({w}, std::vector<Var>{penalty, grad(penalty, w)});
+    const std::string steps = f.steps_text();
+    CAPTURE(steps);
+    CHECK(steps.find("[sqr, Sum") != std::string::npos);
+    CHECK(steps.find("[abs, Sum") != std::string::npos);
+    const auto values = test::uniform(12, -2, 2, 3);
+    const Outputs out = f(test::doubles(values, {3, 4}));
+    double expected = 0;
+    std::vector<double> gradient;
+    for (double v : values) {
+        expected += 0.5 * v * v + std::abs(v);
+        gradient.push_back(v + (v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0));
+    }
+    CHECK(out[0].value_at<double>(0) == doctest::Approx(expected).epsilon(1e-14));
+    test::check_close(out[1], gradient, 1e-15);
+}
+
 TEST_CASE("reduction loops are vector code") {
     auto& backend = jit::CpuBackend::instance();
     if (backend.target_description().find("x86_64") == std::string::npos) {

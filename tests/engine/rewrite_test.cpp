@@ -210,7 +210,7 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
         2 * dot(m, transpose(m)) + sqr(dot(m, transpose(m))), 2 * dot(m, m[0]) + 0.5 * y[slice(0, 2)],
         sum(transpose(exp(m) * 2)) + y, 3 + (x + 4),
         -mean(log(softmax(m))[{arange(shape_i(labels, 0)), labels}]), reshape(reshape(m, {3, 2}), {6}),
-        argmax(m, 0), argmin(m),
+        argmax(m, 0), argmin(m), fill(sqr(x), 2.0) + sum(abs(m)),
     };
     std::set<std::string> fired;
     for (std::size_t k = 0; k < corpus.size(); ++k) {
