@@ -345,7 +345,7 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
     }
     for (std::size_t j = 0; j < output_count; ++j) {
-        Array& output = *slots[run.outputs[j]];
+        Array& output = slots[run.outputs[j]].owned();
         LoopBuffer& buffer = buffers[run.inputs.size() + j];
         const Shape& strides = reduction ? reduced_strides : output.strides();
         buffer.data = output.mutable_data();
@@ -355,7 +355,7 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         buffer.broadcast_inner = false;
     }
     const LoopParams params(run, slots);
-    const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &*slots[run.outputs[0]]};
+    const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &slots[run.outputs[0]].owned()};
     const std::int32_t status = run_loop(run.function, shape, buffers, params.data(),
                                          reduction ? &reduction_output : nullptr, run.loop->kernel.row_kernel());
     finish_loop_step(run, slots, status);
@@ -434,8 +434,8 @@ ArrayList Executable::run(Frame& frame) const {
     ArrayList roots;
     roots.reserve(plan.root_slots.size());
     for (std::size_t r = 0; r < plan.root_slots.size(); ++r) {
-        std::optional<Array>& root = slots[plan.root_slots[r]];
-        roots.push_back(plan.root_moves[r] ? std::move(*root) : *root);
+        Slot& root = slots[plan.root_slots[r]];
+        roots.push_back(plan.root_moves[r] ? root.take() : *root);
     }
     return roots;
 }

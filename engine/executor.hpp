@@ -27,10 +27,58 @@ public:
     Executable(const Executable&) = delete;
     Executable& operator=(const Executable&) = delete;
 
+    /// One value of a run: empty (until computed and after its last
+    /// reader), an array the slot owns, or an array it refers to, which its
+    /// owner keeps alive for the run (a caller's argument, a shared value).
+    class Slot {
+    public:
+        Slot() = default;
+        Slot(const Slot&) = delete;
+        Slot& operator=(const Slot&) = delete;
+        Slot(Slot&& other) noexcept { *this = std::move(other); }
+        Slot& operator=(Slot&& other) noexcept {
+            const bool owning = other.owned_.has_value();
+            owned_ = std::move(other.owned_);
+            value_ = owning ? &*owned_ : other.value_;
+            other.reset();
+            return *this;
+        }
+
+        bool has_value() const { return value_ != nullptr; }
+        const Array& operator*() const { return *value_; }
+        const Array* operator->() const { return value_; }
+        Array& emplace(Array value) {
+            value_ = &owned_.emplace(std::move(value));
+            return *owned_;
+        }
+        /// The array the slot owns; only for a slot given one by emplace.
+        Array& owned() { return *owned_; }
+        Slot& operator=(Array value) {
+            emplace(std::move(value));
+            return *this;
+        }
+        void refer_to(const Array& value) {
+            owned_.reset();
+            value_ = &value;
+        }
+        void reset() {
+            owned_.reset();
+            value_ = nullptr;
+        }
+        /// The value, moved out when the slot owns it; the slot is left empty.
+        Array take() {
+            Array value = owned_ ? std::move(*owned_) : *value_;
+            reset();
+            return value;
+        }
+
+    private:
+        std::optional<Array> owned_;
+        const Array* value_ = nullptr;
+    };
     /// One slot per value; a run needs the leaves' values in the first
-    /// slots, in the order of `leaves`. A slot is empty until computed and
-    /// after its last reader (Array() would allocate).
-    using Slots = std::vector<std::optional<Array>>;
+    /// slots, in the order of `leaves`.
+    using Slots = std::vector<Slot>;
     /// What one call works in: its slots and the loop descriptors it hands
     /// the loop driver. Frames go back to the executable after the call and
     /// keep their capacity, so a call allocates only what it returns.

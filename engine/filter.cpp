@@ -31,11 +31,11 @@ Array convert_exactly(const TensorType& type, const Arg& value, const std::funct
 
 } // namespace
 
-Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
-                   const std::function<std::string()>& context) {
+std::optional<Array> filter_conversion(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
+                                       const std::function<std::string()>& context) {
     const Array& data = value.value();
-    Array result = [&] {
-        if (data.dtype() == type.dtype()) return data;
+    std::optional<Array> converted = [&]() -> std::optional<Array> {
+        if (data.dtype() == type.dtype()) return std::nullopt;
         if (allow_downcast.value_or(false)) return data.astype(type.dtype());
         if (value.from_literal()) {
             if (!allow_downcast.has_value() && value.python_float() && type.dtype() == config().floatX())
@@ -47,6 +47,7 @@ Array filter_value(const TensorType& type, const Arg& value, std::optional<bool>
                         std::string(dtype_name(data.dtype())) + " without risking loss of precision. " +
                         downcast_advice(type.dtype()) + " Value: \"" + data.repr() + "\"");
     }();
+    const Array& result = converted ? *converted : data;
     if (result.ndim() != type.ndim())
         throw TypeError(context() + "Wrong number of dimensions: expected " + std::to_string(type.ndim()) +
                         ", got " + std::to_string(result.ndim()) + " with shape " + shape_text(result.shape()) + ".");
@@ -55,7 +56,13 @@ Array filter_value(const TensorType& type, const Arg& value, std::optional<bool>
             throw TypeError(context() + "Non-unit value on shape on a broadcastable dimension: shape " +
                             shape_text(result.shape()) + " for " + type.str() + " (dimension " +
                             std::to_string(d) + " must have length 1).");
-    return result;
+    return converted;
+}
+
+Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
+                   const std::function<std::string()>& context) {
+    std::optional<Array> converted = filter_conversion(type, value, allow_downcast, context);
+    return converted ? std::move(*converted) : value.value();
 }
 
 } // namespace kiln

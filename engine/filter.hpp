@@ -21,4 +21,9 @@ namespace kiln {
 Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
                    const std::function<std::string()>& context);
 
+/// The same checks; the converted array when `value` needs converting, or
+/// nothing when `value.value()` can be stored as it is.
+std::optional<Array> filter_conversion(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
+                                       const std::function<std::string()>& context);
+
 } // namespace kiln

@@ -278,14 +278,18 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const Var& input = f.inputs[i];
         // Two captured words fit std::function's inline storage: no allocation per argument.
-        slots[i] = filter_value(input.type(), *arguments[i], f.allow_input_downcast, [&f, i] {
+        std::optional<Array> converted = filter_conversion(input.type(), *arguments[i], f.allow_input_downcast, [&f, i] {
             return f.label() + ": bad input argument at index " + std::to_string(i) + " ('" + f.inputs[i].str() +
                    "'): ";
         });
+        // An argument that needs no conversion is read where the caller keeps it.
+        if (converted) slots[i] = std::move(*converted);
+        else slots[i].refer_to(arguments[i]->value());
     }
+    // Shared values stay in their storage until the updates commit, after the run.
     for (std::size_t k = 0; k < f.implicit_leaves.size(); ++k) {
         const VariablePtr& leaf = f.implicit_leaves[k];
-        slots[arguments.size() + k] = leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value;
+        slots[arguments.size() + k].refer_to(leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value);
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
