@@ -9,6 +9,7 @@
 #include "shared.hpp"
 #include "var.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,6 +63,16 @@ private:
 
 /// "array(5.)" for a single output, "[array(0), array(1.)]" for a list.
 std::ostream& operator<<(std::ostream& os, const Outputs& outputs);
+
+/// How often compile() found a request's compiled graph by its structure
+/// (hits) or compiled it (misses), in this process.
+struct FunctionCacheCounters {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+};
+FunctionCacheCounters function_cache_counters();
+/// Forgets every compiled graph kept for reuse (kernels stay cached).
+void clear_function_cache();
 
 class CompiledFunction;
 

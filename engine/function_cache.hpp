@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "function.hpp"
 #include "rewriter.hpp"
 
 #include "../ir/graph.hpp"
@@ -52,19 +53,10 @@ Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<Va
                      std::size_t output_count, const std::vector<TensorType>& update_types,
                      const RewriteOptions& rewrite_options, Linker linker);
 
-struct FunctionCacheCounters {
-    std::uint64_t hits = 0;
-    std::uint64_t misses = 0;
-};
-
 /// The compiled graph stored under `key`, or null; counts a hit or a miss.
 std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key);
 /// Keeps `graph` under `key`; the least recently used entries beyond the
 /// cache's capacity are dropped.
 void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph);
-
-FunctionCacheCounters function_cache_counters();
-/// Drops every entry (kernels stay in the kernel cache).
-void clear_function_cache();
 
 } // namespace kiln

@@ -2,7 +2,6 @@
 // compiled graph, bound to the new request's inputs and shared variables.
 #include <kiln/kiln.hpp>
 
-#include "../../engine/function_cache.hpp"
 #include "../../jit/cpu_backend.hpp"
 
 #include <doctest/doctest.h>
