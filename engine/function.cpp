@@ -167,6 +167,9 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
     for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), explicit_inputs)) {
         if (std::find(explicit_inputs.begin(), explicit_inputs.end(), leaf) != explicit_inputs.end()) continue;
         CompiledGraph::Leaf implicit{leaf};
+        if (leaf->is_constant())
+            graph->constant_bytes +=
+                static_cast<std::size_t>(leaf->constant_value().size() * dtype_size(leaf->constant_value().dtype()));
         if (leaf->is_shared()) {
             const auto found = std::find(shared.begin(), shared.end(), leaf);
             KILN_CHECK(found != shared.end(), "a rewrite introduced shared variable " + leaf->str());

@@ -13,8 +13,10 @@ namespace kiln {
 namespace {
 
 // Each entry holds its graph's constants and kernels' plan; a program that
-// builds more distinct functions than this compiles the oldest again.
+// builds more distinct functions than this, or with more constant data,
+// compiles the oldest again.
 constexpr std::size_t function_cache_capacity = 64;
+constexpr std::size_t function_cache_constant_bytes = std::size_t{64} << 20;
 
 struct KeyHash {
     std::size_t operator()(const Hash128& key) const { return static_cast<std::size_t>(key.low ^ key.high); }
@@ -40,18 +42,14 @@ public:
     }
 
     void keep(const Hash128& key, std::shared_ptr<const CompiledGraph> graph) {
+        if (graph->constant_bytes > function_cache_constant_bytes) return;
         std::lock_guard lock(mutex_);
-        if (const auto found = entries_.find(key); found != entries_.end()) {
-            found->second.graph = std::move(graph);
-            order_.splice(order_.begin(), order_, found->second.position);
-            return;
-        }
+        if (const auto found = entries_.find(key); found != entries_.end()) drop(found);
+        constant_bytes_ += graph->constant_bytes;
         order_.push_front(key);
         entries_.emplace(key, Entry{std::move(graph), order_.begin()});
-        while (entries_.size() > function_cache_capacity) {
-            entries_.erase(order_.back());
-            order_.pop_back();
-        }
+        while (entries_.size() > function_cache_capacity || constant_bytes_ > function_cache_constant_bytes)
+            drop(entries_.find(order_.back()));
     }
 
     FunctionCacheCounters counters() {
@@ -63,6 +61,7 @@ public:
         std::lock_guard lock(mutex_);
         entries_.clear();
         order_.clear();
+        constant_bytes_ = 0;
     }
 
 private:
@@ -70,9 +69,18 @@ private:
         std::shared_ptr<const CompiledGraph> graph;
         std::list<Hash128>::iterator position;
     };
+    using Entries = std::unordered_map<Hash128, Entry, KeyHash>;
+
+    void drop(Entries::iterator entry) {
+        constant_bytes_ -= entry->second.graph->constant_bytes;
+        order_.erase(entry->second.position);
+        entries_.erase(entry);
+    }
+
     std::mutex mutex_;
-    std::unordered_map<Hash128, Entry, KeyHash> entries_;
+    Entries entries_;
     std::list<Hash128> order_; // most recently used first
+    std::size_t constant_bytes_ = 0;
     FunctionCacheCounters counters_;
 };
 

@@ -39,6 +39,8 @@ struct CompiledGraph {
     std::vector<Leaf> implicit_leaves;
     std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
+    /// Bytes of the constants it holds (what keeping it costs).
+    std::size_t constant_bytes = 0;
 };
 
 /// The shared variables a request's graph reads, in a walk order that
@@ -56,7 +58,8 @@ Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<Va
 /// The compiled graph stored under `key`, or null; counts a hit or a miss.
 std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key);
 /// Keeps `graph` under `key`; the least recently used entries beyond the
-/// cache's capacity are dropped.
+/// cache's capacity (entries, and bytes of constants) are dropped, and a
+/// graph whose constants alone exceed it is not kept.
 void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph);
 
 } // namespace kiln

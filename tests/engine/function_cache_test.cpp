@@ -112,3 +112,49 @@ TEST_CASE("a request found in the cache is still checked") {
     CHECK_THROWS_AS(f(std::vector<double>{1, 2}), TypeError); // the missing argument
     CHECK(f(std::vector<double>{1, 2}, std::vector<double>{})[0].to_vector<double>() == std::vector<double>{2, 4});
 }
+
+TEST_CASE("a found function's outputs may be its inputs and shared variables themselves") {
+    SharedVar s1 = shared(Array::from_values<double>({1, 2}), "s");
+    SharedVar s2 = shared(Array::from_values<double>({5, 6}), "s");
+    const auto before = function_cache_counters();
+    for (const SharedVar* s : {&s1, &s2}) {
+        const Var x = dvector("x");
+        const Function f = compile({x}, std::vector<Var>{x, Var(*s), x + *s});
+        CHECK(f.outputs()[0].node() == x.node());
+        CHECK(f.outputs()[1].node() == s->node());
+        const Outputs out = f(std::vector<double>{10, 20});
+        const std::vector<double> shared_value = s->get_value().to_vector<double>();
+        CHECK(out[0].to_vector<double>() == std::vector<double>{10, 20});
+        CHECK(out[1].to_vector<double>() == shared_value);
+        CHECK(out[2].to_vector<double>() == std::vector<double>{10 + shared_value[0], 20 + shared_value[1]});
+    }
+    CHECK(function_cache_counters().hits == before.hits + 1);
+}
+
+TEST_CASE("the cache keeps the 64 most recently used graphs, and no graph with more constant data than it holds") {
+    clear_function_cache();
+    const Var x = dvector("x");
+    auto misses_of = [&](double c) {
+        const auto before = function_cache_counters();
+        compile({x}, x * c + 1.0);
+        return function_cache_counters().misses - before.misses;
+    };
+    for (int k = 0; k < 64; ++k) CHECK(misses_of(k + 2.0) == 1);
+    CHECK(misses_of(2.0) == 0); // now the most recently used
+    CHECK(misses_of(100.0) == 1); // evicts 3.0, the least recently used
+    CHECK(misses_of(2.0) == 0);
+    CHECK(misses_of(3.0) == 1);
+
+    // 72 MB of constant data: compiled, but not kept.
+    Array data = Array::uninitialized(DType::float64, {9 << 20});
+    double* values = data.mutable_data_as<double>();
+    for (std::int64_t i = 0; i < data.size(); ++i) values[i] = static_cast<double>(i);
+    const Var big = constant(data);
+    const Var v = dvector("v");
+    for (int round = 0; round < 2; ++round) {
+        const auto before = function_cache_counters();
+        compile({v}, v + big);
+        CHECK(function_cache_counters().misses == before.misses + 1);
+    }
+    CHECK(misses_of(2.0) == 0); // and it evicted nothing to make room
+}
