@@ -81,6 +81,9 @@ public:
     /// Calls with one argument per input, in order. Arguments are C++
     /// scalars, nested braces, std::vectors or Arrays; each is checked
     /// against its input's type. A failed call changes no shared variable.
+    /// Calls may run on several threads at once; shared variables are not
+    /// synchronized, so a call must not read one that another thread sets
+    /// or updates meanwhile.
     Outputs operator()() const { return call_arguments({}); }
     Outputs operator()(const Arg& a) const { return call_with(a); }
     Outputs operator()(const Arg& a, const Arg& b) const { return call_with(a, b); }
