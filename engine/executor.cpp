@@ -364,7 +364,6 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
 void Executable::Plan::run_scalar_loop_step(const LoopRun& run, Slots& slots) const {
     const std::optional<ReduceKind> reduction = run.loop->kernel.reduction();
     std::array<void*, max_scalar_loop_buffers> pointers;
-    static constexpr std::array<std::int64_t, max_scalar_loop_buffers> strides{};
     for (std::size_t k = 0; k < run.inputs.size(); ++k)
         pointers[k] = const_cast<std::byte*>(slots[run.inputs[k]]->data());
     for (std::size_t j = 0; j < run.outputs.size(); ++j) {
@@ -375,9 +374,8 @@ void Executable::Plan::run_scalar_loop_step(const LoopRun& run, Slots& slots) co
         pointers[run.inputs.size() + j] = output.mutable_data();
     }
     const LoopParams params(run, slots);
-    std::int32_t status = 0;
-    run.function(1, pointers.data(), strides.data(), params.data(), &status);
-    finish_loop_step(run, slots, status);
+    const std::size_t count = run.inputs.size() + run.outputs.size();
+    finish_loop_step(run, slots, run_one_position(run.function, {pointers.data(), count}, params.data()));
 }
 
 void Executable::Plan::finish_loop_step(const LoopRun& run, Slots& slots, std::int32_t status) const {

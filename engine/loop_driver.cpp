@@ -189,16 +189,9 @@ void run_by_partials(Nest& nest, const std::vector<LoopBuffer>& buffers, const L
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
                       const std::uint64_t* params, const LoopReduction* reduction, bool whole_rows) {
     if (shape.empty()) {
-        // One position: no dimensions to walk (the common case for scalar graphs).
         PerBuffer<void*> pointers(buffers.size());
-        PerBuffer<std::int64_t> strides(buffers.size());
-        for (std::size_t b = 0; b < buffers.size(); ++b) {
-            pointers[b] = buffers[b].data;
-            strides[b] = 0;
-        }
-        std::int32_t status = 0;
-        loop(1, pointers.data(), strides.data(), params, &status);
-        return status;
+        for (std::size_t b = 0; b < buffers.size(); ++b) pointers[b] = buffers[b].data;
+        return run_one_position(loop, {pointers.data(), buffers.size()}, params);
     }
     for (std::int64_t extent : shape)
         if (extent == 0) return 0;

@@ -6,7 +6,9 @@
 #include "../ir/array.hpp"
 #include "../ir/kernel.hpp"
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace kiln {
@@ -34,6 +36,21 @@ struct LoopReduction {
 /// fixed number of partial results combined in order.
 /// `whole_rows`: the loop is a row kernel, called once per whole row of the
 /// innermost dimension (which is never merged with others or split).
+/// Runs `loop` at its one position (every value 0-d), buffer b at data[b];
+/// returns the loop's status. Inline: it is most of a scalar call's loop step.
+inline std::int32_t run_one_position(LoopFunction loop, std::span<void* const> data, const std::uint64_t* params) {
+    // No dimensions to walk, and every stride zero.
+    static constexpr std::array<std::int64_t, 16> zero_strides{};
+    std::int32_t status = 0;
+    if (data.size() <= zero_strides.size()) {
+        loop(1, data.data(), zero_strides.data(), params, &status);
+    } else {
+        const std::vector<std::int64_t> strides(data.size(), 0);
+        loop(1, data.data(), strides.data(), params, &status);
+    }
+    return status;
+}
+
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
                       const std::uint64_t* params, const LoopReduction* reduction = nullptr, bool whole_rows = false);
 
