@@ -153,8 +153,10 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
 
 // Rewrites, schedules and lowers a request's graph. Shared variables become
 // placeholders, so the result serves any request of the same structure.
+// `shared` is request_shared_leaves(roots, explicit_inputs).
 std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr>& roots,
                                                    const std::vector<VariablePtr>& explicit_inputs,
+                                                   const std::vector<VariablePtr>& shared,
                                                    const RewriteOptions& rewrite_options, Linker linker) {
     // Rewrite a copy-on-write view; the user's graph stays as it was.
     FunctionGraph fgraph(explicit_inputs, roots);
@@ -162,7 +164,6 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
     graph->rewrites = rewrite_graph(fgraph, rewrite_options);
     graph->inputs = explicit_inputs;
 
-    const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
     Replacements placeholders;
     for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), explicit_inputs)) {
         if (std::find(explicit_inputs.begin(), explicit_inputs.end(), leaf) != explicit_inputs.end()) continue;
@@ -213,10 +214,11 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     std::vector<TensorType> update_types;
     for (const auto& update : options.updates) update_types.push_back(update.first.type());
     const Hash128 key = function_key(roots, explicit_inputs, outputs.size(), update_types, rewrite_options, linker);
+    const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
     std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
     const bool found = graph != nullptr;
     if (!found) {
-        graph = compile_graph(roots, explicit_inputs, rewrite_options, linker);
+        graph = compile_graph(roots, explicit_inputs, shared, rewrite_options, linker);
         keep_compiled_graph(key, graph);
     }
 
@@ -228,7 +230,6 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     compiled->inputs = inputs;
     compiled->allow_input_downcast = options.allow_input_downcast;
     compiled->executable = graph->executable;
-    const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
     Replacements bindings;
     for (std::size_t i = 0; i < explicit_inputs.size(); ++i)
         if (graph->inputs[i] != explicit_inputs[i]) bindings.emplace(graph->inputs[i].get(), explicit_inputs[i]);
