@@ -26,6 +26,10 @@ struct OpRun {
     std::size_t position = 0;
     std::vector<int> inputs;
     std::vector<int> outputs;
+    /// The input whose value this step takes out of its slot, so that the
+    /// op may write its result into that buffer (-1 for none): the op's
+    /// overwritable input, where no later step or root reads it.
+    int given_up = -1;
 };
 
 struct LoopRun {
@@ -223,6 +227,16 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
     plan.release_after.resize(plan.runs.size());
     for (int s = static_cast<int>(plan.leaf_count); s < plan.slot_count; ++s)
         if (last_reader[s] >= 0) plan.release_after[last_reader[s]].push_back(s);
+    for (std::size_t s = 0; s < plan.runs.size(); ++s) {
+        auto* op = std::get_if<OpRun>(&plan.runs[s]);
+        const int k = op ? op->node->op().overwritable_input() : -1;
+        if (k < 0) continue;
+        const int input = op->inputs[static_cast<std::size_t>(k)];
+        const bool computed = input >= static_cast<int>(plan.leaf_count);
+        if (computed && last_reader[input] == static_cast<int>(s) &&
+            std::count(op->inputs.begin(), op->inputs.end(), input) == 1)
+            op->given_up = k;
+    }
     logging::get("engine")->debug("executable: {} steps over {} slots\n{}", plan.runs.size(), plan.slot_count,
                                   kiln::steps_text(plan.steps));
 }
@@ -419,7 +433,10 @@ ArrayList Executable::run(Frame& frame) const {
         if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
             std::vector<Array> inputs;
             inputs.reserve(op->inputs.size());
-            for (int input : op->inputs) inputs.push_back(*slots[input]);
+            for (std::size_t k = 0; k < op->inputs.size(); ++k) {
+                Slot& input = slots[op->inputs[k]];
+                inputs.push_back(static_cast<int>(k) == op->given_up ? input.take() : *input);
+            }
             std::vector<Array> outputs = perform_node(*op->node, inputs, op->position);
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {

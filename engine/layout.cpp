@@ -7,6 +7,7 @@
 #include "shape.hpp"
 
 #include "../ir/errors.hpp"
+#include "../kernels/indexing.hpp"
 
 #include <cstring>
 
@@ -38,15 +39,10 @@ std::vector<Operand> shape_of(const Var& x) {
     return dims;
 }
 
-// Copies `source` into `target` (same shape) element by element.
+// Copies `source` into `target` (same shape and dtype) element by element.
 void copy_into(Array target, const Array& source) {
-    visit_dtype(target.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* dst = reinterpret_cast<T*>(target.mutable_data());
-        const T* src = source.data_as<T>();
-        const Shape ts = target.strides(), ss = source.strides();
-        walk_strided<2>(target.shape(), {&ts, &ss}, [&](const auto& at) { dst[at[0]] = src[at[1]]; });
-    });
+    kernels::copy_strided(static_cast<std::size_t>(dtype_size(target.dtype())), target.shape(), target.mutable_data(),
+                          target.strides(), source.data(), source.strides());
 }
 
 } // namespace
@@ -101,7 +97,7 @@ std::vector<Array> Join::perform(const Apply& node, const std::vector<Array>& in
                                  std::to_string(inputs[i].shape()[d]));
         shape[axis_] += inputs[i].shape()[axis_];
     }
-    Array out = Array::zeros(dtype, shape);
+    Array out = Array::uninitialized(dtype, shape);
     std::int64_t position = 0;
     for (const Array& input : inputs) {
         const Array converted = input.dtype() == dtype ? input : input.astype(dtype);
@@ -133,7 +129,7 @@ std::string Alloc::pp(const Apply&, const std::vector<std::string>& inputs) cons
     return text + ")";
 }
 
-std::vector<Array> Alloc::perform(const Apply& node, const std::vector<Array>& inputs) const {
+std::vector<Array> Alloc::perform(const Apply&, const std::vector<Array>& inputs) const {
     const Array& value = inputs[0];
     Shape shape;
     for (std::size_t i = 1; i < inputs.size(); ++i) {
@@ -148,7 +144,7 @@ std::vector<Array> Alloc::perform(const Apply& node, const std::vector<Array>& i
             throw ValueError("alloc(): the value's shape " + shape_text(value.shape()) + " cannot be broadcast to " +
                              shape_text(shape));
     }
-    Array out = Array::zeros(node.output(0)->type().dtype(), shape);
+    Array out = Array::uninitialized(value.dtype(), shape);
     copy_into(out, value.view(shape, strides));
     return {out};
 }

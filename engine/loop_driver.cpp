@@ -1,5 +1,7 @@
 #include "loop_driver.hpp"
 
+#include "../kernels/parallel.hpp"
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
@@ -17,11 +19,8 @@ namespace {
 // the common buffer counts.
 constexpr std::size_t inline_buffers = 16;
 
-// Loops below this many positions run on the calling thread; larger ones are
-// split across cores in pieces of at least parallel_grain positions (a
-// thread hand-off costs microseconds; 32K doubles take ~10 us to stream).
-constexpr std::int64_t parallel_threshold = std::int64_t{1} << 16;
-constexpr std::int64_t parallel_grain = std::int64_t{1} << 15;
+using kernels::parallel_grain;
+using kernels::parallel_threshold;
 // A reduction to few output elements splits into this many partial results
 // at most, whatever the thread count, so its rounding is always the same.
 constexpr std::int64_t max_partials = 64;

@@ -5,6 +5,9 @@
 #include "reduce.hpp"
 
 #include "../ir/errors.hpp"
+#include "../kernels/indexing.hpp"
+
+#include <limits>
 
 namespace kiln {
 
@@ -62,32 +65,44 @@ Layout basic_index(const Array& x, const std::vector<IndexEntry>& entries, const
     return layout;
 }
 
+// y's element strides when broadcast NumPy-style to `shape` (0 along the
+// dimensions it repeats); `who` names the call in the error.
+Shape broadcast_strides(const Array& y, const Shape& shape, const std::string& who) {
+    const int rank = static_cast<int>(shape.size());
+    if (y.ndim() > rank)
+        throw ValueError(who + ": cannot write a value of shape " + shape_text(y.shape()) + " into a selection of shape " +
+                         shape_text(shape));
+    Shape strides(shape.size(), 0);
+    const int pad = rank - y.ndim();
+    for (int d = 0; d < y.ndim(); ++d) {
+        const std::int64_t n = y.shape()[d];
+        if (n == shape[pad + d]) strides[pad + d] = y.strides()[d];
+        else if (n != 1)
+            throw ValueError(who + ": shape mismatch: value of shape " + shape_text(y.shape()) +
+                             " cannot be broadcast to the selection's shape " + shape_text(shape));
+    }
+    return strides;
+}
+
+// For p = 0, 1, ... in order, adds (or assigns, with `set`) y's block at
+// value_offsets[p] into out's block at target_offsets[p]; both blocks have
+// `block_shape`, walked with the given strides. y has out's dtype.
+void scatter_into(Array& out, const Array& y, bool set, const std::vector<std::int64_t>& target_offsets,
+                  const Shape& target_strides, const std::vector<std::int64_t>& value_offsets, const Shape& value_strides,
+                  const Shape& block_shape) {
+    visit_dtype(out.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        kernels::scatter<T>(set, out.mutable_data_as<T>(), target_offsets, target_strides, y.data_as<T>(), value_offsets,
+                            value_strides, block_shape);
+    });
+}
+
 // Adds or assigns `y` (broadcast NumPy-style) into the view `target`.
 void write_into(Array& target, const Array& y, bool set, const std::string& who) {
     const Array source = y.dtype() == target.dtype() ? y : y.astype(target.dtype());
-    if (source.ndim() > target.ndim())
-        throw ValueError(who + ": cannot write a value of shape " + shape_text(y.shape()) + " into a selection of shape " +
-                         shape_text(target.shape()));
-    Shape strides(target.ndim(), 0);
-    const int pad = target.ndim() - source.ndim();
-    for (int d = 0; d < source.ndim(); ++d) {
-        const std::int64_t n = source.shape()[d];
-        if (n == target.shape()[pad + d]) strides[pad + d] = source.strides()[d];
-        else if (n != 1)
-            throw ValueError(who + ": shape mismatch: value of shape " + shape_text(y.shape()) +
-                             " cannot be broadcast to the selection's shape " + shape_text(target.shape()));
-    }
-    visit_dtype(target.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* dst = reinterpret_cast<T*>(target.mutable_data());
-        const T* src = source.data_as<T>();
-        const Shape target_strides = target.strides();
-        walk_strided<2>(target.shape(), {&target_strides, &strides}, [&](const auto& at) {
-            if (set) dst[at[0]] = src[at[1]];
-            else if constexpr (std::is_same_v<T, bool>) dst[at[0]] = dst[at[0]] || src[at[1]];
-            else dst[at[0]] = static_cast<T>(dst[at[0]] + src[at[1]]);
-        });
-    });
+    const Shape strides = broadcast_strides(source, target.shape(), who);
+    if (target.size() == 0) return;
+    scatter_into(target, source, set, {0}, target.strides(), {0}, strides, target.shape());
 }
 
 std::string entries_text(const std::vector<IndexEntry>& entries) {
@@ -170,49 +185,40 @@ Shape broadcast_shapes(const std::vector<Array>& arrays) {
     return shape;
 }
 
-// Calls f(source_offset_in_x, position) for each gathered position.
-template <class F> void for_each_gather(const Array& x, const std::vector<Array>& indices, const Shape& index_shape, F&& f) {
-    std::vector<Shape> strides;
-    for (const Array& a : indices) {
-        Shape s(index_shape.size(), 0);
-        for (int d = 0; d < a.ndim(); ++d)
-            if (a.shape()[d] != 1) s[index_shape.size() - a.ndim() + d] = a.strides()[d];
-        strides.push_back(std::move(s));
+// What an inc/set op writes its result into: x itself when the caller gave
+// up the only reference to x's buffer, else a copy of x.
+Array result_buffer(const Array& x) { return x.sole_owner() && x.is_c_contiguous() ? x : x.copy(); }
+
+[[noreturn]] void throw_out_of_bounds(const std::string& given, std::size_t axis, std::int64_t n) {
+    throw IndexError("index " + given + " is out of bounds for axis " + std::to_string(axis) + " with size " +
+                     std::to_string(n));
+}
+
+// The element offset into x of each position of the index arrays broadcast
+// to index_shape (C order), after NumPy's wrap of negative indices.
+std::vector<std::int64_t> gather_offsets(const Array& x, const std::vector<Array>& indices, const Shape& index_shape) {
+    std::vector<std::int64_t> offsets(static_cast<std::size_t>(shape_size(index_shape)), 0);
+    if (offsets.empty()) return offsets;
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        const Array& a = indices[k];
+        const std::int64_t n = x.shape()[k], stride = x.strides()[k];
+        const Shape strides = broadcast_strides(a, index_shape, "indexing");
+        visit_dtype(a.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            const T* base = a.template data_as<T>();
+            std::int64_t* next = offsets.data();
+            walk_strided<1>(index_shape, {&strides}, [&](const auto& at) {
+                const T given = base[at[0]];
+                std::int64_t i = static_cast<std::int64_t>(given);
+                if (i < 0) i += n;
+                const bool beyond = std::is_unsigned_v<T> && sizeof(T) == 8 &&
+                                    given > static_cast<T>(std::numeric_limits<std::int64_t>::max());
+                if (beyond || i < 0 || i >= n) throw_out_of_bounds(std::to_string(given), k, n);
+                *next++ += i * stride;
+            });
+        });
     }
-    std::vector<std::vector<std::int64_t>> values;
-    for (const Array& a : indices) values.push_back(a.astype(DType::int64).reshaped({a.size()}).to_vector<std::int64_t>());
-    // Element offsets of each index array in its own (contiguous) storage.
-    std::vector<Shape> contiguous;
-    for (const Array& a : indices) {
-        Shape s(index_shape.size(), 0);
-        const Shape c = c_strides(a.shape());
-        for (int d = 0; d < a.ndim(); ++d)
-            if (a.shape()[d] != 1) s[index_shape.size() - a.ndim() + d] = c[d];
-        contiguous.push_back(std::move(s));
-    }
-    std::int64_t position = 0;
-    std::vector<std::int64_t> index(index_shape.size(), 0);
-    const std::int64_t total = shape_size(index_shape);
-    for (; position < total; ++position) {
-        std::int64_t remainder = position;
-        for (std::size_t d = index_shape.size(); d-- > 0;) {
-            index[d] = remainder % index_shape[d];
-            remainder /= index_shape[d];
-        }
-        std::int64_t offset = 0;
-        for (std::size_t k = 0; k < indices.size(); ++k) {
-            std::int64_t at = 0;
-            for (std::size_t d = 0; d < index.size(); ++d) at += index[d] * contiguous[k][d];
-            std::int64_t i = values[k][at];
-            const std::int64_t n = x.shape()[k];
-            if (i < 0) i += n;
-            if (i < 0 || i >= n)
-                throw IndexError("index " + std::to_string(values[k][at]) + " is out of bounds for axis " +
-                                 std::to_string(k) + " with size " + std::to_string(n));
-            offset += i * x.strides()[k];
-        }
-        f(offset, position);
-    }
+    return offsets;
 }
 
 } // namespace
@@ -259,7 +265,7 @@ std::string IncSubtensor::name() const {
 }
 
 std::vector<Array> IncSubtensor::perform(const Apply&, const std::vector<Array>& inputs) const {
-    Array out = inputs[0].copy();
+    Array out = result_buffer(inputs[0]);
     const std::vector<Array> values(inputs.begin() + 2, inputs.end());
     const Layout layout = basic_index(out, entries_, values);
     Array target = out.view(layout.shape, layout.strides, layout.offset);
@@ -289,18 +295,33 @@ std::string AdvancedSubtensor::pp(const Apply&, const std::vector<std::string>& 
 std::vector<Array> AdvancedSubtensor::perform(const Apply&, const std::vector<Array>& inputs) const {
     const Array& x = inputs[0];
     const std::vector<Array> indices(inputs.begin() + 1, inputs.end());
+    const auto first_rest = static_cast<long>(indices.size());
     const Shape index_shape = broadcast_shapes(indices);
-    Shape rest_shape(x.shape().begin() + static_cast<long>(indices.size()), x.shape().end());
-    Shape rest_strides(x.strides().begin() + static_cast<long>(indices.size()), x.strides().end());
+    const Shape rest_shape(x.shape().begin() + first_rest, x.shape().end());
+    const Shape rest_strides(x.strides().begin() + first_rest, x.strides().end());
     Shape out_shape = index_shape;
     out_shape.insert(out_shape.end(), rest_shape.begin(), rest_shape.end());
-    Array out = Array::zeros(x.dtype(), out_shape);
-    const std::int64_t block = shape_size(rest_shape);
-    for_each_gather(x, indices, index_shape, [&](std::int64_t offset, std::int64_t position) {
-        Array source = x.view(rest_shape, rest_strides, offset);
-        Array target = out.view(rest_shape, c_strides(rest_shape), position * block);
-        write_into(target, source, true, "AdvancedSubtensor");
-    });
+    Array out = Array::uninitialized(x.dtype(), out_shape);
+    const auto element_bytes = static_cast<std::size_t>(dtype_size(x.dtype()));
+    const Array& ids = indices[0];
+    if (indices.size() == 1 && is_discrete(ids.dtype()) && ids.dtype() != DType::bool_ &&
+        (ids.ndim() <= 1 || ids.is_c_contiguous())) {
+        // One index array walked in order: the ids are checked and used in one pass.
+        visit_dtype(ids.dtype(), [&](auto tag) {
+            using I = decltype(tag);
+            if constexpr (!std::is_same_v<I, bool> && std::is_integral_v<I>) {
+                const std::int64_t failure = kernels::gather_along(
+                    element_bytes, x.data(), x.shape()[0], x.strides()[0], ids.data_as<I>(),
+                    ids.ndim() == 1 ? ids.strides()[0] : 1, ids.size(), rest_shape, rest_strides, out.mutable_data());
+                if (failure >= 0) throw_out_of_bounds(std::to_string(ids.value_at<I>(failure)), 0, x.shape()[0]);
+            } else {
+                throw InternalError("AdvancedSubtensor: index array of " + std::string(dtype_name(ids.dtype())));
+            }
+        });
+        return {out};
+    }
+    const std::vector<std::int64_t> offsets = gather_offsets(x, indices, index_shape);
+    kernels::gather(element_bytes, x.data(), offsets, rest_shape, rest_strides, out.mutable_data());
     return {out};
 }
 
@@ -313,22 +334,25 @@ std::vector<VariablePtr> AdvancedSubtensor::grad(const Apply& node, const std::v
 }
 
 std::vector<Array> AdvancedIncSubtensor::perform(const Apply&, const std::vector<Array>& inputs) const {
-    Array out = inputs[0].copy();
-    const Array& y = inputs[1];
+    Array out = result_buffer(inputs[0]);
+    const Array y = inputs[1].dtype() == out.dtype() ? inputs[1] : inputs[1].astype(out.dtype());
     const std::vector<Array> indices(inputs.begin() + 2, inputs.end());
+    const auto first_rest = static_cast<long>(indices.size());
     const Shape index_shape = broadcast_shapes(indices);
-    Shape rest_shape(out.shape().begin() + static_cast<long>(indices.size()), out.shape().end());
-    Shape rest_strides(out.strides().begin() + static_cast<long>(indices.size()), out.strides().end());
-    // y broadcast to the gathered shape, then walked one block at a time.
+    const Shape rest_shape(out.shape().begin() + first_rest, out.shape().end());
+    const Shape rest_strides(out.strides().begin() + first_rest, out.strides().end());
+    // y broadcasts to the gathered shape: the index positions, then the rest.
     Shape full_shape = index_shape;
     full_shape.insert(full_shape.end(), rest_shape.begin(), rest_shape.end());
-    Array expanded = Array::zeros(out.dtype(), full_shape);
-    write_into(expanded, y, true, set_ ? "set_subtensor()" : "inc_subtensor()");
-    const std::int64_t block = shape_size(rest_shape);
-    for_each_gather(out, indices, index_shape, [&](std::int64_t offset, std::int64_t position) {
-        Array target = out.view(rest_shape, rest_strides, offset);
-        write_into(target, expanded.view(rest_shape, c_strides(rest_shape), position * block), set_, "inc_subtensor()");
-    });
+    const Shape y_strides = broadcast_strides(y, full_shape, set_ ? "set_subtensor()" : "inc_subtensor()");
+    const auto index_rank = static_cast<long>(index_shape.size());
+    const Shape y_index_strides(y_strides.begin(), y_strides.begin() + index_rank);
+    const Shape y_block_strides(y_strides.begin() + index_rank, y_strides.end());
+    const std::vector<std::int64_t> offsets = gather_offsets(out, indices, index_shape);
+    std::vector<std::int64_t> value_offsets;
+    value_offsets.reserve(offsets.size());
+    walk_strided<1>(index_shape, {&y_index_strides}, [&](const auto& at) { value_offsets.push_back(at[0]); });
+    scatter_into(out, y, set_, offsets, rest_strides, value_offsets, y_block_strides, rest_shape);
     return {out};
 }
 

@@ -44,6 +44,8 @@ public:
     std::string params() const override;
     std::string name() const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    /// The result is x with the selection changed: it can take x's buffer.
+    int overwritable_input() const override { return 0; }
     std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 
@@ -73,6 +75,8 @@ public:
     std::string params() const override { return set_ ? "set" : "inc"; }
     std::string name() const override { return set_ ? "AdvancedSetSubtensor" : "AdvancedIncSubtensor"; }
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    /// The result is x with the selection changed: it can take x's buffer.
+    int overwritable_input() const override { return 0; }
     std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 

@@ -75,9 +75,12 @@ Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
     if (strides.size() != shape.size())
         throw ValueError("Array::borrow(): " + std::to_string(strides.size()) +
                          " strides for shape " + shape_text(shape));
-    // The caller owns the memory: the no-op deleter leaves it alone.
+    // The caller owns the memory: the buffer shares the ownership of a token
+    // that lives for the whole program, so nothing frees the memory, and the
+    // array is never its buffer's sole owner.
+    static const auto* token = new std::shared_ptr<std::byte>(std::make_shared<std::byte>());
     return Array(dtype, std::move(shape), std::move(strides),
-                 std::shared_ptr<std::byte[]>(static_cast<std::byte*>(data), [](std::byte*) {}), 0);
+                 std::shared_ptr<std::byte[]>(*token, static_cast<std::byte*>(data)), 0);
 }
 
 bool Array::is_c_contiguous() const {
@@ -127,6 +130,10 @@ Array Array::copy() const { return astype(dtype_); }
 
 Array Array::astype(DType dtype) const {
     Array out = uninitialized(dtype, shape_);
+    if (dtype == dtype_ && is_c_contiguous() && size() > 0) {
+        std::memcpy(out.mutable_data(), data(), static_cast<std::size_t>(size() * dtype_size(dtype)));
+        return out;
+    }
     visit_dtype(dtype_, [&](auto from_tag) {
         using From = decltype(from_tag);
         visit_dtype(dtype, [&](auto to_tag) {

@@ -139,6 +139,10 @@ public:
     /// `element_offset` elements after this array's first element (the caller
     /// keeps every access inside the buffer).
     Array view(Shape shape, Shape strides, std::int64_t element_offset = 0) const;
+    /// True when no other array (copy or view) refers to this one's buffer
+    /// and kiln allocated it: writing into it changes nothing anyone else
+    /// can see.
+    bool sole_owner() const { return buffer_.use_count() == 1; }
     /// True when both arrays view the same buffer.
     bool shares_buffer_with(const Array& other) const { return buffer_ == other.buffer_; }
 

@@ -99,6 +99,11 @@ public:
     /// The reference computation: plain C++, the oracle every faster path is
     /// checked against. Returns one array per output, of the output's type.
     virtual std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const = 0;
+    /// The input whose buffer perform may write its result into, or -1. A
+    /// caller that no longer needs that input's value passes the only
+    /// reference to its buffer; perform writes in place only when
+    /// Array::sole_owner() says so, and copies otherwise.
+    virtual int overwritable_input() const { return -1; }
     /// Gradients of a scalar cost with respect to each input, given the
     /// gradients with respect to each output (null for an output the cost
     /// does not depend on). A null result means no gradient flows to that

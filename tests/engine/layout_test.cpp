@@ -47,6 +47,45 @@ TEST_CASE("concatenate and stack") {
                 {doubles({1, 2, 3, 4}, {2, 2}), doubles({5, 6}, {2, 1})});
 }
 
+TEST_CASE("concatenate and alloc of transposed and mixed-dtype inputs, large and empty, match hand-written loops") {
+    // 300 x 200 seen through a transpose of 200 x 300 storage: rows are strided.
+    std::vector<double> storage(200 * 300);
+    for (std::size_t i = 0; i < storage.size(); ++i) storage[i] = static_cast<double>(i % 977) - 400;
+    const Array t = Array::from_values(storage, {200, 300}).view({300, 200}, {1, 300});
+    std::vector<std::int32_t> ints(300 * 100);
+    for (std::size_t i = 0; i < ints.size(); ++i) ints[i] = static_cast<std::int32_t>(i % 31) - 15;
+    const Array n = Array::from_values(ints, {300, 100});
+    const Var a = dmatrix("a"), b = imatrix("b");
+    const Array side = run(concatenate({a, b}, 1), {a, b}, {t, n});
+    REQUIRE(side.shape() == Shape{300, 300});
+    std::vector<double> expected;
+    for (std::int64_t i = 0; i < 300; ++i) {
+        for (std::int64_t j = 0; j < 200; ++j) expected.push_back(storage[static_cast<std::size_t>(j * 300 + i)]);
+        for (std::int64_t j = 0; j < 100; ++j) expected.push_back(ints[static_cast<std::size_t>(i * 100 + j)]);
+    }
+    check_close(side, expected);
+    const Array empty = Array::zeros(DType::float64, {0, 200});
+    const Array stacked = run(concatenate({a, a, a}, 0), {a}, {t});
+    const Array with_empty = run(concatenate({b, a}, 0), {b, a}, {Array::zeros(DType::int32, {0, 200}), t});
+    CHECK(stacked.shape() == Shape{900, 200});
+    check_close(with_empty, t.to_vector<double>());
+    CHECK(run(concatenate({a, a}, 1), {a}, {empty}).shape() == Shape{0, 400});
+
+    // A column broadcast across 300 columns, then a transposed row.
+    const Var column = tensor(DType::float64, {false, true}, "column");
+    const std::vector<double> col = test::uniform(400, -1, 1);
+    const Array tall = run(alloc(column, {400, 300}), {column}, {Array::from_values(col, {400, 1})});
+    std::vector<double> repeated;
+    for (double v : col) repeated.insert(repeated.end(), 300, v);
+    check_close(tall, repeated);
+    const Var m = dmatrix("m");
+    const Array again = run(alloc(m, {2, 300, 200}), {m}, {t});
+    std::vector<double> twice = t.to_vector<double>();
+    twice.insert(twice.end(), twice.begin(), twice.end());
+    check_close(again, twice);
+    CHECK(run(alloc(m, {0, 300, 200}), {m}, {t}).shape() == Shape{0, 300, 200});
+}
+
 TEST_CASE("alloc, zeros and ones take symbolic shapes and the value's dtype") {
     Var n = lscalar("n");
     Array z = run(zeros({n, 2}, DType::float32), {n}, {3});

@@ -97,6 +97,22 @@ TEST_CASE("borrowed memory is used in place") {
     Array column = Array::borrow(data + 1, DType::float64, {2}, {3});
     CHECK(column.to_vector<double>() == std::vector<double>{2, 50});
     CHECK_THROWS_AS(Array::borrow(data, DType::float64, {2, 3}, {1}), ValueError);
+    // Ops write in place only into a buffer they alone hold: never borrowed memory.
+    CHECK_FALSE(a.sole_owner());
+}
+
+TEST_CASE("sole_owner: an array alone on its buffer, until a copy or view shares it") {
+    Array a = Array::zeros(DType::float64, {3});
+    CHECK(a.sole_owner());
+    {
+        const Array view = a.view({1}, {1}, 2);
+        CHECK_FALSE(a.sole_owner());
+        CHECK_FALSE(view.sole_owner());
+    }
+    CHECK(a.sole_owner());
+    const Array copied = a.copy();
+    CHECK(a.sole_owner());
+    CHECK(copied.sole_owner());
 }
 
 TEST_CASE("reshaped keeps C order and refuses a size change") {

@@ -1,0 +1,295 @@
+#include "indexing.hpp"
+
+#include "parallel.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+namespace kiln::kernels {
+
+namespace {
+
+// A layout walked by N operands, with size-1 dimensions dropped and
+// neighbouring dimensions merged wherever every operand steps evenly across
+// them: a contiguous block becomes one run, so its copy is one memcpy.
+template <std::size_t N> struct Merged {
+    std::vector<std::int64_t> shape;
+    std::array<std::vector<std::int64_t>, N> strides;
+
+    Merged(Extents full_shape, const std::array<Extents, N>& full_strides) {
+        for (std::size_t d = 0; d < full_shape.size(); ++d) {
+            if (full_shape[d] == 1) continue;
+            bool joins = !shape.empty();
+            for (std::size_t k = 0; k < N && joins; ++k)
+                joins = strides[k].back() == full_strides[k][d] * full_shape[d];
+            if (joins) {
+                shape.back() *= full_shape[d];
+                for (std::size_t k = 0; k < N; ++k) strides[k].back() = full_strides[k][d];
+                continue;
+            }
+            shape.push_back(full_shape[d]);
+            for (std::size_t k = 0; k < N; ++k) strides[k].push_back(full_strides[k][d]);
+        }
+    }
+    std::int64_t size() const {
+        std::int64_t n = 1;
+        for (std::int64_t e : shape) n *= e;
+        return n;
+    }
+    std::int64_t inner() const { return shape.empty() ? 1 : shape.back(); }
+    std::int64_t inner_stride(std::size_t k) const { return shape.empty() ? 0 : strides[k].back(); }
+};
+
+// Calls run(offsets, count) for the pieces of innermost rows that cover the
+// C-order positions [begin, end) of `m`; offsets are each operand's element
+// offset of the piece's first position.
+template <std::size_t N, class F> void walk_runs(const Merged<N>& m, std::int64_t begin, std::int64_t end, F&& run) {
+    if (begin >= end) return;
+    const int outer = static_cast<int>(m.shape.size()) - 1;
+    const std::int64_t inner = m.inner();
+    std::array<std::int64_t, N> offsets{};
+    std::vector<std::int64_t> index(static_cast<std::size_t>(std::max(outer, 0)), 0);
+    std::int64_t row = begin / inner, column = begin % inner;
+    for (int d = outer - 1; d >= 0; --d) {
+        index[d] = row % m.shape[d];
+        row /= m.shape[d];
+        for (std::size_t k = 0; k < N; ++k) offsets[k] += index[d] * m.strides[k][d];
+    }
+    while (begin < end) {
+        const std::int64_t count = std::min(inner - column, end - begin);
+        std::array<std::int64_t, N> at = offsets;
+        for (std::size_t k = 0; k < N; ++k) at[k] += column * m.inner_stride(k);
+        run(at, count);
+        begin += count;
+        column = 0;
+        for (int d = outer - 1; d >= 0; --d) {
+            for (std::size_t k = 0; k < N; ++k) offsets[k] += m.strides[k][d];
+            if (++index[d] < m.shape[d]) break;
+            for (std::size_t k = 0; k < N; ++k) offsets[k] -= m.strides[k][d] * m.shape[d];
+            index[d] = 0;
+        }
+    }
+}
+
+// Calls body(begin, end) over [0, count), on the calling thread when the
+// work (count items of `weight` elements each) is small, else across cores.
+template <class F> void split(std::int64_t count, std::int64_t weight, F&& body) {
+    weight = std::max<std::int64_t>(weight, 1);
+    if (count <= 1 || count * weight < parallel_threshold) {
+        body(std::int64_t{0}, count);
+        return;
+    }
+    const std::int64_t grain = std::max<std::int64_t>(1, parallel_grain / weight);
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, grain),
+                      [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
+}
+
+// Element copies go through memcpy of a constant width, which compiles to
+// one load and one store and keeps the bytes' type out of it.
+template <std::size_t Bytes>
+void copy_run(std::byte* dst, std::int64_t dst_stride, const std::byte* src, std::int64_t src_stride,
+              std::int64_t count) {
+    if (dst_stride == 1 && src_stride == 1) {
+        std::memcpy(dst, src, static_cast<std::size_t>(count) * Bytes);
+        return;
+    }
+    for (std::int64_t i = 0; i < count; ++i) std::memcpy(dst + i * dst_stride * Bytes, src + i * src_stride * Bytes, Bytes);
+}
+
+template <std::size_t Bytes>
+void copy_strided_as(Extents shape, std::byte* dst, Extents dst_strides, const std::byte* src, Extents src_strides) {
+    const Merged<2> m(shape, {dst_strides, src_strides});
+    const std::int64_t total = m.size();
+    if (total == 0) return;
+    split(total, 1, [&](std::int64_t begin, std::int64_t end) {
+        walk_runs(m, begin, end, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+            copy_run<Bytes>(dst + at[0] * Bytes, m.inner_stride(0), src + at[1] * Bytes, m.inner_stride(1), count);
+        });
+    });
+}
+
+// Block p of `out` is the block of `source` at the offset locate(p, offset)
+// sets; locate returns false for a position it cannot place. Returns the
+// first such position, or -1 when every block was copied.
+template <std::size_t Bytes, class Locate>
+std::int64_t gather_blocks(const std::byte* source, std::int64_t positions, const Locate& locate, Extents block_shape,
+                           Extents block_strides, std::byte* out) {
+    std::vector<std::int64_t> out_strides(block_shape.size(), 1);
+    for (std::size_t d = block_shape.size(); d-- > 1;) out_strides[d - 1] = out_strides[d] * block_shape[d];
+    const Merged<2> m(block_shape, {Extents(out_strides), block_strides});
+    const std::int64_t block = m.size();
+    std::atomic<std::int64_t> first_failure{positions};
+    const auto fail = [&](std::int64_t p) {
+        // The smallest failing position wins, whichever task saw it first.
+        std::int64_t seen = first_failure.load();
+        while (p < seen && !first_failure.compare_exchange_weak(seen, p)) {
+        }
+    };
+    split(positions, block, [&, locate](std::int64_t begin, std::int64_t end) {
+        // Locals only in the loops: the byte stores may alias anything whose
+        // address escaped, which would reload it on every element.
+        const std::byte* const from_base = source;
+        std::byte* const to_base = out;
+        if (block == 1) {
+            for (std::int64_t p = begin; p < end; ++p) {
+                std::int64_t offset = 0;
+                if (!locate(p, offset)) return fail(p);
+                std::memcpy(to_base + p * Bytes, from_base + offset * Bytes, Bytes);
+            }
+            return;
+        }
+        for (std::int64_t p = begin; p < end; ++p) {
+            std::int64_t offset = 0;
+            if (!locate(p, offset)) return fail(p);
+            const std::byte* from = from_base + offset * Bytes;
+            std::byte* to = to_base + p * block * Bytes;
+            walk_runs(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+                copy_run<Bytes>(to + at[0] * Bytes, m.inner_stride(0), from + at[1] * Bytes, m.inner_stride(1), count);
+            });
+        }
+    });
+    const std::int64_t failure = first_failure.load();
+    return failure < positions ? failure : -1;
+}
+
+template <class F> void by_width(std::size_t element_bytes, F&& f) {
+    switch (element_bytes) {
+    case 1: return f(std::integral_constant<std::size_t, 1>{});
+    case 2: return f(std::integral_constant<std::size_t, 2>{});
+    case 4: return f(std::integral_constant<std::size_t, 4>{});
+    default: return f(std::integral_constant<std::size_t, 8>{});
+    }
+}
+
+// target + value as the dtype defines it: integers wrap, bool is logical or.
+template <class T> T add(T target, T value) {
+    if constexpr (std::is_same_v<T, bool>) return target || value;
+    else if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;
+        return static_cast<T>(static_cast<U>(static_cast<U>(target) + static_cast<U>(value)));
+    } else return target + value;
+}
+
+// One run of scatter: count elements of t (stride ts) increased by, or set
+// to, those of v (stride vs).
+template <class T>
+inline void scatter_run(bool set, T* t, std::int64_t ts, const T* v, std::int64_t vs, std::int64_t count) {
+    if (ts == 1 && vs == 1) {
+        // Unit strides, written out so that the loops vectorize.
+        if (set) std::copy_n(v, count, t);
+        else
+            for (std::int64_t i = 0; i < count; ++i) t[i] = add(t[i], v[i]);
+    } else if (set) {
+        for (std::int64_t i = 0; i < count; ++i) t[i * ts] = v[i * vs];
+    } else {
+        for (std::int64_t i = 0; i < count; ++i) t[i * ts] = add(t[i * ts], v[i * vs]);
+    }
+}
+
+} // namespace
+
+void copy_strided(std::size_t element_bytes, Extents shape, std::byte* dst, Extents dst_strides, const std::byte* src,
+                  Extents src_strides) {
+    by_width(element_bytes, [&](auto width) { copy_strided_as<width>(shape, dst, dst_strides, src, src_strides); });
+}
+
+void gather(std::size_t element_bytes, const std::byte* source, Extents offsets, Extents block_shape,
+            Extents block_strides, std::byte* out) {
+    const auto locate = [offsets](std::int64_t p, std::int64_t& offset) {
+        offset = offsets[p];
+        return true;
+    };
+    by_width(element_bytes, [&](auto width) {
+        gather_blocks<width>(source, static_cast<std::int64_t>(offsets.size()), locate, block_shape, block_strides, out);
+    });
+}
+
+template <class I>
+std::int64_t gather_along(std::size_t element_bytes, const std::byte* source, std::int64_t axis_size,
+                          std::int64_t axis_stride, const I* ids, std::int64_t id_stride, std::int64_t count,
+                          Extents block_shape, Extents block_strides, std::byte* out) {
+    const auto locate = [=](std::int64_t p, std::int64_t& offset) {
+        const I given = ids[p * id_stride];
+        if constexpr (std::is_unsigned_v<I>) {
+            if (given >= static_cast<std::make_unsigned_t<std::int64_t>>(axis_size)) return false;
+            offset = static_cast<std::int64_t>(given) * axis_stride;
+        } else {
+            std::int64_t i = given;
+            if (i < 0) i += axis_size;
+            if (i < 0 || i >= axis_size) return false;
+            offset = i * axis_stride;
+        }
+        return true;
+    };
+    std::int64_t failure = -1;
+    by_width(element_bytes, [&](auto width) {
+        failure = gather_blocks<width>(source, count, locate, block_shape, block_strides, out);
+    });
+    return failure;
+}
+
+#define KILN_GATHER_ALONG(I)                                                                                           \
+    template std::int64_t gather_along<I>(std::size_t, const std::byte*, std::int64_t, std::int64_t, const I*,          \
+                                          std::int64_t, std::int64_t, Extents, Extents, std::byte*);
+KILN_GATHER_ALONG(std::int8_t)
+KILN_GATHER_ALONG(std::int16_t)
+KILN_GATHER_ALONG(std::int32_t)
+KILN_GATHER_ALONG(std::int64_t)
+KILN_GATHER_ALONG(std::uint8_t)
+KILN_GATHER_ALONG(std::uint16_t)
+KILN_GATHER_ALONG(std::uint32_t)
+KILN_GATHER_ALONG(std::uint64_t)
+#undef KILN_GATHER_ALONG
+
+template <class T>
+void scatter(bool set, T* target, Extents target_offsets, Extents target_strides, const T* values,
+             Extents value_offsets, Extents value_strides, Extents block_shape) {
+    const Merged<2> m(block_shape, {target_strides, value_strides});
+    const std::int64_t block = m.size();
+    const auto positions = static_cast<std::int64_t>(target_offsets.size());
+    const std::int64_t ts = m.inner_stride(0), vs = m.inner_stride(1);
+    if (block == 1) {
+        for (std::int64_t p = 0; p < positions; ++p) {
+            T& t = target[target_offsets[p]];
+            t = set ? values[value_offsets[p]] : add(t, values[value_offsets[p]]);
+        }
+        return;
+    }
+    if (m.shape.size() <= 1) {
+        // Each block is one run (a row, or one element).
+        for (std::int64_t p = 0; p < positions; ++p)
+            scatter_run(set, target + target_offsets[p], ts, values + value_offsets[p], vs, block);
+        return;
+    }
+    for (std::int64_t p = 0; p < positions; ++p) {
+        T* to = target + target_offsets[p];
+        const T* from = values + value_offsets[p];
+        walk_runs(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+            scatter_run(set, to + at[0], ts, from + at[1], vs, count);
+        });
+    }
+}
+
+#define KILN_SCATTER(T)                                                                                                \
+    template void scatter<T>(bool, T*, Extents, Extents, const T*, Extents, Extents, Extents);
+KILN_SCATTER(bool)
+KILN_SCATTER(std::int8_t)
+KILN_SCATTER(std::int16_t)
+KILN_SCATTER(std::int32_t)
+KILN_SCATTER(std::int64_t)
+KILN_SCATTER(std::uint8_t)
+KILN_SCATTER(std::uint16_t)
+KILN_SCATTER(std::uint32_t)
+KILN_SCATTER(std::uint64_t)
+KILN_SCATTER(float)
+KILN_SCATTER(double)
+#undef KILN_SCATTER
+
+} // namespace kiln::kernels
