@@ -145,6 +145,40 @@ void logistic_regression_step(const double* x, const double* y, double* w, doubl
     *b -= 0.1 * gb;
 }
 
+void gather_rows(const double* table, std::int64_t cols, const std::int64_t* ids, std::int64_t count, double* out) {
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, 256), [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (std::int64_t i = r.begin(); i < r.end(); ++i)
+            std::copy_n(table + ids[i] * cols, cols, out + i * cols);
+    });
+}
+
+void scatter_add_rows(const double* rows, std::int64_t cols, const std::int64_t* ids, std::int64_t count,
+                      double* table, std::int64_t table_rows) {
+    std::fill_n(table, table_rows * cols, 0.0);
+    for (std::int64_t i = 0; i < count; ++i) {
+        double* target = table + ids[i] * cols;
+        const double* source = rows + i * cols;
+        for (std::int64_t j = 0; j < cols; ++j) target[j] += source[j];
+    }
+}
+
+void gather_elements(const double* x, const std::int64_t* ids, std::int64_t count, double* out) {
+    split(count, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = x[ids[i]];
+    });
+}
+
+void join_columns(const double* a, std::int64_t a_cols, const double* b, std::int64_t b_cols, std::int64_t rows,
+                  double* out) {
+    const std::int64_t cols = a_cols + b_cols;
+    tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, rows, 64), [&](const tbb::blocked_range<std::int64_t>& r) {
+        for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+            std::copy_n(a + i * a_cols, a_cols, out + i * cols);
+            std::copy_n(b + i * b_cols, b_cols, out + i * cols + a_cols);
+        }
+    });
+}
+
 double (*volatile add_pointer)(double, double) = add;
 
 } // namespace kiln::bench

@@ -29,6 +29,18 @@ double softmax_nll(const double* x, const std::int64_t* labels, std::int64_t row
 void logistic_regression_step(const double* x, const double* y, double* w, double* b, std::int64_t n,
                               std::int64_t feats, double* scratch, double* gradient);
 
+/// W8: the rows of a table (ids given as int64) copied out, all cores.
+void gather_rows(const double* table, std::int64_t cols, const std::int64_t* ids, std::int64_t count, double* out);
+/// W8: table = 0, then each row of rows added into table's row ids[i]
+/// (repeated ids add up), in order on one thread.
+void scatter_add_rows(const double* rows, std::int64_t cols, const std::int64_t* ids, std::int64_t count,
+                      double* table, std::int64_t table_rows);
+/// W8: out[i] = x[ids[i]], all cores.
+void gather_elements(const double* x, const std::int64_t* ids, std::int64_t count, double* out);
+/// W8: [a b] of two row-major matrices with the same number of rows, all cores.
+void join_columns(const double* a, std::int64_t a_cols, const double* b, std::int64_t b_cols, std::int64_t rows,
+                  double* out);
+
 /// The W5 baseline: a C++ function-pointer call adding two doubles.
 extern double (*volatile add_pointer)(double, double);
 

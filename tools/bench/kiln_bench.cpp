@@ -1,5 +1,5 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6; default all)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8; default all)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N repeats.
 #include "handwritten.hpp"
@@ -214,6 +214,74 @@ Result logistic_regression(int steps) {
     return r;
 }
 
+// W8: indexing as an embedding layer uses it: rows of a table gathered by
+// integer ids, the gradient scattered back into the table (repeated ids add
+// up); single elements gathered; two matrices joined side by side.
+std::vector<Result> indexing_workloads() {
+    const std::int64_t table_rows = 50000, cols = 128, count = std::int64_t{1} << 16;
+    std::mt19937 rng(9);
+    std::vector<std::int64_t> id_values(count);
+    for (auto& id : id_values) id = static_cast<std::int64_t>(rng() % table_rows);
+    const Array Ids = Array::from_values(id_values);
+    const std::vector<double> table = random_values<double>(table_rows * cols, 10);
+    SharedVar W = shared(Array::from_values(table, {table_rows, cols}), "W");
+    const Var ids = lvector("ids"), G = dmatrix("G");
+    const Array Grows = Array::from_values(random_values<double>(count * cols, 11), {count, cols});
+    std::vector<double> out(static_cast<std::size_t>(std::max(count * cols, table_rows * cols)));
+    std::vector<Result> results;
+    auto add = [&](Result r, const Function& f, double bytes) {
+        r.gbps = bytes / r.kiln_s / 1e9;
+        const std::string steps = f.steps_text();
+        r.note = "steps: " + std::to_string(std::count(steps.begin(), steps.end(), '\n'));
+        results.push_back(r);
+    };
+
+    const Function lookup = compile({ids}, W[ids]);
+    Result gather{"W8 gather rows W[ids] f64 50000x128, 2^16 ids"};
+    gather.kiln_s = median_seconds([&] { lookup(Ids); });
+    gather.baseline = "hand-written row copies (all cores)";
+    gather.baseline_s = median_seconds([&] { bench::gather_rows(table.data(), cols, id_values.data(), count, out.data()); });
+    add(gather, lookup, 2.0 * static_cast<double>(count * cols * sizeof(double)));
+
+    // The core of W[ids]'s gradient: rows added into a zero table.
+    const Function backward = compile({ids, G}, inc_subtensor(zeros_like(W)[ids], G));
+    Result scatter{"W8 scatter-add rows inc_subtensor(zeros_like(W)[ids], G)"};
+    scatter.kiln_s = median_seconds([&] { backward(Ids, Grows); });
+    scatter.baseline = "hand-written zero fill and row additions (one thread: repeated ids)";
+    scatter.baseline_s = median_seconds(
+        [&] { bench::scatter_add_rows(Grows.data_as<double>(), cols, id_values.data(), count, out.data(), table_rows); });
+    add(scatter, backward, static_cast<double>((table_rows + 3 * count) * cols * sizeof(double)));
+
+    const std::int64_t n = std::int64_t{1} << 22;
+    std::vector<std::int64_t> element_ids(n);
+    for (auto& id : element_ids) id = static_cast<std::int64_t>(rng() % n);
+    const Array ElementIds = Array::from_values(element_ids);
+    const Array X = Array::from_values(random_values<double>(n, 12));
+    const Var x = dvector("x");
+    const Function pick = compile({x, ids}, x[ids]);
+    std::vector<double> picked(n);
+    Result elements{"W8 gather elements x[ids] f64 2^22"};
+    elements.kiln_s = median_seconds([&] { pick(X, ElementIds); });
+    elements.baseline = "hand-written loop (all cores)";
+    elements.baseline_s =
+        median_seconds([&] { bench::gather_elements(X.data_as<double>(), element_ids.data(), n, picked.data()); });
+    add(elements, pick, static_cast<double>(n * (2 * sizeof(double) + sizeof(std::int64_t))));
+
+    const std::int64_t rows = 4096, half = 2048;
+    const Array A = Array::from_values(random_values<double>(rows * half, 13), {rows, half});
+    const Array B = Array::from_values(random_values<double>(rows * half, 14), {rows, half});
+    const Var a = dmatrix("a"), b = dmatrix("b");
+    const Function join = compile({a, b}, concatenate({a, b}, 1));
+    std::vector<double> joined(static_cast<std::size_t>(rows * 2 * half));
+    Result side{"W8 join columns [a b] f64 4096x2048 twice"};
+    side.kiln_s = median_seconds([&] { join(A, B); });
+    side.baseline = "hand-written row copies (all cores)";
+    side.baseline_s = median_seconds(
+        [&] { bench::join_columns(A.data_as<double>(), half, B.data_as<double>(), half, rows, joined.data()); });
+    add(side, join, 4.0 * static_cast<double>(rows * half * sizeof(double)));
+    return results;
+}
+
 Result call_overhead() {
     const Var x = dscalar("x"), y = dscalar("y");
     const Function f = compile({x, y}, x + y);
@@ -277,13 +345,14 @@ int main(int argc, char** argv) {
         else if (arg == "--repeat" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 ...]\n"
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
                         "  W5  call overhead of f(x, y) = x + y on two scalars\n"
                         "  W6  compile latency of the W4 training function, cold and cached\n"
+                        "  W8  gather rows and scatter-add their gradient, gather elements, join columns\n"
                         "ratio = baseline_s / kiln_s: higher is better for kiln\n");
             return 0;
         } else selected.push_back(arg);
@@ -309,6 +378,8 @@ int main(int argc, char** argv) {
             for (const Result& r : softmax_workloads()) print(r, json);
         if (wanted("W5")) print(call_overhead(), json);
         if (wanted("W4")) print(logistic_regression(steps), json);
+        if (wanted("W8"))
+            for (const Result& r : indexing_workloads()) print(r, json);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kiln-bench: %s\n", e.what());
         return 1;
