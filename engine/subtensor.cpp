@@ -367,7 +367,7 @@ std::vector<VariablePtr> AdvancedIncSubtensor::grad(const Apply& node, const std
     return result;
 }
 
-std::vector<Array> NonZero::perform(const Apply& node, const std::vector<Array>& inputs) const {
+std::vector<Array> NonZero::perform(const Apply&, const std::vector<Array>& inputs) const {
     // With a second input, the mask indexes it: their leading shapes must agree.
     if (inputs.size() == 2)
         for (int d = 0; d < inputs[0].ndim(); ++d)
@@ -375,18 +375,24 @@ std::vector<Array> NonZero::perform(const Apply& node, const std::vector<Array>&
                 throw IndexError("boolean index did not match indexed array along dimension " + std::to_string(d) +
                                  "; dimension is " + std::to_string(inputs[1].shape()[d]) +
                                  " but corresponding boolean dimension is " + std::to_string(inputs[0].shape()[d]));
-    const Array flags = inputs[0].astype(DType::bool_);
-    const std::vector<bool> values = flags.to_vector<bool>();
-    std::vector<std::vector<std::int64_t>> positions(static_cast<std::size_t>(node.num_outputs()));
-    const Shape& shape = flags.shape();
-    for (std::size_t flat = 0; flat < values.size(); ++flat) {
-        if (!values[flat]) continue;
-        std::int64_t rest = static_cast<std::int64_t>(flat);
-        for (std::size_t d = shape.size(); d-- > 0;) {
-            positions[d].push_back(rest % shape[d]);
-            rest /= shape[d];
-        }
-    }
+    const Array& mask = inputs[0];
+    const Shape& shape = mask.shape();
+    const std::size_t rank = shape.size();
+    std::vector<std::vector<std::int64_t>> positions(rank);
+    // One walk in C order, the position kept as a multi-index: no divisions.
+    std::vector<std::int64_t> index(rank, 0);
+    visit_dtype(mask.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* base = mask.data_as<T>();
+        walk_strided<1>(shape, {&mask.strides()}, [&](const auto& at) {
+            if (base[at[0]] != T{})
+                for (std::size_t d = 0; d < rank; ++d) positions[d].push_back(index[d]);
+            for (std::size_t d = rank; d-- > 0;) {
+                if (++index[d] < shape[d]) break;
+                index[d] = 0;
+            }
+        });
+    });
     std::vector<Array> out;
     for (const auto& p : positions) out.push_back(Array::from_values(p));
     return out;

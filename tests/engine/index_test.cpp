@@ -256,3 +256,28 @@ TEST_CASE("an inc_subtensor that writes into its input's buffer leaves every oth
     check_close(h(values, id_array)[0], {2, 2, 5});
     check_close(values, {1, 2, 3});
 }
+
+TEST_CASE("nonzero of a transposed 3-d view, of floats with NaN and of integers, in C order") {
+    const Array x = transposed_cube();
+    const Var cube = dtensor3("cube");
+    std::vector<Var> where = nonzero(cube > 11);
+    REQUIRE(where.size() == 3);
+    std::vector<std::vector<long>> expected(3);
+    for (std::int64_t i = 0; i < 6; ++i)
+        for (std::int64_t j = 0; j < 4; ++j)
+            for (std::int64_t k = 0; k < 3; ++k)
+                if (at3(x, i, j, k) > 11) {
+                    expected[0].push_back(i);
+                    expected[1].push_back(j);
+                    expected[2].push_back(k);
+                }
+    REQUIRE(!expected[0].empty());
+    for (int d = 0; d < 3; ++d) CHECK(run(where[d], {cube}, {x}).to_vector<long>() == expected[d]);
+
+    const Var v = dvector("v");
+    CHECK(run(nonzero(v)[0], {v}, {{0.0, std::nan(""), -0.0, 2.0}}).to_vector<long>() == std::vector<long>{1, 3});
+    const Var n = ivector("n");
+    CHECK(run(nonzero(n)[0], {n}, {Array::from_values<std::int32_t>({0, -3, 0, 0, 7})}).to_vector<long>() ==
+          std::vector<long>{1, 4});
+    CHECK(run(nonzero(n)[0], {n}, {Array::from_values<std::int32_t>({})}).size() == 0);
+}

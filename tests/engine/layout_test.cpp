@@ -84,6 +84,9 @@ TEST_CASE("concatenate and alloc of transposed and mixed-dtype inputs, large and
     twice.insert(twice.end(), twice.begin(), twice.end());
     check_close(again, twice);
     CHECK(run(alloc(m, {0, 300, 200}), {m}, {t}).shape() == Shape{0, 300, 200});
+    // Reshaping the transposed view copies it in C order first.
+    const Array flat = run(reshape(m, {200, 300}), {m}, {t});
+    check_close(flat, t.to_vector<double>());
 }
 
 TEST_CASE("alloc, zeros and ones take symbolic shapes and the value's dtype") {
