@@ -3,6 +3,11 @@
 #include "math.hpp"
 #include "nnet.hpp"
 #include "rewrite_rules.hpp"
+#include "rewriter.hpp"
+#include "shape.hpp"
+
+#include "../ir/hash.hpp"
+#include "../ir/walk.hpp"
 
 namespace kiln::rewrites {
 
@@ -87,6 +92,23 @@ std::optional<Var> log_softmax_from_log(const Apply& node) {
     return log_softmax(Var(owner->inputs()[0]));
 }
 
+// Whether n is len(y). Canonicalize rewrites len(y) of a computed y into
+// what y's op infers (for y = labels[a:b], arithmetic on a, b and
+// len(labels)), so n is compared with len(y) canonicalized the same way:
+// same structure over the same inputs and shared variables.
+bool is_length_of(const VariablePtr& n, const VariablePtr& y) {
+    const ApplyPtr length = n->owner();
+    if (length && length->op().kind() == "Shape_i" && length->op().params() == "0" && length->inputs()[0] == y)
+        return true;
+    if (!y->owner()) return false;
+    FunctionGraph expected({}, {shape_i(Var(y), 0).node()});
+    rewrite_graph(expected, {.mode = OptimizerMode::fast_run, .excluding = {"stabilize", "specialize"}});
+    // Inputs and shared variables must be the same ones; constants compare by value.
+    std::vector<VariablePtr> leaves = graph_inputs(expected.outputs());
+    std::erase_if(leaves, [](const VariablePtr& leaf) { return leaf->is_constant(); });
+    return canonical_graph_text(expected.outputs(), leaves) == canonical_graph_text({n}, leaves);
+}
+
 // log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)
 std::optional<Var> crossentropy_from_log_softmax(const Apply& node) {
     if (node.op().kind() != "AdvancedSubtensor" || node.inputs().size() != 3) return std::nullopt;
@@ -99,9 +121,7 @@ std::optional<Var> crossentropy_from_log_softmax(const Apply& node) {
     if (!rows || rows->op().kind() != "ARange" || !is_constant_equal(rows->inputs()[0], 0) ||
         !is_constant_equal(rows->inputs()[2], 1))
         return std::nullopt;
-    const ApplyPtr length = rows->inputs()[1]->owner();
-    if (!length || length->op().kind() != "Shape_i" || length->op().params() != "0" || length->inputs()[0] != labels)
-        return std::nullopt;
+    if (!is_length_of(rows->inputs()[1], labels)) return std::nullopt;
     const Var x(log_probabilities->inputs()[0]);
     if (x.ndim() != 2) return std::nullopt;
     return -crossentropy_softmax(x, Var(labels));

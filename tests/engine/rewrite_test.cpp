@@ -103,6 +103,40 @@ TEST_CASE("the fused crossentropy: values and gradient softmax - onehot, against
     CHECK_THROWS_AS(crossentropy_softmax(dvector(), y), TypeError);
 }
 
+TEST_CASE("the crossentropy rewrite sees len(y) of labels sliced by givens, and only of those labels") {
+    // The tutorial's minibatch: x and y are slices of shared data chosen by an index.
+    const std::vector<double> xv = {0.5, -1, 2, 3, 0, 1, -2, 4, 1, 1, 0.25, -0.5};
+    SharedVar data = shared(test::doubles(xv, {4, 3}), "data");
+    SharedVar labels = shared(Array::from_values<std::int32_t>({2, 0, 1, 1}), "labels");
+    SharedVar others = shared(Array::from_values<std::int32_t>({0, 0, 0, 0}), "others");
+    const Var x = dmatrix("x"), y = ivector("y"), index = lscalar("index");
+    const Var nll = -mean(log(softmax(x))[{arange(shape_i(y, 0)), y}]);
+    const Function f = compile({index}, nll, {.givens = {{x, data[slice(index * 2, (index + 1) * 2)]},
+                                                         {y, labels[slice(index * 2, (index + 1) * 2)]}}});
+    CHECK(f.rewrites_applied().count("crossentropy_from_log_softmax") == 1);
+    CHECK(f.steps_text().find("LogSoftmax") == std::string::npos);
+    CHECK(f.steps_text().find("AdvancedSubtensor") == std::string::npos);
+    auto expected = [&](int batch, const std::vector<int>& picked) {
+        double total = 0;
+        for (int r = 0; r < 2; ++r) {
+            const double* row = &xv[static_cast<std::size_t>((batch * 2 + r) * 3)];
+            const double z = std::exp(row[0]) + std::exp(row[1]) + std::exp(row[2]);
+            total -= row[picked[static_cast<std::size_t>(r)]] - std::log(z);
+        }
+        return total / 2;
+    };
+    CHECK(f(1)[0].value_at<double>(0) == doctest::Approx(expected(1, {1, 1})).epsilon(1e-12));
+    CHECK(f(0)[0].value_at<double>(0) == doctest::Approx(expected(0, {2, 0})).epsilon(1e-12));
+
+    // The rows counted from other labels (same type, same slice): not len(y), so no rewrite.
+    const Var rows_of_others = shape_i(others[slice(index * 2, (index + 1) * 2)], 0);
+    const Var mixed = -mean(log(softmax(x))[{arange(rows_of_others), y}]);
+    const Function g = compile({index}, mixed, {.givens = {{x, data[slice(index * 2, (index + 1) * 2)]},
+                                                           {y, labels[slice(index * 2, (index + 1) * 2)]}}});
+    CHECK(g.rewrites_applied().count("crossentropy_from_log_softmax") == 0);
+    CHECK(g(1)[0].value_at<double>(0) == doctest::Approx(expected(1, {1, 1})).epsilon(1e-12));
+}
+
 TEST_CASE("each specialize rewrite, before and after") {
     Var x = dvector("x");
     CHECK(optimized(pow(x, 2), {x}) == "sqr(x)");
