@@ -48,6 +48,11 @@ void throw_size_mismatch(std::size_t count, const Shape& shape) {
 Array::Array() : buffer_(new std::byte[sizeof(double)]()) {}
 
 Array Array::uninitialized(DType dtype, Shape shape) {
+    if (shape.empty()) {
+        // 0-d values are most of a scalar function's calls: nothing to check or lay out.
+        AlignedBuffer buffer = allocate_buffer(dtype_size(dtype));
+        return Array(dtype, {}, {}, std::move(buffer.owner), buffer.offset);
+    }
     for (std::int64_t d : shape)
         if (d < 0) throw ValueError("Array: negative dimension in shape " + shape_text(shape));
     Shape strides = c_strides(shape);
