@@ -41,15 +41,24 @@ public:
     }
 
     void give_back(std::byte* block, std::size_t bytes) {
+        // The oldest kept blocks make room: the sizes a program used last
+        // are the ones its next calls ask for.
+        std::vector<std::byte*> evicted;
         {
             std::lock_guard lock(mutex_);
-            if (kept_.size() < max_kept_blocks && kept_bytes_ + bytes <= max_kept_bytes) {
+            if (bytes > max_kept_bytes) {
+                evicted.push_back(block);
+            } else {
+                while (!kept_.empty() && (kept_.size() >= max_kept_blocks || kept_bytes_ + bytes > max_kept_bytes)) {
+                    evicted.push_back(kept_.front().first);
+                    kept_bytes_ -= kept_.front().second;
+                    kept_.erase(kept_.begin());
+                }
                 kept_.emplace_back(block, bytes);
                 kept_bytes_ += bytes;
-                return;
             }
         }
-        ::operator delete[](block, buffer_alignment);
+        for (std::byte* old : evicted) ::operator delete[](old, buffer_alignment);
     }
 
 private:
