@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -115,6 +116,26 @@ void copy_strided_as(Extents shape, std::byte* dst, Extents dst_strides, const s
     });
 }
 
+// The smallest position any task failed at, whichever task saw it first.
+class FirstFailure {
+public:
+    explicit FirstFailure(std::int64_t none) : none_(none), position_(none) {}
+    void note(std::int64_t p) {
+        std::int64_t seen = position_.load();
+        while (p < seen && !position_.compare_exchange_weak(seen, p)) {
+        }
+    }
+    /// The position, or -1 when no task failed.
+    std::int64_t result() const {
+        const std::int64_t p = position_.load();
+        return p < none_ ? p : -1;
+    }
+
+private:
+    std::int64_t none_;
+    std::atomic<std::int64_t> position_;
+};
+
 // Block p of `out` is the block of `source` at the offset locate(p, offset)
 // sets; locate returns false for a position it cannot place. Returns the
 // first such position, or -1 when every block was copied.
@@ -125,13 +146,8 @@ std::int64_t gather_blocks(const std::byte* source, std::int64_t positions, cons
     for (std::size_t d = block_shape.size(); d-- > 1;) out_strides[d - 1] = out_strides[d] * block_shape[d];
     const Merged<2> m(block_shape, {Extents(out_strides), block_strides});
     const std::int64_t block = m.size();
-    std::atomic<std::int64_t> first_failure{positions};
-    const auto fail = [&](std::int64_t p) {
-        // The smallest failing position wins, whichever task saw it first.
-        std::int64_t seen = first_failure.load();
-        while (p < seen && !first_failure.compare_exchange_weak(seen, p)) {
-        }
-    };
+    FirstFailure failure(positions);
+    const auto fail = [&](std::int64_t p) { failure.note(p); };
     split(positions, block, [&, locate](std::int64_t begin, std::int64_t end) {
         // Locals only in the loops: the byte stores may alias anything whose
         // address escaped, which would reload it on every element.
@@ -155,8 +171,7 @@ std::int64_t gather_blocks(const std::byte* source, std::int64_t positions, cons
             });
         }
     });
-    const std::int64_t failure = first_failure.load();
-    return failure < positions ? failure : -1;
+    return failure.result();
 }
 
 template <class F> void by_width(std::size_t element_bytes, F&& f) {
@@ -228,11 +243,49 @@ std::int64_t gather_along(std::size_t element_bytes, const std::byte* source, st
         }
         return true;
     };
+    std::int64_t block = 1;
+    for (std::int64_t extent : block_shape) block *= extent;
     std::int64_t failure = -1;
+    if (block != 1) {
+        by_width(element_bytes, [&](auto width) {
+            failure = gather_blocks<width>(source, count, locate, block_shape, block_strides, out);
+        });
+        return failure;
+    }
+    // Single elements: the ids of each chunk are checked at once (a min and
+    // a max, which vectorize), so the copies need no branch per element.
+    FirstFailure first(count);
     by_width(element_bytes, [&](auto width) {
-        failure = gather_blocks<width>(source, count, locate, block_shape, block_strides, out);
+        constexpr std::size_t bytes = width;
+        split(count, 1, [&, locate](std::int64_t begin, std::int64_t end) {
+            const std::byte* const from = source;
+            std::byte* const to = out;
+            const I* const id = ids;
+            const std::int64_t step = id_stride, axis = axis_stride;
+            constexpr std::int64_t chunk = 2048;
+            for (std::int64_t c = begin; c < end; c += chunk) {
+                const std::int64_t stop = std::min(end, c + chunk);
+                I low = id[c * step], high = low;
+                for (std::int64_t p = c; p < stop; ++p) {
+                    low = std::min(low, id[p * step]);
+                    high = std::max(high, id[p * step]);
+                }
+                bool direct = static_cast<std::uint64_t>(high) < static_cast<std::uint64_t>(axis_size);
+                if constexpr (std::is_signed_v<I>) direct = direct && low >= 0;
+                if (direct) {
+                    for (std::int64_t p = c; p < stop; ++p)
+                        std::memcpy(to + p * bytes, from + static_cast<std::int64_t>(id[p * step]) * axis * bytes, bytes);
+                    continue;
+                }
+                for (std::int64_t p = c; p < stop; ++p) {
+                    std::int64_t offset = 0;
+                    if (!locate(p, offset)) return first.note(p);
+                    std::memcpy(to + p * bytes, from + offset * bytes, bytes);
+                }
+            }
+        });
     });
-    return failure;
+    return first.result();
 }
 
 #define KILN_GATHER_ALONG(I)                                                                                           \
