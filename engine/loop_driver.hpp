@@ -29,13 +29,6 @@ struct LoopReduction {
     Array* output = nullptr;
 };
 
-/// Calls `loop` for every position of `shape`; returns the first non-zero
-/// status a call reported (0 when none did). A reduction splits across
-/// cores so that its result never depends on the number of threads: by
-/// ranges of output elements when there are enough of them, else into a
-/// fixed number of partial results combined in order.
-/// `whole_rows`: the loop is a row kernel, called once per whole row of the
-/// innermost dimension (which is never merged with others or split).
 /// Runs `loop` at its one position (every value 0-d), buffer b at data[b];
 /// returns the loop's status. Inline: it is most of a scalar call's loop step.
 inline std::int32_t run_one_position(LoopFunction loop, std::span<void* const> data, const std::uint64_t* params) {
@@ -51,6 +44,13 @@ inline std::int32_t run_one_position(LoopFunction loop, std::span<void* const> d
     return status;
 }
 
+/// Calls `loop` for every position of `shape`; returns the first non-zero
+/// status a call reported (0 when none did). A reduction splits across
+/// cores so that its result never depends on the number of threads: by
+/// ranges of output elements when there are enough of them, else into a
+/// fixed number of partial results combined in order.
+/// `whole_rows`: the loop is a row kernel, called once per whole row of the
+/// innermost dimension (which is never merged with others or split).
 std::int32_t run_loop(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,
                       const std::uint64_t* params, const LoopReduction* reduction = nullptr, bool whole_rows = false);
 
