@@ -69,10 +69,7 @@ std::vector<Array> Reshape::perform(const Apply&, const std::vector<Array>& inpu
             throw ValueError("cannot reshape array of size " + std::to_string(x.size()) + " into shape " + shape_text(shape));
         shape[unknown] = x.size() / known;
     }
-    if (x.is_c_contiguous()) return {x.reshaped(shape)};
-    Array copied = Array::uninitialized(x.dtype(), x.shape());
-    copy_into(copied, x);
-    return {copied.reshaped(shape)};
+    return {x.reshaped(shape)};
 }
 
 std::vector<VariablePtr> Reshape::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
