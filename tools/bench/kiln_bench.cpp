@@ -40,11 +40,15 @@ double seconds_of(const std::function<void()>& f) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
 double median_seconds(const std::function<void()>& f) {
     std::vector<double> times;
     for (int r = 0; r < repeats; ++r) times.push_back(seconds_of(f));
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
+    return median(times);
 }
 
 template <class T> std::vector<T> random_values(std::size_t n, unsigned seed) {
@@ -195,13 +199,13 @@ Result logistic_regression(int steps) {
     SharedVar b = shared(0.0, "b");
     const Function train = logistic_train(w, b);
     const Array X = Array::from_values(data.x, {data.n, data.feats}), Y = Array::from_values(data.y);
-    Result r{"W4 logistic regression " + std::to_string(steps) + " steps"};
-    std::vector<double> hw = data.w0, scratch(data.n), gradient(data.feats);
-    double hb = 0;
-    r.baseline = "hand-written loop with OpenBLAS gemv";
     // Rounds alternate which side goes first, so neither always runs right
     // after other work (thread pools still awake, caches holding its data).
     const int rounds = 10, per_round = std::max(1, steps / rounds);
+    Result r{"W4 logistic regression " + std::to_string(rounds * per_round) + " steps"};
+    std::vector<double> hw = data.w0, scratch(data.n), gradient(data.feats);
+    double hb = 0;
+    r.baseline = "hand-written loop with OpenBLAS gemv";
     std::vector<double> kiln_times, hand_times;
     auto kiln_round = [&] {
         kiln_times.push_back(seconds_of([&] {
@@ -224,12 +228,8 @@ Result logistic_regression(int steps) {
             kiln_round();
         }
     }
-    auto median_total = [&](std::vector<double> times) {
-        std::sort(times.begin(), times.end());
-        return times[times.size() / 2] * rounds;
-    };
-    r.kiln_s = median_total(kiln_times);
-    r.baseline_s = median_total(hand_times);
+    r.kiln_s = median(kiln_times) * rounds;
+    r.baseline_s = median(hand_times) * rounds;
     double largest = 0;
     const Array wk = w.get_value();
     for (std::int64_t j = 0; j < data.feats; ++j) largest = std::max(largest, std::abs(wk.value_at<double>(j) - hw[j]));
