@@ -12,6 +12,7 @@
 #include "engine/function.hpp"
 #include "engine/gemm.hpp"
 #include "engine/grad.hpp"
+#include "engine/idx.hpp"
 #include "engine/index.hpp"
 #include "engine/interpreter.hpp"
 #include "engine/jacobian.hpp"
