@@ -1,0 +1,50 @@
+#include "mnist_training.hpp"
+
+#include "learning_curve.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace kiln::examples {
+
+SharedDataset shared_dataset(const LabelledImages& set, const std::string& name, std::int64_t batch_size) {
+    if (batch_size < 1) throw ValueError("the minibatch size must be at least 1, not " + std::to_string(batch_size));
+    const std::int64_t n = set.labels.size();
+    if (n < batch_size)
+        throw ValueError("the " + name + " set holds " + std::to_string(n) + " examples, fewer than one minibatch of " +
+                         std::to_string(batch_size));
+    return {shared(set.images, name + "_set_x"), shared(set.labels, name + "_set_y"), n / batch_size};
+}
+
+std::vector<std::pair<Var, Var>> minibatch_givens(const Var& index, std::int64_t batch_size, const SharedDataset& set,
+                                                  const Var& x, const Var& y) {
+    const Slice rows = slice(index * batch_size, (index + 1) * batch_size);
+    return {{x, set.x[rows]}, {y, set.y[rows]}};
+}
+
+std::function<void(const ValidationRecord&)> progress_printer(std::int64_t n_train_batches) {
+    return [n_train_batches](const ValidationRecord& r) {
+        std::printf("epoch %d, minibatch %lld/%lld, validation error %.3f %%, %.2f s\n", r.epoch,
+                    static_cast<long long>(r.minibatch), static_cast<long long>(n_train_batches),
+                    100 * r.validation_error, r.elapsed_s);
+        if (!std::isnan(r.test_error))
+            std::printf("     epoch %d, minibatch %lld/%lld, test error of best model %.3f %%\n", r.epoch,
+                        static_cast<long long>(r.minibatch), static_cast<long long>(n_train_batches),
+                        100 * r.test_error);
+        std::fflush(stdout);
+    };
+}
+
+void report(const TrainingResult& result, const std::string& csv_path, const std::string& svg_path,
+            const std::string& title) {
+    write_curve_csv(csv_path, result.curve);
+    write_curve_svg(svg_path, result.curve, title);
+    std::printf("Optimization complete with best validation score of %.3f %% (epoch %d)\n",
+                100 * result.best_validation_error, result.best_epoch);
+    std::printf("The code ran for %d epochs in %.1f s, %.3f s per epoch\n", result.epochs, result.elapsed_s,
+                result.elapsed_s / result.epochs);
+    std::printf("Validation curve written to %s and %s\n", csv_path.c_str(), svg_path.c_str());
+    std::printf("test error %.3f%%\n", 100 * result.test_error);
+}
+
+} // namespace kiln::examples
