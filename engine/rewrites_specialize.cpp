@@ -75,25 +75,31 @@ std::optional<Product> as_scaled_dot(const VariablePtr& v, const RewriteContext&
     return std::nullopt;
 }
 
-// c1 * dot(x, y) + c2 * z -> gemm(z, c1, x, y, c2), for float matrices and matrix-vector products
+// c1 * dot(x, y) + c2 * z -> gemm(z, c1, x, y, c2), for float matrices and
+// matrix-vector products; with sub, the subtracted side's constant changes
+// sign (an SGD step W - lr * dot(x, y) is one gemm).
 std::optional<Var> gemm_from_dot(const Apply& node, const RewriteContext& context) {
-    if (scalar_op_of(node) != S::add) return std::nullopt;
+    const std::optional<S> op = scalar_op_of(node);
+    if (op != S::add && op != S::sub) return std::nullopt;
     const DType dtype = node.output(0)->type().dtype();
     if (!is_float(dtype)) return std::nullopt;
     for (int side : {0, 1}) {
         const std::optional<Product> product = as_scaled_dot(node.inputs()[side], context);
         if (!product || product->x.dtype() != dtype || product->y.dtype() != dtype) continue;
         Var z(node.inputs()[1 - side]);
-        Var beta = constant_of(1, dtype);
+        double beta = 1;
         if (const ApplyPtr m = elemwise_owner(z.node(), S::mul))
             for (int k : {0, 1})
                 if (const std::optional<double> c = constant_scalar(m->inputs()[k])) {
-                    beta = constant_of(*c, dtype);
+                    beta = *c;
                     z = Var(m->inputs()[1 - k]);
                     break;
                 }
         if (z.dtype() != dtype || z.ndim() != node.output(0)->type().ndim()) continue;
-        return gemm(z, product->scale, product->x, product->y, beta);
+        Var alpha = product->scale;
+        if (op == S::sub && side == 1) alpha = constant_of(-*constant_scalar(alpha.node()), dtype);
+        if (op == S::sub && side == 0) beta = -beta;
+        return gemm(z, alpha, product->x, product->y, constant_of(beta, dtype));
     }
     return std::nullopt;
 }
@@ -125,7 +131,7 @@ std::vector<Rewrite> specialize() {
         {"mul_to_sqr", P::specialize, "x * x -> sqr(x)", node_only(mul_to_sqr)},
         {"div_to_inv", P::specialize, "1 / x -> inv(x)", node_only(div_to_inv)},
         {"mul_minus_one", P::specialize, "x * -1 -> -x", node_only(mul_minus_one)},
-        {"gemm_from_dot", P::specialize, "a * dot(x, y) + b * z -> gemm(z, a, x, y, b)", gemm_from_dot},
+        {"gemm_from_dot", P::specialize, "a * dot(x, y) +- b * z -> gemm(z, +-a, x, y, +-b)", gemm_from_dot},
         {"arg_reduce_along_last_axis", P::specialize, "argmax(x, axis=k) -> argmax(x with k moved last, axis=-1)",
          node_only(arg_reduce_along_last_axis)},
     };

@@ -151,6 +151,28 @@ TEST_CASE("each specialize rewrite, before and after") {
     CHECK(optimized(0.5 * dot(a, b) - (-(2 * c)), {a, b, c}) ==
           "gemm(c, TensorConstant{0.5}, a, b, TensorConstant{2.0})");
     CHECK(optimized(c + dot(a, x), {a, x, c}) == "(c + (a \\dot x))"); // c is a matrix: not a GEMV shape
+    // Subtraction: an SGD step W - lr * dot(x, g) is one gemm, and either side may be subtracted.
+    CHECK(optimized(c - 0.5 * dot(a, b), {a, b, c}) == "gemm(c, TensorConstant{-0.5}, a, b, TensorConstant{1.0})");
+    CHECK(optimized(0.5 * dot(a, b) - 2 * c, {a, b, c}) ==
+          "gemm(c, TensorConstant{0.5}, a, b, TensorConstant{-2.0})");
+    CHECK(optimized(3 * c - dot(a, b), {a, b, c}) == "gemm(c, TensorConstant{-1.0}, a, b, TensorConstant{3.0})");
+    {
+        // The rewritten forms compute what a loop does.
+        const Array A = Array::from_values<double>({1, 2, 3, 4, 5, 6}, {2, 3});
+        const Array B = Array::from_values<double>({1, 0, -1, 2, 0.5, 1}, {3, 2});
+        const Array C = Array::from_values<double>({10, 20, 30, 40}, {2, 2});
+        std::vector<double> ab(4, 0.0);
+        for (int i = 0; i < 2; ++i)
+            for (int j = 0; j < 2; ++j)
+                for (int k = 0; k < 3; ++k) ab[i * 2 + j] += A.value_at<double>(i * 3 + k) * B.value_at<double>(k * 2 + j);
+        std::vector<double> sgd(4), flipped(4);
+        for (int i = 0; i < 4; ++i) {
+            sgd[i] = C.value_at<double>(i) - 0.5 * ab[i];
+            flipped[i] = 0.5 * ab[i] - 2 * C.value_at<double>(i);
+        }
+        check_close(run(c - 0.5 * dot(a, b), {a, b, c}, {A, B, C}), sgd);
+        check_close(run(0.5 * dot(a, b) - 2 * c, {a, b, c}, {A, B, C}), flipped);
+    }
     Var v = dvector("v");
     CHECK(optimized(dot(a, x) + v, {a, x, v}) == "gemm(v, TensorConstant{1.0}, a, x, TensorConstant{1.0})");
     // A product read elsewhere as well stays one dot: gemm would compute it twice.
