@@ -145,6 +145,82 @@ void logistic_regression_step(const double* x, const double* y, double* w, doubl
     *b -= 0.1 * gb;
 }
 
+namespace {
+
+// out = x w with x rows x k and w k x cols, row-major; or out = alpha x^T w + beta out.
+void gemm(bool transpose_x, std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* x,
+          std::int64_t ldx, const double* w, double beta, double* out) {
+    cblas_dgemm(CblasRowMajor, transpose_x ? CblasTrans : CblasNoTrans, CblasNoTrans, static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), alpha, x, static_cast<int>(ldx), w, static_cast<int>(n), beta,
+                out, static_cast<int>(n));
+}
+void gemm(bool transpose_x, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* x,
+          std::int64_t ldx, const float* w, float beta, float* out) {
+    cblas_sgemm(CblasRowMajor, transpose_x ? CblasTrans : CblasNoTrans, CblasNoTrans, static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), alpha, x, static_cast<int>(ldx), w, static_cast<int>(n), beta,
+                out, static_cast<int>(n));
+}
+
+// logits = x W + b for `rows` examples.
+template <class T>
+void affine(const T* x, std::int64_t rows, std::int64_t n_in, std::int64_t n_out, const T* W, const T* b, T* logits) {
+    gemm(false, rows, n_out, n_in, T(1), x, n_in, W, T(0), logits);
+    for (std::int64_t i = 0; i < rows; ++i)
+        for (std::int64_t k = 0; k < n_out; ++k) logits[i * n_out + k] += b[k];
+}
+
+} // namespace
+
+template <class T>
+SoftmaxEpoch<T> softmax_regression_epoch(const T* train_x, const std::int32_t* train_y, std::int64_t n_train,
+                                         const T* valid_x, const std::int32_t* valid_y, std::int64_t n_valid,
+                                         std::int64_t n_in, std::int64_t n_out, std::int64_t batch, T learning_rate,
+                                         T* W, T* b, T* scratch) {
+    double total_cost = 0;
+    const std::int64_t n_batches = n_train / batch;
+    for (std::int64_t m = 0; m < n_batches; ++m) {
+        const T* x = train_x + m * batch * n_in;
+        const std::int32_t* y = train_y + m * batch;
+        affine(x, batch, n_in, n_out, W, b, scratch);
+        // Each row becomes (softmax - onehot) / batch, the cost's gradient in the logits.
+        double cost = 0;
+        for (std::int64_t i = 0; i < batch; ++i) {
+            T* row = scratch + i * n_out;
+            const T top = *std::max_element(row, row + n_out);
+            T total = 0;
+            for (std::int64_t k = 0; k < n_out; ++k) total += row[k] = std::exp(row[k] - top);
+            cost -= std::log(static_cast<double>(row[y[i]] / total));
+            for (std::int64_t k = 0; k < n_out; ++k) row[k] = (row[k] / total - T(k == y[i])) / T(batch);
+        }
+        total_cost += cost / static_cast<double>(batch);
+        for (std::int64_t k = 0; k < n_out; ++k) {
+            T column = 0;
+            for (std::int64_t i = 0; i < batch; ++i) column += scratch[i * n_out + k];
+            b[k] -= learning_rate * column;
+        }
+        // W -= lr x^T delta, straight into W.
+        gemm(true, n_in, n_out, batch, -learning_rate, x, n_in, scratch, T(1), W);
+    }
+    std::int64_t wrong = 0;
+    const std::int64_t n_valid_batches = n_valid / batch;
+    for (std::int64_t m = 0; m < n_valid_batches; ++m) {
+        affine(valid_x + m * batch * n_in, batch, n_in, n_out, W, b, scratch);
+        for (std::int64_t i = 0; i < batch; ++i) {
+            const T* row = scratch + i * n_out;
+            wrong += std::max_element(row, row + n_out) - row != valid_y[m * batch + i];
+        }
+    }
+    return {total_cost / static_cast<double>(n_batches),
+            static_cast<double>(wrong) / static_cast<double>(n_valid_batches * batch)};
+}
+
+template SoftmaxEpoch<double> softmax_regression_epoch(const double*, const std::int32_t*, std::int64_t, const double*,
+                                                       const std::int32_t*, std::int64_t, std::int64_t, std::int64_t,
+                                                       std::int64_t, double, double*, double*, double*);
+template SoftmaxEpoch<float> softmax_regression_epoch(const float*, const std::int32_t*, std::int64_t, const float*,
+                                                      const std::int32_t*, std::int64_t, std::int64_t, std::int64_t,
+                                                      std::int64_t, float, float*, float*, float*);
+
 void gather_rows(const double* table, std::int64_t cols, const std::int64_t* ids, std::int64_t count, double* out) {
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, 256), [&](const tbb::blocked_range<std::int64_t>& r) {
         for (std::int64_t i = r.begin(); i < r.end(); ++i)

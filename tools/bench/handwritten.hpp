@@ -41,6 +41,22 @@ void gather_elements(const double* x, const std::int64_t* ids, std::int64_t coun
 void join_columns(const double* a, std::int64_t a_cols, const double* b, std::int64_t b_cols, std::int64_t rows,
                   double* out);
 
+/// W9: one epoch of softmax regression as the softmax_regression example
+/// trains it: for each whole minibatch of `batch` rows, p = softmax(x W + b),
+/// then W -= lr x^T (p - onehot(y)) / batch and b likewise; then the
+/// fraction of validation examples misclassified, minibatch by minibatch.
+/// scratch holds batch * n_out values. Returns the mean training cost and
+/// the validation error.
+template <class T> struct SoftmaxEpoch {
+    double mean_cost;
+    double validation_error;
+};
+template <class T>
+SoftmaxEpoch<T> softmax_regression_epoch(const T* train_x, const std::int32_t* train_y, std::int64_t n_train,
+                                         const T* valid_x, const std::int32_t* valid_y, std::int64_t n_valid,
+                                         std::int64_t n_in, std::int64_t n_out, std::int64_t batch, T learning_rate,
+                                         T* W, T* b, T* scratch);
+
 /// The W5 baseline: a C++ function-pointer call adding two doubles.
 extern double (*volatile add_pointer)(double, double);
 

@@ -1,8 +1,11 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8; default all)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8 W9; default all)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N repeats.
 #include "handwritten.hpp"
+
+#include "common/logistic_regression.hpp"
+#include "common/mnist_training.hpp"
 
 #include <kiln/kiln.hpp>
 
@@ -307,6 +310,91 @@ std::vector<Result> indexing_workloads() {
     return results;
 }
 
+// W9 data: Fashion-MNIST where Debian's package is installed, otherwise
+// random pixels and labels of the same shapes (the work is the same).
+examples::MnistSplits softmax_data(DType floatX, std::string& source) {
+    try {
+        source = "Fashion-MNIST";
+        return examples::load_mnist(examples::fashion_mnist_dir, floatX);
+    } catch (const ValueError&) {
+        source = "random pixels (Fashion-MNIST is not installed)";
+    }
+    std::mt19937 rng(21);
+    const auto random_set = [&](std::int64_t n) {
+        std::vector<double> pixels(static_cast<std::size_t>(n * 784));
+        std::vector<std::int32_t> labels(static_cast<std::size_t>(n));
+        for (double& p : pixels) p = static_cast<double>(rng() % 256) / 255;
+        for (std::int32_t& l : labels) l = static_cast<std::int32_t>(rng() % 10);
+        return examples::LabelledImages{Array::from_values(pixels, {n, 784}).astype(floatX), Array::from_values(labels)};
+    };
+    return {random_set(50000), random_set(10000), random_set(10000)};
+}
+
+// W9: one epoch of the softmax_regression example (its model, its givens
+// minibatches: 83 SGD steps of 600, then the validation error) against the
+// same epoch hand-written with OpenBLAS, on the same data.
+template <class T> Result softmax_regression_epoch(const char* suffix) {
+    const DType floatX = dtype_of<T>();
+    const ConfigOverride as_floatX({{"floatX", std::string(dtype_name(floatX))}});
+    std::string source;
+    const examples::MnistSplits data = softmax_data(floatX, source);
+    const std::int64_t batch = 600, n_in = 784, n_out = 10;
+    const double learning_rate = 0.13;
+
+    const examples::SharedDataset train_set = examples::shared_dataset(data.train, "train", batch);
+    const examples::SharedDataset valid_set = examples::shared_dataset(data.valid, "valid", batch);
+    const Var index = lscalar("index"), x = matrix("x"), y = ivector("y");
+    const examples::LogisticRegression classifier(x, n_in, n_out);
+    const Var cost = classifier.negative_log_likelihood(y);
+    const Var g_W = grad(cost, classifier.W), g_b = grad(cost, classifier.b);
+    const Function train_model = compile(
+        {index}, cost,
+        {.updates = {{classifier.W, classifier.W - learning_rate * g_W}, {classifier.b, classifier.b - learning_rate * g_b}},
+         .givens = examples::minibatch_givens(index, batch, train_set, x, y)});
+    const Function validate_model =
+        compile({index}, classifier.errors(y), {.givens = examples::minibatch_givens(index, batch, valid_set, x, y)});
+
+    std::vector<T> W(static_cast<std::size_t>(n_in * n_out), T(0)), b(n_out, T(0)), scratch(batch * n_out);
+    double kiln_error = 0;
+    bench::SoftmaxEpoch<T> hand{};
+    std::vector<double> kiln_times, hand_times;
+    const auto kiln_epoch = [&] {
+        kiln_times.push_back(seconds_of([&] {
+            for (std::int64_t i = 0; i < train_set.n_batches; ++i) train_model(i);
+            kiln_error = 0;
+            for (std::int64_t i = 0; i < valid_set.n_batches; ++i) kiln_error += validate_model(i)[0].value_at<double>(0);
+            kiln_error /= static_cast<double>(valid_set.n_batches);
+        }));
+    };
+    const auto hand_epoch = [&] {
+        hand_times.push_back(seconds_of([&] {
+            hand = bench::softmax_regression_epoch(
+                data.train.images.data_as<T>(), data.train.labels.data_as<std::int32_t>(), data.train.labels.size(),
+                data.valid.images.data_as<T>(), data.valid.labels.data_as<std::int32_t>(), data.valid.labels.size(), n_in,
+                n_out, batch, static_cast<T>(learning_rate), W.data(), b.data(), scratch.data());
+        }));
+    };
+    // Alternating order, as W4: neither side always runs in the other's wake.
+    for (int epoch = 0; epoch < repeats; ++epoch) {
+        if (epoch % 2 == 0) {
+            kiln_epoch();
+            hand_epoch();
+        } else {
+            hand_epoch();
+            kiln_epoch();
+        }
+    }
+    Result r{std::string("W9 softmax regression epoch ") + suffix};
+    r.kiln_s = median(kiln_times);
+    r.baseline = "hand-written epoch with OpenBLAS gemm";
+    r.baseline_s = median(hand_times);
+    char note[200];
+    std::snprintf(note, sizeof note, "%s; 83 steps of 600 + validation; after %d epochs validation error kiln %.2f%%, hand %.2f%%",
+                  source.c_str(), repeats, 100 * kiln_error, 100 * hand.validation_error);
+    r.note = note;
+    return r;
+}
+
 Result call_overhead() {
     const Var x = dscalar("x"), y = dscalar("y");
     const Function f = compile({x, y}, x + y);
@@ -370,7 +458,7 @@ int main(int argc, char** argv) {
         else if (arg == "--repeat" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 ...]\n"
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 W9 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
@@ -378,6 +466,7 @@ int main(int argc, char** argv) {
                         "  W5  call overhead of f(x, y) = x + y on two scalars\n"
                         "  W6  compile latency of the W4 training function, cold and cached\n"
                         "  W8  gather rows and scatter-add their gradient, gather elements, join columns\n"
+                        "  W9  an epoch of the softmax_regression example (Fashion-MNIST when installed), f64 and f32\n"
                         "ratio = baseline_s / kiln_s: higher is better for kiln\n");
             return 0;
         } else selected.push_back(arg);
@@ -405,6 +494,10 @@ int main(int argc, char** argv) {
         if (wanted("W4")) print(logistic_regression(steps), json);
         if (wanted("W8"))
             for (const Result& r : indexing_workloads()) print(r, json);
+        if (wanted("W9")) {
+            print(softmax_regression_epoch<double>("f64"), json);
+            print(softmax_regression_epoch<float>("f32"), json);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kiln-bench: %s\n", e.what());
         return 1;
