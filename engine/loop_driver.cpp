@@ -113,20 +113,28 @@ public:
         };
         const std::int64_t inner = extent_of(rank - 1);
         PerBuffer<void*> pointers(count);
+        PerBuffer<std::int64_t> offsets(count); // elements from each base to the current run's start
+        // The outer index of the first run, from which an odometer steps run by run.
+        std::array<std::int64_t, 8> inline_index{};
+        std::vector<std::int64_t> heap_index(rank > inline_index.size() ? rank : 0);
+        std::int64_t* index = heap_index.empty() ? inline_index.data() : heap_index.data();
         std::int64_t position = begin;
-        while (position < end) {
-            const std::int64_t run = position / inner;
-            const std::int64_t start = position % inner;
-            const std::int64_t length = std::min(inner - start, end - position);
+        std::int64_t start = position % inner;
+        {
+            std::int64_t rest = position / inner;
+            for (std::size_t d = rank - 1; d-- > 0;) {
+                index[d] = rest % extent_of(d);
+                rest /= extent_of(d);
+            }
             for (std::size_t b = 0; b < count; ++b) {
                 std::int64_t offset = start * dims_.strides[b].back();
-                std::int64_t rest = run;
-                for (std::size_t d = rank - 1; d-- > 0;) {
-                    offset += (rest % extent_of(d)) * dims_.strides[b][d];
-                    rest /= extent_of(d);
-                }
-                pointers[b] = bases[b] + offset * buffers_[b].element_size;
+                for (std::size_t d = 0; d + 1 < rank; ++d) offset += index[d] * dims_.strides[b][d];
+                offsets[b] = offset;
             }
+        }
+        while (position < end) {
+            const std::int64_t length = std::min(inner - start, end - position);
+            for (std::size_t b = 0; b < count; ++b) pointers[b] = bases[b] + offsets[b] * buffers_[b].element_size;
             std::int32_t run_status = 0;
             loop_(length, pointers.data(), inner_strides_.data(), params_, &run_status);
             if (run_status != 0) {
@@ -134,6 +142,18 @@ public:
                 status_.compare_exchange_strong(expected, run_status);
             }
             position += length;
+            if (position >= end) break;
+            // Back to the start of the row, then one step along the outer dimensions.
+            for (std::size_t b = 0; b < count; ++b) offsets[b] -= start * dims_.strides[b].back();
+            start = 0;
+            for (std::size_t d = rank - 1; d-- > 0;) {
+                if (++index[d] < extent_of(d)) {
+                    for (std::size_t b = 0; b < count; ++b) offsets[b] += dims_.strides[b][d];
+                    break;
+                }
+                index[d] = 0;
+                for (std::size_t b = 0; b < count; ++b) offsets[b] -= (extent_of(d) - 1) * dims_.strides[b][d];
+            }
         }
     }
 

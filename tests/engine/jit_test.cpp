@@ -287,6 +287,27 @@ TEST_CASE("large loops split across threads give the hand-written loop's result"
     for (std::int64_t i = 0; i < rows; ++i)
         for (std::int64_t j = 0; j < cols; ++j) hand[i * cols + j] = std::exp(data[j * rows + i]) * row_values[j];
     test::check_close(out, hand, 1e-14);
+
+    // A 3-D view into padded storage, small (one thread) and large (split
+    // mid-row): no two of its dimensions merge, so the driver steps its runs
+    // across two outer dimensions.
+    const Var t = dtensor3("t"), u = dtensor3("u");
+    const Function combined = compile({t, u}, t * 3.0 + u);
+    for (const Shape& shape : {Shape{3, 4, 5}, Shape{7, 97, 113}}) {
+        CAPTURE(shape_text(shape));
+        const std::int64_t a = shape[0], b = shape[1], c = shape[2];
+        const auto cube = test::uniform(a * (b + 1) * (c + 1), -1, 1, 14), plain = test::uniform(a * b * c, -1, 1, 15);
+        // Stored as (a, b + 1, c + 1); viewed as the (a, b, c) corner.
+        const Array corner = test::doubles(cube, {a, b + 1, c + 1}).view({a, b, c}, {(b + 1) * (c + 1), c + 1, 1});
+        std::vector<double> expected_cube(a * b * c);
+        for (std::int64_t i = 0; i < a; ++i)
+            for (std::int64_t j = 0; j < b; ++j)
+                for (std::int64_t k = 0; k < c; ++k) {
+                    const std::int64_t at = (i * b + j) * c + k;
+                    expected_cube[at] = cube[(i * (b + 1) + j) * (c + 1) + k] * 3.0 + plain[at];
+                }
+        test::check_close(combined(corner, test::doubles(plain, shape))[0], expected_cube, 1e-14);
+    }
 }
 
 } // namespace kiln
