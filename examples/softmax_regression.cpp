@@ -15,53 +15,43 @@ int main(int argc, char** argv) try {
     using namespace kiln;
     using namespace kiln::examples;
 
-    double learning_rate = 0.13;
-    std::int64_t batch_size = 600;
-    EarlyStoppingOptions stopping;
-    std::string dataset = fashion_mnist_dir, floatX = config().get("floatX");
-    std::string csv_path = "softmax_regression.csv", svg_path = "softmax_regression.svg";
+    TrainingSettings settings{.batch_size = 600, .learning_rate = 0.13,
+                              .csv_path = "softmax_regression.csv", .svg_path = "softmax_regression.svg"};
     CommandLine command_line("softmax_regression",
                              "Trains a softmax regression on MNIST-style images by minibatch SGD with early stopping.");
-    command_line.option("epochs", stopping.n_epochs, "most epochs to train (early stopping may end sooner)")
-        .option("batch", batch_size, "examples per minibatch")
-        .option("lr", learning_rate, "learning rate")
-        .option("data", dataset, "folder of the IDX files (train-images-idx3-ubyte[.gz], ...)")
-        .option("floatX", floatX, "float32 or float64")
-        .option("csv", csv_path, "where to write the validation curve as CSV")
-        .option("svg", svg_path, "where to plot the validation curve as SVG");
+    add_training_options(command_line, settings);
     if (!command_line.parse(argc, argv)) return 0;
-    config().set("floatX", floatX);
+    config().set("floatX", settings.floatX);
 
-    std::cout << "... loading data from " << dataset << "\n";
-    const MnistSplits data = load_mnist(dataset, config().floatX());
-    const SharedDataset train_set = shared_dataset(data.train, "train", batch_size);
-    const SharedDataset valid_set = shared_dataset(data.valid, "valid", batch_size);
-    const SharedDataset test_set = shared_dataset(data.test, "test", batch_size);
+    const SharedSplits data = load_shared_splits(settings);
+    const std::int64_t batch_size = settings.batch_size;
+    const double learning_rate = settings.learning_rate;
 
     std::cout << "... building the model\n";
     Var index = lscalar("index"); // the minibatch
     Var x = matrix("x");          // images, one per row
     Var y = ivector("y");         // their labels
-    LogisticRegression classifier(x, data.train.images.shape()[1], 10);
+    LogisticRegression classifier(x, data.n_in, 10);
     Var cost = classifier.negative_log_likelihood(y);
 
     Function test_model = compile({index}, classifier.errors(y),
-                                  {.givens = minibatch_givens(index, batch_size, test_set, x, y)});
+                                  {.givens = minibatch_givens(index, batch_size, data.test, x, y)});
     Function validate_model = compile({index}, classifier.errors(y),
-                                      {.givens = minibatch_givens(index, batch_size, valid_set, x, y)});
+                                      {.givens = minibatch_givens(index, batch_size, data.valid, x, y)});
 
     Var g_W = grad(cost, classifier.W);
     Var g_b = grad(cost, classifier.b);
     Function train_model = compile({index}, cost,
                                    {.updates = {{classifier.W, classifier.W - learning_rate * g_W},
                                                 {classifier.b, classifier.b - learning_rate * g_b}},
-                                    .givens = minibatch_givens(index, batch_size, train_set, x, y)});
+                                    .givens = minibatch_givens(index, batch_size, data.train, x, y)});
 
     std::cout << "... training the model\n";
     const TrainingResult result =
-        train_with_early_stopping(train_model, train_set.n_batches, validate_model, valid_set.n_batches, test_model,
-                                  test_set.n_batches, stopping, progress_printer(train_set.n_batches));
-    report(result, csv_path, svg_path, "softmax regression, minibatches of " + std::to_string(batch_size) + ", " + floatX);
+        train_with_early_stopping(train_model, data.train.n_batches, validate_model, data.valid.n_batches, test_model,
+                                  data.test.n_batches, settings.stopping, progress_printer(data.train.n_batches));
+    report(result, settings.csv_path, settings.svg_path,
+           "softmax regression, minibatches of " + std::to_string(batch_size) + ", " + settings.floatX);
 } catch (const kiln::Error& e) {
     std::cerr << "softmax_regression: " << e.what() << "\n";
     return 1;

@@ -7,6 +7,25 @@
 
 namespace kiln::examples {
 
+void add_training_options(CommandLine& command_line, TrainingSettings& settings) {
+    command_line.option("epochs", settings.stopping.n_epochs, "most epochs to train (early stopping may end sooner)")
+        .option("batch", settings.batch_size, "examples per minibatch")
+        .option("lr", settings.learning_rate, "learning rate")
+        .option("data", settings.dataset, "folder of the IDX files (train-images-idx3-ubyte[.gz], ...)")
+        .option("floatX", settings.floatX, "float32 or float64")
+        .option("csv", settings.csv_path, "where to write the validation curve as CSV")
+        .option("svg", settings.svg_path, "where to plot the validation curve as SVG");
+}
+
+SharedSplits load_shared_splits(const TrainingSettings& settings) {
+    std::printf("... loading data from %s\n", settings.dataset.c_str());
+    std::fflush(stdout);
+    const MnistSplits data = load_mnist(settings.dataset, config().floatX());
+    return {shared_dataset(data.train, "train", settings.batch_size),
+            shared_dataset(data.valid, "valid", settings.batch_size),
+            shared_dataset(data.test, "test", settings.batch_size), data.train.images.shape()[1]};
+}
+
 SharedDataset shared_dataset(const LabelledImages& set, const std::string& name, std::int64_t batch_size) {
     if (batch_size < 1) throw ValueError("the minibatch size must be at least 1, not " + std::to_string(batch_size));
     const std::int64_t n = set.labels.size();

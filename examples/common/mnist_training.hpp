@@ -2,6 +2,7 @@
 // shared variables, the progress lines, and the closing report.
 #pragma once
 
+#include "command_line.hpp"
 #include "early_stopping.hpp"
 #include "mnist.hpp"
 
@@ -9,6 +10,19 @@
 #include <string>
 
 namespace kiln::examples {
+
+/// The settings every MNIST training program takes from its command line.
+struct TrainingSettings {
+    EarlyStoppingOptions stopping;
+    std::int64_t batch_size;
+    double learning_rate;
+    std::string dataset = fashion_mnist_dir;
+    std::string floatX = config().get("floatX");
+    std::string csv_path, svg_path;
+};
+
+/// Adds --epochs, --batch, --lr, --data, --floatX, --csv and --svg.
+void add_training_options(CommandLine& command_line, TrainingSettings& settings);
 
 /// One data set held in shared variables, as the tutorial's shared_dataset
 /// makes them, and how many whole minibatches it holds.
@@ -19,6 +33,15 @@ struct SharedDataset {
 
 /// Throws ValueError when the set holds no whole minibatch.
 SharedDataset shared_dataset(const LabelledImages& set, const std::string& name, std::int64_t batch_size);
+
+struct SharedSplits {
+    SharedDataset train, valid, test;
+    std::int64_t n_in; // pixels per image
+};
+
+/// Loads the data set named by settings (printing where from) in floatX
+/// and moves each split into shared variables.
+SharedSplits load_shared_splits(const TrainingSettings& settings);
 
 /// givens that slice minibatch `index` of set into x and y.
 std::vector<std::pair<Var, Var>> minibatch_givens(const Var& index, std::int64_t batch_size, const SharedDataset& set,

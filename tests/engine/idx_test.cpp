@@ -5,17 +5,10 @@
 #include <zlib.h>
 
 using namespace kiln;
-namespace fs = std::filesystem;
+
+using test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("kiln_idx_" + std::to_string(::getpid()) + "_" +
-                                                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // An IDX header as the format describes it: two zero bytes, the type code,
 // the dimension count, then each dimension as a big-endian 32-bit integer.

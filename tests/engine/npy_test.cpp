@@ -7,16 +7,9 @@
 using namespace kiln;
 namespace fs = std::filesystem;
 
-namespace {
+using test::TempDir;
 
-// A fresh directory for one test's files.
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("kiln_npy_" + std::to_string(::getpid()) + "_" +
-                                                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
+namespace {
 
 // The bytes NumPy writes for a version-1.0 file with this header dict.
 std::string npy_bytes(const std::string& dict, const std::string& data) {

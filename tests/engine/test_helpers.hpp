@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
 #include <random>
 #include <vector>
 
@@ -37,5 +40,17 @@ inline void check_close(const Array& actual, const std::vector<double>& expected
         else CHECK(got[i] == doctest::Approx(expected[i]).epsilon(tolerance).scale(1));
     }
 }
+
+/// A fresh directory for one test's files, removed with everything in it.
+struct TempDir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() /
+        ("kiln_test_" + std::to_string(::getpid()) + "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 } // namespace kiln::test

@@ -4,6 +4,8 @@
 #include "common/learning_curve.hpp"
 #include "common/mnist.hpp"
 
+#include "../engine/test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -13,17 +15,10 @@
 
 using namespace kiln;
 using namespace kiln::examples;
-namespace fs = std::filesystem;
+
+using test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("kiln_examples_" + std::to_string(::getpid()) + "_" +
-                                                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::string idx_bytes(unsigned char type_code, const std::vector<std::uint32_t>& dims, const std::string& data) {
     std::string bytes = {'\0', '\0', static_cast<char>(type_code), static_cast<char>(dims.size())};

@@ -54,6 +54,24 @@ double median_seconds(const std::function<void()>& f) {
     return median(times);
 }
 
+// Median times of kiln's and the baseline's work over `rounds` rounds that
+// alternate which side goes first, so neither always runs right after the
+// other's work (thread pools still awake, caches holding its data).
+std::pair<double, double> alternating_medians(int rounds, const std::function<void()>& kiln_work,
+                                              const std::function<void()>& baseline_work) {
+    std::vector<double> kiln_times, baseline_times;
+    for (int round = 0; round < rounds; ++round) {
+        if (round % 2 == 0) {
+            kiln_times.push_back(seconds_of(kiln_work));
+            baseline_times.push_back(seconds_of(baseline_work));
+        } else {
+            baseline_times.push_back(seconds_of(baseline_work));
+            kiln_times.push_back(seconds_of(kiln_work));
+        }
+    }
+    return {median(kiln_times), median(baseline_times)};
+}
+
 template <class T> std::vector<T> random_values(std::size_t n, unsigned seed) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> d(-2, 2);
@@ -202,37 +220,23 @@ Result logistic_regression(int steps) {
     SharedVar b = shared(0.0, "b");
     const Function train = logistic_train(w, b);
     const Array X = Array::from_values(data.x, {data.n, data.feats}), Y = Array::from_values(data.y);
-    // Rounds alternate which side goes first, so neither always runs right
-    // after other work (thread pools still awake, caches holding its data).
     const int rounds = 10, per_round = std::max(1, steps / rounds);
     Result r{"W4 logistic regression " + std::to_string(rounds * per_round) + " steps"};
     std::vector<double> hw = data.w0, scratch(data.n), gradient(data.feats);
     double hb = 0;
     r.baseline = "hand-written loop with OpenBLAS gemv";
-    std::vector<double> kiln_times, hand_times;
-    auto kiln_round = [&] {
-        kiln_times.push_back(seconds_of([&] {
+    const auto [kiln_s, hand_s] = alternating_medians(
+        rounds,
+        [&] {
             for (int s = 0; s < per_round; ++s) train(X, Y);
-        }));
-    };
-    auto hand_round = [&] {
-        hand_times.push_back(seconds_of([&] {
+        },
+        [&] {
             for (int s = 0; s < per_round; ++s)
                 bench::logistic_regression_step(data.x.data(), data.y.data(), hw.data(), &hb, data.n, data.feats,
                                                 scratch.data(), gradient.data());
-        }));
-    };
-    for (int round = 0; round < rounds; ++round) {
-        if (round % 2 == 0) {
-            kiln_round();
-            hand_round();
-        } else {
-            hand_round();
-            kiln_round();
-        }
-    }
-    r.kiln_s = median(kiln_times) * rounds;
-    r.baseline_s = median(hand_times) * rounds;
+        });
+    r.kiln_s = kiln_s * rounds;
+    r.baseline_s = hand_s * rounds;
     double largest = 0;
     const Array wk = w.get_value();
     for (std::int64_t j = 0; j < data.feats; ++j) largest = std::max(largest, std::abs(wk.value_at<double>(j) - hw[j]));
@@ -357,37 +361,24 @@ template <class T> Result softmax_regression_epoch(const char* suffix) {
     std::vector<T> W(static_cast<std::size_t>(n_in * n_out), T(0)), b(n_out, T(0)), scratch(batch * n_out);
     double kiln_error = 0;
     bench::SoftmaxEpoch<T> hand{};
-    std::vector<double> kiln_times, hand_times;
-    const auto kiln_epoch = [&] {
-        kiln_times.push_back(seconds_of([&] {
+    const auto [kiln_s, hand_s] = alternating_medians(
+        repeats,
+        [&] {
             for (std::int64_t i = 0; i < train_set.n_batches; ++i) train_model(i);
             kiln_error = 0;
             for (std::int64_t i = 0; i < valid_set.n_batches; ++i) kiln_error += validate_model(i)[0].value_at<double>(0);
             kiln_error /= static_cast<double>(valid_set.n_batches);
-        }));
-    };
-    const auto hand_epoch = [&] {
-        hand_times.push_back(seconds_of([&] {
+        },
+        [&] {
             hand = bench::softmax_regression_epoch(
                 data.train.images.data_as<T>(), data.train.labels.data_as<std::int32_t>(), data.train.labels.size(),
                 data.valid.images.data_as<T>(), data.valid.labels.data_as<std::int32_t>(), data.valid.labels.size(), n_in,
                 n_out, batch, static_cast<T>(learning_rate), W.data(), b.data(), scratch.data());
-        }));
-    };
-    // Alternating order, as W4: neither side always runs in the other's wake.
-    for (int epoch = 0; epoch < repeats; ++epoch) {
-        if (epoch % 2 == 0) {
-            kiln_epoch();
-            hand_epoch();
-        } else {
-            hand_epoch();
-            kiln_epoch();
-        }
-    }
+        });
     Result r{std::string("W9 softmax regression epoch ") + suffix};
-    r.kiln_s = median(kiln_times);
+    r.kiln_s = kiln_s;
     r.baseline = "hand-written epoch with OpenBLAS gemm";
-    r.baseline_s = median(hand_times);
+    r.baseline_s = hand_s;
     char note[200];
     std::snprintf(note, sizeof note, "%s; 83 steps of 600 + validation; after %d epochs validation error kiln %.2f%%, hand %.2f%%",
                   source.c_str(), repeats, 100 * kiln_error, 100 * hand.validation_error);
