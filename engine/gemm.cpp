@@ -24,7 +24,9 @@ std::vector<Array> Gemm::perform(const Apply& node, const std::vector<Array>& in
                          " (dim 0)");
     Shape shape{x.shape()[0]};
     if (y.ndim() == 2) shape.push_back(y.shape()[1]);
-    // z broadcast to the product's shape, copied: BLAS writes the result into it.
+    // BLAS writes the result into z: z itself where the executor handed over
+    // the only reference to a C-ordered buffer of the result's shape and
+    // dtype, otherwise a copy of z broadcast to that shape.
     const Array& z = inputs[0];
     for (int d = 0; d < z.ndim(); ++d)
         if (z.shape()[d] != shape[d] && !node.inputs()[0]->type().broadcastable()[d])
@@ -33,7 +35,8 @@ std::vector<Array> Gemm::perform(const Apply& node, const std::vector<Array>& in
     Shape strides = z.strides();
     for (int d = 0; d < z.ndim(); ++d)
         if (node.inputs()[0]->type().broadcastable()[d]) strides[d] = 0;
-    Array out = z.view(shape, strides).astype(dtype);
+    const bool reusable = z.sole_owner() && z.is_c_contiguous() && z.shape() == shape && z.dtype() == dtype;
+    Array out = reusable ? z : z.view(shape, strides).astype(dtype);
     // The product as matrices: a vector y is a k x 1 column, written into out seen as m x 1.
     const Array y2 = y.ndim() == 2 ? y : y.view({y.shape()[0], 1}, {y.strides()[0], 0});
     Array out2 = out.ndim() == 2 ? out : out.view({out.shape()[0], 1}, {1, 1});

@@ -15,6 +15,9 @@ public:
     std::string name() const override { return "Gemm{no_inplace}"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    /// z's buffer becomes the result when nothing else holds it (an SGD
+    /// step's gradient sum, for one), instead of a copy.
+    int overwritable_input() const override { return 0; }
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
     std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
 };

@@ -181,6 +181,41 @@ TEST_CASE("each specialize rewrite, before and after") {
     CHECK(shared_product.steps_text().find("Gemm") == std::string::npos);
 }
 
+TEST_CASE("a gemm whose z no later step reads writes into z's buffer, and never into another reader's value") {
+    const Var a = dmatrix("a"), b = dmatrix("b"), c = dmatrix("c");
+    const Array A = Array::from_values<double>({1, 2, 3, 4}, {2, 2});
+    const Array B = Array::from_values<double>({0.5, -1, 2, 0}, {2, 2});
+    const Array C = Array::from_values<double>({0, 1, 2, 3}, {2, 2});
+    // exp(c) is computed, read by the gemm alone in the first function, and
+    // also returned (and read after the gemm) in the second.
+    std::vector<double> expected(4), exp_c(4);
+    for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j) {
+            exp_c[i * 2 + j] = std::exp(C.value_at<double>(i * 2 + j));
+            double product = 0;
+            for (int k = 0; k < 2; ++k) product += A.value_at<double>(i * 2 + k) * B.value_at<double>(k * 2 + j);
+            expected[i * 2 + j] = exp_c[i * 2 + j] - 0.5 * product;
+        }
+    const Var z = exp(c);
+    const Function alone = compile({a, b, c}, z - 0.5 * dot(a, b));
+    REQUIRE(alone.steps_text().find("Gemm") != std::string::npos);
+    check_close(alone(A, B, C)[0], expected);
+    check_close(alone(A, B, C)[0], expected); // a second call computes afresh
+    const Function shared_z = compile({a, b, c}, {z - 0.5 * dot(a, b), z, z * 1.0 + 0.0});
+    const Outputs out = shared_z(A, B, C);
+    check_close(out[0], expected);
+    check_close(out[1], exp_c);
+    check_close(out[2], exp_c);
+    // A caller's array and a shared value are never written.
+    SharedVar s = shared(C, "s");
+    const Function from_shared = compile({a, b}, s - 0.5 * dot(a, b));
+    from_shared(A, B);
+    check_close(s.get_value(), {0, 1, 2, 3});
+    const Function from_input = compile({a, b, c}, c - 0.5 * dot(a, b));
+    from_input(A, B, C);
+    check_close(C, {0, 1, 2, 3});
+}
+
 TEST_CASE("gemm computes beta * z + alpha * dot(x, y) and has gradients") {
     Var z = dmatrix("z"), x = dmatrix("x"), y = dmatrix("y");
     const std::vector<double> zv = {1, 2, 3, 4}, xv = {1, 2, 3, 4, 5, 6}, yv = {1, 0, 0, 1, 1, 1};
