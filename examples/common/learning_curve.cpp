@@ -115,8 +115,11 @@ void write_curve_svg(const std::string& path, const std::vector<ValidationRecord
         if (!std::isnan(r.test_error))
             out << "<circle cx=\"" << x_of(epoch_position(r, per_epoch)) << "\" cy=\"" << y_of(100 * r.test_error)
                 << "\" r=\"3\" fill=\"#d62728\"/>\n";
-    // Legend, top right.
-    const double lx = left + plot_w - 170, ly = top + 14;
+    // Legend, bottom right: the axis starts at zero and error curves sit
+    // well above it, so that corner stays clear.
+    const double lx = left + plot_w - 180, ly = top + plot_h - 38;
+    out << "<rect x=\"" << lx - 8 << "\" y=\"" << ly - 12 << "\" width=\"182\" height=\"44\" fill=\"white\" "
+        << "stroke=\"#ccc\"/>\n";
     out << "<line x1=\"" << lx << "\" x2=\"" << lx + 20 << "\" y1=\"" << ly << "\" y2=\"" << ly
         << "\" stroke=\"#1f77b4\" stroke-width=\"2\"/><text x=\"" << lx + 26 << "\" y=\"" << ly + 4
         << "\">validation error</text>\n"
