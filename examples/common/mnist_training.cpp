@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 
 namespace kiln::examples {
 
@@ -17,7 +19,23 @@ void add_training_options(CommandLine& command_line, TrainingSettings& settings)
         .option("svg", settings.svg_path, "where to plot the validation curve as SVG");
 }
 
+namespace {
+
+// Settings that would only fail after training are refused before it.
+void check_settings(const TrainingSettings& settings) {
+    if (settings.stopping.n_epochs < 1)
+        throw ValueError("--epochs must be at least 1, not " + std::to_string(settings.stopping.n_epochs));
+    for (const std::string& path : {settings.csv_path, settings.svg_path}) {
+        const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+        if (!std::filesystem::is_directory(folder) || ::access(folder.c_str(), W_OK) != 0)
+            throw ValueError("cannot write " + path + ": " + folder.string() + " is not a writable folder");
+    }
+}
+
+} // namespace
+
 SharedSplits load_shared_splits(const TrainingSettings& settings) {
+    check_settings(settings);
     std::printf("... loading data from %s\n", settings.dataset.c_str());
     std::fflush(stdout);
     const MnistSplits data = load_mnist(settings.dataset, config().floatX());

@@ -40,7 +40,9 @@ struct SharedSplits {
 };
 
 /// Loads the data set named by settings (printing where from) in floatX
-/// and moves each split into shared variables.
+/// and moves each split into shared variables. First refuses, with a
+/// ValueError, settings that would fail only after training: fewer than
+/// one epoch, or a curve file in a folder that cannot be written.
 SharedSplits load_shared_splits(const TrainingSettings& settings);
 
 /// givens that slice minibatch `index` of set into x and y.

@@ -3,6 +3,7 @@
 #include "common/command_line.hpp"
 #include "common/learning_curve.hpp"
 #include "common/mnist.hpp"
+#include "common/mnist_training.hpp"
 
 #include "../engine/test_helpers.hpp"
 
@@ -104,6 +105,28 @@ TEST_CASE("load_mnist names the file that is missing or does not fit") {
                          ValueError);
     CHECK_THROWS_WITH_AS(load_mnist(dir.path.string(), DType::int32),
                          "load_mnist(): floatX must be float32 or float64, not int32", ValueError);
+}
+
+TEST_CASE("training settings that would fail only after training are refused before the data loads") {
+    TempDir dir;
+    TrainingSettings settings{.batch_size = 10, .learning_rate = 0.1, .dataset = dir.file("no-data"),
+                              .csv_path = dir.file("c.csv"), .svg_path = dir.file("c.svg")};
+    settings.stopping.n_epochs = 0;
+    CHECK_THROWS_WITH_AS(load_shared_splits(settings), "--epochs must be at least 1, not 0", ValueError);
+    settings.stopping.n_epochs = 1;
+    settings.svg_path = dir.file("missing/c.svg");
+    CHECK_THROWS_WITH_AS(load_shared_splits(settings),
+                         ("cannot write " + dir.file("missing/c.svg") + ": " + dir.file("missing") +
+                          " is not a writable folder")
+                             .c_str(),
+                         ValueError);
+    // With good settings, the next complaint is the data's.
+    settings.svg_path = dir.file("c.svg");
+    CHECK_THROWS_WITH_AS(load_shared_splits(settings),
+                         ("load_mnist(): " + dir.file("no-data") +
+                          " has neither train-images-idx3-ubyte.gz nor train-images-idx3-ubyte")
+                             .c_str(),
+                         ValueError);
 }
 
 TEST_CASE("the learning curve is written as CSV and as an SVG plot") {
