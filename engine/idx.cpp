@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <memory>
+#include <vector>
 #include <zlib.h>
 
 namespace kiln {
@@ -82,18 +84,29 @@ Array load_idx(const std::string& path) {
         elements *= shape[d];
     }
 
-    Array data = Array::uninitialized(dtype, shape);
+    // The payload grows as it arrives, so a header that declares more than
+    // the file holds fails as truncated instead of allocating what it claims.
     const int element_size = dtype_size(dtype);
     const std::int64_t bytes = elements * element_size;
-    const std::int64_t got = read_bytes(file.get(), data.mutable_data(), bytes, path);
-    if (got != bytes)
+    std::vector<std::byte> payload;
+    while (static_cast<std::int64_t>(payload.size()) < bytes) {
+        const std::size_t at = payload.size();
+        const std::int64_t wanted = std::min<std::int64_t>(bytes - static_cast<std::int64_t>(at), 1 << 24);
+        payload.resize(at + static_cast<std::size_t>(wanted));
+        const std::int64_t got = read_bytes(file.get(), payload.data() + at, wanted, path);
+        payload.resize(at + static_cast<std::size_t>(got));
+        if (got < wanted) break;
+    }
+    if (static_cast<std::int64_t>(payload.size()) != bytes)
         bad_file(path, "truncated data: shape " + shape_text(shape) + " needs " + std::to_string(bytes) +
-                           " bytes, the file holds " + std::to_string(got));
+                           " bytes, the file holds " + std::to_string(payload.size()));
     std::byte extra;
     if (read_bytes(file.get(), &extra, 1, path) != 0)
         bad_file(path, "has bytes after the " + std::to_string(bytes) + " bytes of data for shape " +
                            shape_text(shape));
 
+    Array data = Array::uninitialized(dtype, shape);
+    if (bytes > 0) std::memcpy(data.mutable_data(), payload.data(), static_cast<std::size_t>(bytes));
     // IDX is big-endian.
     if (std::endian::native == std::endian::little && element_size > 1) {
         std::byte* at = data.mutable_data();

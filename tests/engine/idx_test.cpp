@@ -112,6 +112,10 @@ TEST_CASE("load_idx names the file and the fault of a bad one") {
     CHECK(load_error(path) == "load_idx(): " + path + ": truncated data: shape (2, 3) needs 24 bytes, the file holds 20");
     write_plain(path, idx_header(0x08, {2}) + "abc");
     CHECK(load_error(path) == "load_idx(): " + path + ": has bytes after the 2 bytes of data for shape (2,)");
+    // A header claiming 16 GiB over a few bytes of data is truncated, not an allocation of 16 GiB.
+    write_gzip(path, idx_header(0x0E, {0x7fffffffu, 8}) + std::string(16, '\0'));
+    CHECK(load_error(path) == "load_idx(): " + path +
+                                  ": truncated data: shape (2147483647, 8) needs 137438953408 bytes, the file holds 16");
     // 2^32-1 in each of four dimensions overflows any size; no allocation is tried.
     write_plain(path, idx_header(0x0E, {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}));
     CHECK(load_error(path).find("are too large") != std::string::npos);
