@@ -1,6 +1,7 @@
 #include "loop_driver.hpp"
 
 #include "../kernels/parallel.hpp"
+#include "../kernels/runs.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -68,7 +69,9 @@ template <class T> class PerBuffer {
 public:
     explicit PerBuffer(std::size_t count) : heap_(count > inline_buffers ? count : 0) {}
     T* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
+    const T* data() const { return heap_.empty() ? inline_.data() : heap_.data(); }
     T& operator[](std::size_t i) { return data()[i]; }
+    const T& operator[](std::size_t i) const { return data()[i]; }
 
 private:
     std::array<T, inline_buffers> inline_; // written before it is read
@@ -81,6 +84,17 @@ PerBuffer<std::byte*> bases_of(const std::vector<LoopBuffer>& buffers) {
     for (std::size_t b = 0; b < buffers.size(); ++b) bases[b] = buffers[b].data;
     return bases;
 }
+
+// The extents of a nest, one of them possibly narrowed to a task's share.
+struct Extents {
+    const std::vector<std::int64_t>& full;
+    int narrowed;
+    std::int64_t narrowed_extent;
+    std::size_t size() const { return full.size(); }
+    std::int64_t operator[](std::size_t d) const {
+        return static_cast<int>(d) == narrowed ? narrowed_extent : full[d];
+    }
+};
 
 // The collapsed iteration space and how to walk part of it.
 class Nest {
@@ -107,54 +121,20 @@ public:
     void run(std::int64_t begin, std::int64_t end, std::byte* const* bases, int narrowed = -1,
              std::int64_t narrowed_extent = 0) {
         const std::size_t count = buffers_.size();
-        const std::size_t rank = dims_.extents.size();
-        auto extent_of = [&](std::size_t d) {
-            return static_cast<int>(d) == narrowed ? narrowed_extent : dims_.extents[d];
-        };
-        const std::int64_t inner = extent_of(rank - 1);
+        const Extents extents{dims_.extents, narrowed, narrowed_extent};
         PerBuffer<void*> pointers(count);
-        PerBuffer<std::int64_t> offsets(count); // elements from each base to the current run's start
-        // The outer index of the first run, from which an odometer steps run by run.
-        std::array<std::int64_t, 8> inline_index{};
-        std::vector<std::int64_t> heap_index(rank > inline_index.size() ? rank : 0);
-        std::int64_t* index = heap_index.empty() ? inline_index.data() : heap_index.data();
-        std::int64_t position = begin;
-        std::int64_t start = position % inner;
-        {
-            std::int64_t rest = position / inner;
-            for (std::size_t d = rank - 1; d-- > 0;) {
-                index[d] = rest % extent_of(d);
-                rest /= extent_of(d);
-            }
-            for (std::size_t b = 0; b < count; ++b) {
-                std::int64_t offset = start * dims_.strides[b].back();
-                for (std::size_t d = 0; d + 1 < rank; ++d) offset += index[d] * dims_.strides[b][d];
-                offsets[b] = offset;
-            }
-        }
-        while (position < end) {
-            const std::int64_t length = std::min(inner - start, end - position);
-            for (std::size_t b = 0; b < count; ++b) pointers[b] = bases[b] + offsets[b] * buffers_[b].element_size;
-            std::int32_t run_status = 0;
-            loop_(length, pointers.data(), inner_strides_.data(), params_, &run_status);
-            if (run_status != 0) {
-                std::int32_t expected = 0;
-                status_.compare_exchange_strong(expected, run_status);
-            }
-            position += length;
-            if (position >= end) break;
-            // Back to the start of the row, then one step along the outer dimensions.
-            for (std::size_t b = 0; b < count; ++b) offsets[b] -= start * dims_.strides[b].back();
-            start = 0;
-            for (std::size_t d = rank - 1; d-- > 0;) {
-                if (++index[d] < extent_of(d)) {
-                    for (std::size_t b = 0; b < count; ++b) offsets[b] += dims_.strides[b][d];
-                    break;
-                }
-                index[d] = 0;
-                for (std::size_t b = 0; b < count; ++b) offsets[b] -= (extent_of(d) - 1) * dims_.strides[b][d];
-            }
-        }
+        PerBuffer<std::int64_t> offsets(count);
+        kernels::walk_runs(extents, dims_.strides, count, begin, end, offsets,
+                           [&](const PerBuffer<std::int64_t>& at, std::int64_t length) {
+                               for (std::size_t b = 0; b < count; ++b)
+                                   pointers[b] = bases[b] + at[b] * buffers_[b].element_size;
+                               std::int32_t run_status = 0;
+                               loop_(length, pointers.data(), inner_strides_.data(), params_, &run_status);
+                               if (run_status != 0) {
+                                   std::int32_t expected = 0;
+                                   status_.compare_exchange_strong(expected, run_status);
+                               }
+                           });
     }
 
     std::int32_t status() const { return status_.load(); }

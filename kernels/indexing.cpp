@@ -1,6 +1,7 @@
 #include "indexing.hpp"
 
 #include "parallel.hpp"
+#include "runs.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -44,39 +45,13 @@ template <std::size_t N> struct Merged {
         for (std::int64_t e : shape) n *= e;
         return n;
     }
-    std::int64_t inner() const { return shape.empty() ? 1 : shape.back(); }
     std::int64_t inner_stride(std::size_t k) const { return shape.empty() ? 0 : strides[k].back(); }
 };
 
-// Calls run(offsets, count) for the pieces of innermost rows that cover the
-// C-order positions [begin, end) of `m`; offsets are each operand's element
-// offset of the piece's first position.
-template <std::size_t N, class F> void walk_runs(const Merged<N>& m, std::int64_t begin, std::int64_t end, F&& run) {
-    if (begin >= end) return;
-    const int outer = static_cast<int>(m.shape.size()) - 1;
-    const std::int64_t inner = m.inner();
+// The C-order positions [begin, end) of m as runs, with each operand's offset.
+template <std::size_t N, class F> void walk_merged(const Merged<N>& m, std::int64_t begin, std::int64_t end, F&& run) {
     std::array<std::int64_t, N> offsets{};
-    std::vector<std::int64_t> index(static_cast<std::size_t>(std::max(outer, 0)), 0);
-    std::int64_t row = begin / inner, column = begin % inner;
-    for (int d = outer - 1; d >= 0; --d) {
-        index[d] = row % m.shape[d];
-        row /= m.shape[d];
-        for (std::size_t k = 0; k < N; ++k) offsets[k] += index[d] * m.strides[k][d];
-    }
-    while (begin < end) {
-        const std::int64_t count = std::min(inner - column, end - begin);
-        std::array<std::int64_t, N> at = offsets;
-        for (std::size_t k = 0; k < N; ++k) at[k] += column * m.inner_stride(k);
-        run(at, count);
-        begin += count;
-        column = 0;
-        for (int d = outer - 1; d >= 0; --d) {
-            for (std::size_t k = 0; k < N; ++k) offsets[k] += m.strides[k][d];
-            if (++index[d] < m.shape[d]) break;
-            for (std::size_t k = 0; k < N; ++k) offsets[k] -= m.strides[k][d] * m.shape[d];
-            index[d] = 0;
-        }
-    }
+    walk_runs(m.shape, m.strides, N, begin, end, offsets, run);
 }
 
 // Calls body(begin, end) over [0, count), on the calling thread when the
@@ -110,7 +85,7 @@ void copy_strided_as(Extents shape, std::byte* dst, Extents dst_strides, const s
     const std::int64_t total = m.size();
     if (total == 0) return;
     split(total, 1, [&](std::int64_t begin, std::int64_t end) {
-        walk_runs(m, begin, end, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+        walk_merged(m, begin, end, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
             copy_run<Bytes>(dst + at[0] * Bytes, m.inner_stride(0), src + at[1] * Bytes, m.inner_stride(1), count);
         });
     });
@@ -166,7 +141,7 @@ std::int64_t gather_blocks(const std::byte* source, std::int64_t positions, cons
             if (!locate(p, offset)) return fail(p);
             const std::byte* from = from_base + offset * Bytes;
             std::byte* to = to_base + p * block * Bytes;
-            walk_runs(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+            walk_merged(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
                 copy_run<Bytes>(to + at[0] * Bytes, m.inner_stride(0), from + at[1] * Bytes, m.inner_stride(1), count);
             });
         }
@@ -324,7 +299,7 @@ void scatter(bool set, T* target, Extents target_offsets, Extents target_strides
     for (std::int64_t p = 0; p < positions; ++p) {
         T* to = target + target_offsets[p];
         const T* from = values + value_offsets[p];
-        walk_runs(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
+        walk_merged(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
             scatter_run(set, to + at[0], ts, from + at[1], vs, count);
         });
     }
