@@ -35,7 +35,7 @@ std::vector<Array> Gemm::perform(const Apply& node, const std::vector<Array>& in
     Shape strides = z.strides();
     for (int d = 0; d < z.ndim(); ++d)
         if (node.inputs()[0]->type().broadcastable()[d]) strides[d] = 0;
-    const bool reusable = z.sole_owner() && z.is_c_contiguous() && z.shape() == shape && z.dtype() == dtype;
+    const bool reusable = z.writable_in_place() && z.shape() == shape && z.dtype() == dtype;
     Array out = reusable ? z : z.view(shape, strides).astype(dtype);
     // The product as matrices: a vector y is a k x 1 column, written into out seen as m x 1.
     const Array y2 = y.ndim() == 2 ? y : y.view({y.shape()[0], 1}, {y.strides()[0], 0});

@@ -187,7 +187,7 @@ Shape broadcast_shapes(const std::vector<Array>& arrays) {
 
 // What an inc/set op writes its result into: x itself when the caller gave
 // up the only reference to x's buffer, else a copy of x.
-Array result_buffer(const Array& x) { return x.sole_owner() && x.is_c_contiguous() ? x : x.copy(); }
+Array result_buffer(const Array& x) { return x.writable_in_place() ? x : x.copy(); }
 
 [[noreturn]] void throw_out_of_bounds(const std::string& given, std::size_t axis, std::int64_t n) {
     throw IndexError("index " + given + " is out of bounds for axis " + std::to_string(axis) + " with size " +

@@ -143,6 +143,9 @@ public:
     /// and kiln allocated it: writing into it changes nothing anyone else
     /// can see.
     bool sole_owner() const { return buffer_.use_count() == 1; }
+    /// True when an op may write its result into this array's memory: the
+    /// sole owner of a buffer it lays out in C order.
+    bool writable_in_place() const { return sole_owner() && is_c_contiguous(); }
     /// True when both arrays view the same buffer.
     bool shares_buffer_with(const Array& other) const { return buffer_ == other.buffer_; }
 

@@ -102,7 +102,7 @@ public:
     /// The input whose buffer perform may write its result into, or -1. A
     /// caller that no longer needs that input's value passes the only
     /// reference to its buffer; perform writes in place only when
-    /// Array::sole_owner() says so, and copies otherwise.
+    /// Array::writable_in_place() says so, and copies otherwise.
     virtual int overwritable_input() const { return -1; }
     /// Gradients of a scalar cost with respect to each input, given the
     /// gradients with respect to each output (null for an output the cost
