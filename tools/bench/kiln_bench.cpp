@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <random>
 #include <string>
@@ -317,12 +318,12 @@ std::vector<Result> indexing_workloads() {
 // W9 data: Fashion-MNIST where Debian's package is installed, otherwise
 // random pixels and labels of the same shapes (the work is the same).
 examples::MnistSplits softmax_data(DType floatX, std::string& source) {
-    try {
+    // Only a missing package falls back: a damaged one is an error to see.
+    if (std::filesystem::exists(examples::fashion_mnist_dir)) {
         source = "Fashion-MNIST";
         return examples::load_mnist(examples::fashion_mnist_dir, floatX);
-    } catch (const ValueError&) {
-        source = "random pixels (Fashion-MNIST is not installed)";
     }
+    source = "random pixels (Fashion-MNIST is not installed)";
     std::mt19937 rng(21);
     const auto random_set = [&](std::int64_t n) {
         std::vector<double> pixels(static_cast<std::size_t>(n * 784));
