@@ -6,7 +6,7 @@
 
 namespace kiln {
 
-Arg::Arg(std::initializer_list<Arg> elements) : from_literal_(true) {
+Arg::Arg(std::span<const Arg> elements) : from_literal_(true) {
     Shape inner;
     DType dtype = DType::bool_;
     bool first = true;

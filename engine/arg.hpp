@@ -7,6 +7,7 @@
 #include "../ir/array.hpp"
 
 #include <initializer_list>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -24,7 +25,9 @@ public:
                    python_float_(true) {}
     /// Nested braces: every element must have the same shape; ints and
     /// floats mix to float64 as in np.asarray.
-    Arg(std::initializer_list<Arg> elements);
+    Arg(std::initializer_list<Arg> elements) : Arg(std::span<const Arg>(elements.begin(), elements.size())) {}
+    /// Nesting built at run time, such as a parsed list literal.
+    explicit Arg(std::span<const Arg> elements);
     template <class T>
         requires std::is_arithmetic_v<T>
     Arg(const std::vector<T>& values) : value_(Array::from_values(values)), from_literal_(false) {}

@@ -31,6 +31,23 @@ public:
     using Error::Error;
 };
 
+/// Text that kiln could not parse (the expression syntax, the graph text
+/// format, a value literal): where, 1-based, and what was expected.
+class SyntaxError : public Error {
+public:
+    /// what() is "line L, column C: message", then the offending line (or
+    /// an excerpt of it) and a caret under character caret_column of it
+    /// (1-based; column when 0).
+    SyntaxError(int line, int column, const std::string& message, const std::string& source_line,
+                int caret_column = 0);
+    int line() const { return line_; }
+    int column() const { return column_; }
+
+private:
+    int line_;
+    int column_;
+};
+
 /// compile() was given an input that no output depends on.
 class UnusedInputError : public Error {
 public:

@@ -8,6 +8,7 @@
 #include "engine/dimshuffle.hpp"
 #include "engine/dot.hpp"
 #include "engine/elemwise.hpp"
+#include "engine/expression.hpp"
 #include "engine/math.hpp"
 #include "engine/function.hpp"
 #include "engine/gemm.hpp"
