@@ -464,4 +464,13 @@ std::vector<const Kernel*> Executable::kernels() const {
     return kernels;
 }
 
+std::vector<FunctionStep> Executable::steps() const {
+    std::vector<FunctionStep> steps;
+    for (const Step& step : plan_->steps) {
+        if (const auto* loop = std::get_if<FusedLoop>(&step)) steps.push_back({&loop->kernel, loop->nodes});
+        else steps.push_back({nullptr, {std::get<OpStep>(step).node}});
+    }
+    return steps;
+}
+
 } // namespace kiln

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "function.hpp"
 #include "fusion.hpp"
 #include "loop_driver.hpp"
 
@@ -110,6 +111,7 @@ public:
     std::string steps_text() const;
     /// The kernel IR of each fused loop, in step order.
     std::vector<const Kernel*> kernels() const;
+    std::vector<FunctionStep> steps() const;
 
 private:
     void give_back(std::unique_ptr<Frame> frame) const;

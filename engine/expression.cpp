@@ -74,6 +74,16 @@ class Parser {
 public:
     explicit Parser(std::string_view source) : source_(source), tokens_(tokenize(source)) {}
 
+    // The text as one expression with no names in scope.
+    Value literal() {
+        while (peek().kind == TokenKind::end_of_statement) take();
+        Value value = expression();
+        while (peek().kind == TokenKind::end_of_statement) take();
+        if (peek().kind != TokenKind::end_of_input)
+            fail(peek().at, "expected the end of the value, found " + describe(peek()));
+        return value;
+    }
+
     ParsedExpression run() {
         ParsedExpression result;
         std::optional<Value> last;
@@ -588,6 +598,12 @@ private:
 } // namespace expression
 
 ParsedExpression parse_expression(std::string_view source) { return expression::Parser(source).run(); }
+
+Arg parse_literal(std::string_view text) {
+    const expression::Value value = expression::Parser(text).literal();
+    if (value.is_tensor()) throw TypeError("a value is numbers or nested lists of numbers, not an expression of tensors");
+    return expression::to_arg(value, "a value");
+}
 
 std::string expression_functions() {
     std::string text;

@@ -19,6 +19,7 @@
 // expression_functions() lists every function.
 #pragma once
 
+#include "arg.hpp"
 #include "var.hpp"
 
 #include <string>
@@ -41,6 +42,12 @@ struct ParsedExpression {
 /// building (a wrong axis, mismatched dtypes) keep their type and gain the
 /// line and column of the call.
 ParsedExpression parse_expression(std::string_view source);
+
+/// A Python literal (a number, True/False, nan, inf, or nested lists of
+/// them, arithmetic on numbers allowed: "[[1, 2], [3, -4.5]]") as the Arg
+/// C++ braces would give, so it converts to an input by the same exact
+/// rules. Throws SyntaxError, or TypeError for anything but numbers.
+Arg parse_literal(std::string_view text);
 
 /// Every function of the syntax with its signature, one per line; methods
 /// marked.

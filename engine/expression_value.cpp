@@ -16,15 +16,16 @@ namespace {
     throw TypeError(what + " must be " + expected + ", not " + kind_of(value));
 }
 
-// A nested list of numbers as the Arg that C++ braces would make.
-Arg literal_arg(const Value& value, const std::string& what) {
+} // namespace
+
+Arg to_arg(const Value& value, const std::string& what) {
     if (const auto* integer = std::get_if<std::int64_t>(&value.data)) return Arg(*integer);
     if (const auto* real = std::get_if<double>(&value.data)) return Arg(*real);
     if (const auto* boolean = std::get_if<bool>(&value.data)) return Arg(*boolean);
     if (const auto* list = std::get_if<Value::List>(&value.data)) {
         std::vector<Arg> elements;
         elements.reserve(list->size());
-        for (const Value& element : *list) elements.push_back(literal_arg(element, what));
+        for (const Value& element : *list) elements.push_back(to_arg(element, what));
         return Arg(elements);
     }
     if (value.is_tensor())
@@ -32,8 +33,6 @@ Arg literal_arg(const Value& value, const std::string& what) {
                                "or concatenate([...])");
     wrong_kind(value, what, "a tensor, a number or a list of numbers");
 }
-
-} // namespace
 
 std::string kind_of(const Value& value) {
     return std::visit(
@@ -55,7 +54,7 @@ Var to_tensor(const Value& value, const std::string& what) {
     if (const auto* integer = std::get_if<std::int64_t>(&value.data)) return as_tensor(*integer);
     if (const auto* real = std::get_if<double>(&value.data)) return as_tensor(*real);
     if (const auto* boolean = std::get_if<bool>(&value.data)) return as_tensor(*boolean);
-    return constant(literal_arg(value, what).value());
+    return constant(to_arg(value, what).value());
 }
 
 std::int64_t to_integer(const Value& value, const std::string& what) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "expression_lexer.hpp"
+#include "arg.hpp"
 #include "operators.hpp"
 #include "reduce.hpp"
 
@@ -35,6 +36,8 @@ std::string kind_of(const Value& value);
 // Each conversion throws kiln::TypeError naming `what` (e.g. "sum() argument
 // 'axis'") and the kind of value it got.
 
+/// A number or nested list of numbers as the Arg C++ braces would make.
+Arg to_arg(const Value& value, const std::string& what);
 /// A tensor as Theano's as_tensor_variable: numbers become literal
 /// constants, nested lists of numbers constant arrays (as np.asarray).
 Var to_tensor(const Value& value, const std::string& what);

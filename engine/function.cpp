@@ -334,6 +334,7 @@ const std::string& Function::name() const { return impl_->name; }
 const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
 std::string Function::steps_text() const { return impl_->executable->steps_text(); }
 std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
+std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
 
 Array Var::eval(const std::vector<std::pair<Var, Arg>>& bindings) const {
     std::vector<Var> inputs;

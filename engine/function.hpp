@@ -76,6 +76,14 @@ void clear_function_cache();
 
 class CompiledFunction;
 
+/// One step of a compiled function: a fused loop (one kernel) or one op call.
+struct FunctionStep {
+    /// The kernel of a fused loop; null for an op call.
+    const Kernel* kernel = nullptr;
+    /// The graph nodes the step computes, in order.
+    std::vector<ApplyPtr> nodes;
+};
+
 class Function {
 public:
     /// Calls with one argument per input, in order. Arguments are C++
@@ -111,6 +119,8 @@ public:
     std::string steps_text() const;
     /// The kernel IR of each fused loop, in step order.
     std::vector<const Kernel*> kernels() const;
+    /// The steps with the nodes each computes, in the order they run.
+    std::vector<FunctionStep> steps() const;
 
 private:
     template <class... Args> Outputs call_with(const Args&... arguments) const {

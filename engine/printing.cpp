@@ -34,4 +34,18 @@ std::string debugprint(const Function& function, const DebugprintOptions& option
 
 std::string to_dot(const std::vector<Var>& variables) { return to_dot(nodes_of(variables)); }
 
+std::string to_dot(const Function& function) {
+    std::vector<VariablePtr> roots = nodes_of(function.outputs());
+    for (const auto& update : function.updates()) roots.push_back(update.second.node());
+    DotOptions options;
+    const std::vector<FunctionStep> steps = function.steps();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (!steps[i].kernel) continue;
+        DotOptions::Cluster cluster{"loop #" + std::to_string(i) + " " + steps[i].kernel->key().hex().substr(0, 8), {}};
+        for (const ApplyPtr& node : steps[i].nodes) cluster.nodes.push_back(node.get());
+        options.clusters.push_back(std::move(cluster));
+    }
+    return to_dot(roots, options);
+}
+
 } // namespace kiln

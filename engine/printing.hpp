@@ -20,5 +20,8 @@ std::string debugprint(const std::vector<Var>& variables, const DebugprintOption
 std::string debugprint(const Function& function, const DebugprintOptions& options = {});
 /// Graphviz DOT of the graph computing the variables.
 std::string to_dot(const std::vector<Var>& variables);
+/// Graphviz DOT of a function's compiled graph, each fused loop drawn as a
+/// cluster labelled with its step number and kernel key.
+std::string to_dot(const Function& function);
 
 } // namespace kiln

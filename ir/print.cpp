@@ -94,30 +94,56 @@ std::string debugprint(const VariablePtr& output, const DebugprintOptions& optio
     return debugprint(std::vector<VariablePtr>{output}, options);
 }
 
-std::string to_dot(const std::vector<VariablePtr>& outputs) {
+std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& options) {
+    // Each node's declaration goes inside its cluster's block (Graphviz
+    // places a node in the first subgraph that declares it), the rest at
+    // the top level; edges follow.
+    std::unordered_map<const Apply*, std::size_t> cluster_of;
+    for (std::size_t c = 0; c < options.clusters.size(); ++c)
+        for (const Apply* node : options.clusters[c].nodes) cluster_of.emplace(node, c);
+    std::vector<std::string> cluster_text(options.clusters.size());
+    std::string top, edges;
+    const auto place = [&](const Apply* owner, const std::string& declaration) {
+        const auto found = owner ? cluster_of.find(owner) : cluster_of.end();
+        (found == cluster_of.end() ? top : cluster_text[found->second]) += declaration;
+    };
+
     std::unordered_map<const Variable*, std::string> variable_ids;
-    std::string text = "digraph kiln {\n  rankdir=TB;\n";
     for (const VariablePtr& v : ancestors(outputs)) {
         const std::string id = "v" + std::to_string(variable_ids.size());
         variable_ids.emplace(v.get(), id);
         const char* color = v->is_constant() ? "gray" : v->is_shared() ? "blue" : !v->owner() ? "green" : "red";
-        text += "  " + id + " [shape=box, color=" + color + ", label=\"" + dot_escape(v->str()) + "\\n" +
-                dot_escape(v->type().str()) + "\"];\n";
+        place(v->owner().get(), "  " + id + " [shape=box, color=" + color + ", label=\"" + dot_escape(v->str()) +
+                                    "\\n" + dot_escape(v->type().str()) + "\"];\n");
     }
     int node_count = 0;
     for (const ApplyPtr& node : toposort(outputs)) {
         const std::string id = "a" + std::to_string(node_count++);
-        text += "  " + id + " [shape=ellipse, label=\"" + dot_escape(node->op().name()) + "\"];\n";
+        place(node.get(), "  " + id + " [shape=ellipse, label=\"" + dot_escape(node->op().name()) + "\"];\n");
         for (std::size_t i = 0; i < node->inputs().size(); ++i) {
-            text += "  " + variable_ids.at(node->inputs()[i].get()) + " -> " + id;
-            if (node->inputs().size() > 1) text += " [label=\"" + std::to_string(i) + "\"]";
-            text += ";\n";
+            edges += "  " + variable_ids.at(node->inputs()[i].get()) + " -> " + id;
+            if (node->inputs().size() > 1) edges += " [label=\"" + std::to_string(i) + "\"]";
+            edges += ";\n";
         }
         for (const VariablePtr& output : node->outputs())
             if (auto found = variable_ids.find(output.get()); found != variable_ids.end())
-                text += "  " + id + " -> " + found->second + ";\n";
+                edges += "  " + id + " -> " + found->second + ";\n";
     }
-    return text + "}\n";
+    std::string text = "digraph kiln {\n  rankdir=TB;\n";
+    for (std::size_t c = 0; c < cluster_text.size(); ++c) {
+        if (cluster_text[c].empty()) continue;
+        text += "  subgraph cluster_" + std::to_string(c) + " {\n    label=\"" + dot_escape(options.clusters[c].label) +
+                "\";\n    style=rounded;\n    color=orange;\n";
+        // Indent the members one level deeper.
+        std::size_t start = 0;
+        while (start < cluster_text[c].size()) {
+            const std::size_t end = cluster_text[c].find('\n', start);
+            text += "  " + cluster_text[c].substr(start, end - start + 1);
+            start = end + 1;
+        }
+        text += "  }\n";
+    }
+    return text + top + edges + "}\n";
 }
 
 } // namespace kiln

@@ -28,7 +28,17 @@ struct DebugprintOptions {
 std::string debugprint(const std::vector<VariablePtr>& outputs, const DebugprintOptions& options = {});
 std::string debugprint(const VariablePtr& output, const DebugprintOptions& options = {});
 
+struct DotOptions {
+    /// Apply nodes drawn together in a labelled box (a cluster), such as the
+    /// nodes of one fused loop; their outputs go in the box too.
+    struct Cluster {
+        std::string label;
+        std::vector<const Apply*> nodes;
+    };
+    std::vector<Cluster> clusters;
+};
+
 /// A Graphviz digraph: variables as boxes, Apply nodes as ellipses.
-std::string to_dot(const std::vector<VariablePtr>& outputs);
+std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& options = {});
 
 } // namespace kiln

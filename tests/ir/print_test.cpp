@@ -78,6 +78,26 @@ TEST_CASE("ids continue past Z as BA, BB, ...") {
     CHECK(text.find("x [id BB]") != std::string::npos);
 }
 
+TEST_CASE("to_dot draws clustered nodes and their outputs inside a labelled subgraph") {
+    VariablePtr x = input("x"), y = input("y");
+    VariablePtr sum_xy = plus(x, y);
+    VariablePtr z = plus(sum_xy, x);
+    DotOptions options;
+    options.clusters.push_back({"loop #0", {z->owner().get()}});
+    const std::string dot = to_dot({z}, options);
+    const std::size_t open = dot.find("subgraph cluster_0 {"), close = dot.find("\n  }\n");
+    REQUIRE(open != std::string::npos);
+    REQUIRE(close != std::string::npos);
+    const std::string cluster = dot.substr(open, close - open);
+    CHECK(cluster.find("label=\"loop #0\"") != std::string::npos);
+    // z's apply (the second in topological order) and z itself are inside; x + y is not.
+    CHECK(cluster.find("a1 [shape=ellipse") != std::string::npos);
+    CHECK(cluster.find("v0 [shape=box") != std::string::npos);
+    CHECK(cluster.find("a0 [shape=ellipse") == std::string::npos);
+    CHECK(dot.find("a0 [shape=ellipse") > close);
+    CHECK(dot.find("a1 -> v0;") > close);
+}
+
 TEST_CASE("to_dot writes one node per variable and apply, with edges") {
     VariablePtr x = input("x"), y = input("y");
     VariablePtr z = plus(x, y);

@@ -1,0 +1,32 @@
+// kiln-dump's subcommands. Each prints its result on `out` and throws
+// kiln::Error for what kiln refuses, UsageError for a bad command line and
+// UnavailableError for what this build or machine lacks.
+#pragma once
+
+#include "command_line.hpp"
+
+#include <ostream>
+
+namespace kiln::dump {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    const char* usage;
+    std::vector<std::string> flags;
+    std::vector<std::string> valued;
+    void (*run)(const CommandLine& line, std::ostream& out);
+};
+
+/// compile: compiles without running and prints a stage.
+void run_compile(const CommandLine& line, std::ostream& out);
+/// eval: compiles, runs with --set values and prints the outputs.
+void run_eval(const CommandLine& line, std::ostream& out);
+/// graph: the graph as text, Graphviz DOT or SVG.
+void run_graph(const CommandLine& line, std::ostream& out);
+/// functions: the functions of the expression syntax.
+void run_functions(const CommandLine& line, std::ostream& out);
+
+const std::vector<Command>& commands();
+
+} // namespace kiln::dump

@@ -1,0 +1,74 @@
+#include "array_json.hpp"
+#include "commands.hpp"
+
+#include <map>
+
+namespace kiln::dump {
+
+namespace {
+
+// The values given with --set, by input name.
+std::map<std::string, Arg> read_settings(const CommandLine& line, const ParsedExpression& graph) {
+    std::string input_names;
+    for (const Var& input : graph.inputs) input_names += (input_names.empty() ? "" : ", ") + input.name();
+    std::map<std::string, Arg> values;
+    for (const std::string& setting : line.all("set")) {
+        const std::size_t equals = setting.find('=');
+        if (equals == std::string::npos || equals == 0)
+            throw UsageError("--set takes NAME=VALUE, not '" + setting + "'");
+        const std::string name = setting.substr(0, equals), text = setting.substr(equals + 1);
+        const bool known = std::any_of(graph.inputs.begin(), graph.inputs.end(),
+                                       [&](const Var& input) { return input.name() == name; });
+        if (!known)
+            throw UsageError("--set " + name + ": the graph has no input '" + name + "' (its inputs: " +
+                             (input_names.empty() ? "none" : input_names) + ")");
+        if (values.count(name)) throw UsageError("--set " + name + " is given more than once");
+        try {
+            values.emplace(name, text.starts_with("@") ? Arg(load_npy(text.substr(1))) : parse_literal(text));
+        } catch (const Error& error) {
+            throw Error("--set " + name + ": " + error.what());
+        }
+    }
+    return values;
+}
+
+// "name = " before the first line of NumPy's text, the next lines aligned under it.
+std::string labelled(const std::string& label, const std::string& text) {
+    if (label.empty()) return text;
+    const std::string prefix = label + " = ";
+    std::string out = prefix;
+    for (const char c : text) {
+        out += c;
+        if (c == '\n') out += std::string(prefix.size(), ' ');
+    }
+    return out;
+}
+
+} // namespace
+
+void run_eval(const CommandLine& line, std::ostream& out) {
+    const ParsedExpression graph = read_graph(line);
+    std::map<std::string, Arg> values = read_settings(line, graph);
+    std::vector<Arg> arguments;
+    for (const Var& input : graph.inputs) {
+        const auto found = values.find(input.name());
+        if (found == values.end())
+            throw UsageError("input '" + input.name() + "' has no value: add --set " + input.name() +
+                             "=VALUE (a literal such as '[[1, 2], [3, 4]]', or @file.npy)");
+        arguments.push_back(found->second);
+    }
+    CompileOptions options;
+    if (line.flag("allow-input-downcast")) options.allow_input_downcast = true;
+    const Function function = compile(graph.inputs, graph.outputs, options);
+    const Outputs results = function.call(arguments);
+    const bool json = line.flag("json");
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        std::string name = graph.output_names[i];
+        if (name.empty()) name = "[" + std::to_string(i) + "]";
+        if (json) out << array_json(name, results[i]) << "\n";
+        // One output prints alone, as NumPy's print(x); several are labelled.
+        else out << labelled(results.size() > 1 ? name : "", results[i].str()) << "\n";
+    }
+}
+
+} // namespace kiln::dump
