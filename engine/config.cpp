@@ -31,6 +31,8 @@ const std::vector<ConfigOption>& Config::options() {
         {"linker", "how compile() runs a graph: jit (fused loops compiled to native code), interpreter (each "
                    "op's reference implementation), debug (jit, every fused loop checked against the interpreter)",
          "jit", {"jit", "interpreter", "debug"}, false},
+        {"dump_dir", "a folder where every compile() writes what it did with its function, one folder per "
+                     "function (see kiln-dump show); empty: none. Also set by KILN_DUMP_DIR", "", {}, false},
         {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
                                 "separated by ':'", "", {}, false},
     };
@@ -39,6 +41,7 @@ const std::vector<ConfigOption>& Config::options() {
 
 Config::Config() {
     for (const auto& option : options()) values_.push_back(option.default_value);
+    if (const char* folder = std::getenv("KILN_DUMP_DIR")) values_[option_index("dump_dir")] = folder;
     if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
 }
 

@@ -1,5 +1,7 @@
 #include "function.hpp"
 
+#include "compiled_function.hpp"
+#include "dump_folder.hpp"
 #include "executor.hpp"
 
 #include "filter.hpp"
@@ -7,32 +9,18 @@
 #include "interpreter.hpp"
 
 #include "../ir/errors.hpp"
+#include "../jit/cpu_backend.hpp"
 #include "../ir/print.hpp"
 #include "../ir/log.hpp"
 #include "../ir/walk.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <ostream>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace kiln {
-
-class CompiledFunction {
-public:
-    std::string name;
-    std::vector<Var> inputs;
-    std::vector<Var> outputs;
-    std::vector<std::pair<Var, Var>> updates;
-    bool single_output = false;
-    std::optional<bool> allow_input_downcast;
-    /// The leaves that are not explicit inputs: shared variables and constants.
-    std::vector<VariablePtr> implicit_leaves;
-    std::shared_ptr<const Executable> executable;
-    RewriteCounts rewrites;
-
-    std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
-};
 
 namespace {
 
@@ -159,9 +147,15 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
                                                    const std::vector<VariablePtr>& shared,
                                                    const RewriteOptions& rewrite_options, Linker linker) {
     // Rewrite a copy-on-write view; the user's graph stays as it was.
+    using Clock = std::chrono::steady_clock;
+    const auto seconds_since = [](Clock::time_point start) {
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    const Clock::time_point rewrite_start = Clock::now();
     FunctionGraph fgraph(explicit_inputs, roots);
     auto graph = std::make_shared<CompiledGraph>();
     graph->rewrites = rewrite_graph(fgraph, rewrite_options);
+    graph->costs.rewrite_seconds = seconds_since(rewrite_start);
     graph->inputs = explicit_inputs;
 
     Replacements placeholders;
@@ -184,8 +178,14 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
 
     std::vector<VariablePtr> leaves = explicit_inputs;
     for (const CompiledGraph::Leaf& leaf : graph->implicit_leaves) leaves.push_back(leaf.variable);
+    const jit::JitCounters before = jit::CpuBackend::instance().counters();
+    const Clock::time_point lowering_start = Clock::now();
     graph->executable =
         std::make_shared<Executable>(leaves, graph->roots, toposort(graph->roots, explicit_inputs), linker);
+    graph->costs.lowering_seconds = seconds_since(lowering_start);
+    const jit::JitCounters after = jit::CpuBackend::instance().counters();
+    graph->costs.kernels_compiled = after.compiled - before.compiled;
+    graph->costs.kernels_from_cache = after.memory_hits - before.memory_hits;
     return graph;
 }
 
@@ -230,6 +230,10 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     compiled->inputs = inputs;
     compiled->allow_input_downcast = options.allow_input_downcast;
     compiled->executable = graph->executable;
+    compiled->user_roots = roots;
+    compiled->key = key;
+    compiled->graph_reused = found;
+    compiled->costs = graph->costs;
     Replacements bindings;
     for (std::size_t i = 0; i < explicit_inputs.size(); ++i)
         if (graph->inputs[i] != explicit_inputs[i]) bindings.emplace(graph->inputs[i].get(), explicit_inputs[i]);
@@ -254,11 +258,15 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
 } // namespace
 
 Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options) {
-    return Function(build(inputs, outputs, options, false));
+    Function function(build(inputs, outputs, options, false));
+    write_dump_folder_if_asked(function);
+    return function;
 }
 
 Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options) {
-    return Function(build(inputs, {output}, options, true));
+    Function function(build(inputs, {output}, options, true));
+    write_dump_folder_if_asked(function);
+    return function;
 }
 
 Outputs Function::call(const std::vector<Arg>& arguments) const {

@@ -4,9 +4,11 @@
 
 #include "arg.hpp"
 #include "config.hpp"
+#include "../ir/hash.hpp"
 #include "../ir/kernel.hpp"
 #include "rewriter.hpp"
 #include "shared.hpp"
+#include "stage.hpp"
 #include "var.hpp"
 
 #include <cstdint>
@@ -121,6 +123,17 @@ public:
     std::vector<const Kernel*> kernels() const;
     /// The steps with the nodes each computes, in the order they run.
     std::vector<FunctionStep> steps() const;
+    /// What compile() looked the function up by: the graph's structure,
+    /// constants and names, its options and the configuration that matters.
+    const Hash128& key() const;
+    /// One stage of what compile() did, as text (the kernel stages list
+    /// every fused loop under a header with its step and kernel key).
+    std::string dump(Stage stage) const;
+    /// How the function was compiled: its key, whether its graph was found
+    /// by structure, the time spent rewriting and lowering, how many
+    /// kernels LLVM compiled and how many came from the kernel cache, and
+    /// the target.
+    std::string compile_report() const;
 
 private:
     template <class... Args> Outputs call_with(const Args&... arguments) const {

@@ -20,6 +20,18 @@ namespace kiln {
 
 class Executable;
 
+/// What compiling a graph cost, measured when it was compiled.
+struct CompileCosts {
+    double rewrite_seconds = 0;
+    /// Fusion, lowering and LLVM (kernels compile in parallel).
+    double lowering_seconds = 0;
+    /// Kernels LLVM compiled for it, and kernels found in the in-memory
+    /// kernel cache (differences of the process's counters, so another
+    /// thread compiling at the same time can blur them).
+    std::uint64_t kernels_compiled = 0;
+    std::uint64_t kernels_from_cache = 0;
+};
+
 /// What compile() derives from a graph, independent of which shared
 /// variables it reads: those are placeholders here, numbered in the order
 /// of the request's graph (see request_shared_leaves).
@@ -39,6 +51,7 @@ struct CompiledGraph {
     std::vector<Leaf> implicit_leaves;
     std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
+    CompileCosts costs;
     /// Bytes of the constants it holds (what keeping it costs).
     std::size_t constant_bytes = 0;
 };

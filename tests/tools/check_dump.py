@@ -189,8 +189,32 @@ if shutil.which("dot"):
 else:
     print("Graphviz's dot is not installed: DOT read-back and SVG not checked")
 
+# --- show: the dump folders a running program writes ---
+with tempfile.TemporaryDirectory() as folder:
+    chain = "x: f64[:]; out = sum(exp(x) * 2)"
+    result = subprocess.run([DUMP, "eval", "-e", chain, "--set", "x=[0, 1]"], capture_output=True, text=True,
+                            env={**os.environ, "KILN_DUMP_DIR": folder})
+    check(result.returncode == 0, "eval with KILN_DUMP_DIR", result.stderr)
+    functions = sorted(os.listdir(folder))
+    check(len(functions) == 1 and functions[0].startswith("function-"), "one folder per function", str(functions))
+    code, listing, err = run("show", folder)
+    check(code == 0 and listing.startswith(functions[0] + ": kernels 1 ("), "show lists the functions", listing + err)
+    function_folder = os.path.join(folder, functions[0])
+    code, summary, err = run("show", function_folder)
+    check(code == 0 and "function key: " in summary and "graph: compiled now" in summary, "show prints the summary",
+          summary + err)
+    _, compiled_kernel, _ = run("compile", "-e", chain, "--stage", "kernel")
+    for stage in ("kernel", "schedule", "optimized"):
+        code, shown, err = run("show", function_folder, "--stage", stage)
+        _, compiled, _ = run("compile", "-e", chain, "--stage", stage)
+        check(code == 0 and shown == compiled, f"show --stage {stage} matches compile --stage {stage}", shown + err)
+    code, out, err = run("show", function_folder, "--stage", "bitcode")
+    check(code == 2 and "unknown stage 'bitcode'" in err, "show with an unknown stage", err)
+    code, out, err = run("show", os.path.join(folder, "missing"))
+    check(code == 2 and "is not a folder" in err, "show of a missing folder", err)
+
 # --- help ---
-for command in ("compile", "eval", "graph", "functions"):
+for command in ("compile", "eval", "graph", "show", "functions"):
     code, out, err = run(command, "--help")
     check(code == 0 and out.startswith("usage: kiln-dump " + command), command + " --help", out + err)
 code, out, err = run("--help")

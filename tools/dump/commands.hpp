@@ -24,6 +24,8 @@ void run_compile(const CommandLine& line, std::ostream& out);
 void run_eval(const CommandLine& line, std::ostream& out);
 /// graph: the graph as text, Graphviz DOT or SVG.
 void run_graph(const CommandLine& line, std::ostream& out);
+/// show: a dump folder written by a running program.
+void run_show(const CommandLine& line, std::ostream& out);
 /// functions: the functions of the expression syntax.
 void run_functions(const CommandLine& line, std::ostream& out);
 

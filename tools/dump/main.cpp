@@ -45,6 +45,14 @@ const std::vector<Command>& commands() {
          "  --format  text (debugprint, default), dot, or svg (rendered by Graphviz's dot)\n"
          "  --stage   optimized (default: as compiled, fused loops drawn as clusters) or graph\n",
          {}, {"format", "stage"}, run_graph},
+        {"show", "read the dump folders a program wrote (KILN_DUMP_DIR)",
+         "kiln-dump show DIR [--stage S]\n"
+         "  DIR       the dump folder: lists its functions; or one function's folder: prints its summary\n"
+         "  --stage   graph, optimized, rewrites, schedule, kernel, llvm, llvm-opt or asm of one function\n"
+         "A program run with KILN_DUMP_DIR=DIR (or config dump_dir) writes DIR/<name>-<key>/ for every\n"
+         "compile(): summary.txt, graph.txt, optimized.txt, rewrites.txt, schedule.txt, kernel.txt,\n"
+         "llvm.ll, llvm-opt.ll and asm.s.\n",
+         {}, {"stage"}, run_show},
         {"functions", "list the functions of the expression syntax", "kiln-dump functions\n", {}, {}, run_functions},
     };
     return list;

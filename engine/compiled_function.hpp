@@ -1,0 +1,43 @@
+// What a Function holds: a compiled graph bound to one request's inputs,
+// outputs, updates and shared variables.
+#pragma once
+
+#include "function.hpp"
+#include "function_cache.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+class Executable;
+
+class CompiledFunction {
+public:
+    std::string name;
+    std::vector<Var> inputs;
+    std::vector<Var> outputs;
+    std::vector<std::pair<Var, Var>> updates;
+    bool single_output = false;
+    std::optional<bool> allow_input_downcast;
+    /// The leaves that are not explicit inputs: shared variables and constants.
+    std::vector<VariablePtr> implicit_leaves;
+    std::shared_ptr<const Executable> executable;
+    RewriteCounts rewrites;
+    /// The request's outputs then update values, givens applied, before
+    /// rewriting (the "graph" stage).
+    std::vector<VariablePtr> user_roots;
+    /// The key compile() looked the graph up by.
+    Hash128 key;
+    /// True when compile() found the graph by its structure.
+    bool graph_reused = false;
+    /// How the compiled graph was made (when it was first compiled).
+    CompileCosts costs;
+
+    std::string label() const { return name.empty() ? "kiln function" : "kiln function '" + name + "'"; }
+};
+
+
+} // namespace kiln

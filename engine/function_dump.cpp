@@ -1,0 +1,159 @@
+// Function::dump and compile_report, and the dump folders compile() writes.
+#include "dump_folder.hpp"
+
+#include "compiled_function.hpp"
+#include "config.hpp"
+#include "executor.hpp"
+#include "printing.hpp"
+
+#include "../ir/errors.hpp"
+#include "../ir/log.hpp"
+#include "../jit/cpu_backend.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace kiln {
+
+namespace {
+
+struct StageNames {
+    Stage stage;
+    std::string_view name;
+    std::string_view file;
+};
+
+constexpr StageNames stage_names[] = {
+    {Stage::graph, "graph", "graph.txt"},
+    {Stage::optimized, "optimized", "optimized.txt"},
+    {Stage::rewrites, "rewrites", "rewrites.txt"},
+    {Stage::schedule, "schedule", "schedule.txt"},
+    {Stage::kernel, "kernel", "kernel.txt"},
+    {Stage::llvm, "llvm", "llvm.ll"},
+    {Stage::llvm_optimized, "llvm-opt", "llvm-opt.ll"},
+    {Stage::assembly, "asm", "asm.s"},
+};
+
+const StageNames& names_of(Stage stage) {
+    for (const StageNames& names : stage_names)
+        if (names.stage == stage) return names;
+    KILN_CHECK(false, "a stage without a name");
+    std::abort();
+}
+
+// One stage's text for every fused loop, each under a header with its step
+// and key.
+std::string per_kernel(const Function& function, Stage stage) {
+    std::string text;
+    const std::vector<FunctionStep> steps = function.steps();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const Kernel* kernel = steps[i].kernel;
+        if (!kernel) continue;
+        text += "; loop #" + std::to_string(i) + ", kernel key " + kernel->key().hex() + "\n";
+        jit::CpuBackend& backend = jit::CpuBackend::instance();
+        switch (stage) {
+        case Stage::kernel: text += kernel->text(); break;
+        case Stage::llvm: text += backend.llvm_ir(*kernel); break;
+        case Stage::llvm_optimized: text += backend.optimized_llvm_ir(*kernel); break;
+        default: text += backend.assembly(*kernel); break;
+        }
+        if (!text.ends_with("\n")) text += "\n";
+    }
+    return text.empty() ? "(no fused loops)\n" : text;
+}
+
+std::string milliseconds(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f ms", seconds * 1e3);
+    return text;
+}
+
+// Writes `text` to `path` whole or not at all.
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            std::error_code ignored;
+            std::filesystem::remove(temporary, ignored);
+            throw Error("cannot write " + temporary.string());
+        }
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+} // namespace
+
+std::string_view stage_name(Stage stage) { return names_of(stage).name; }
+std::string_view stage_file(Stage stage) { return names_of(stage).file; }
+
+Stage stage_from_name(std::string_view name) {
+    std::string known;
+    for (const StageNames& names : stage_names) {
+        if (names.name == name) return names.stage;
+        known += (known.empty() ? "" : ", ") + std::string(names.name);
+    }
+    throw ValueError("unknown stage '" + std::string(name) + "' (stages: " + known + ")");
+}
+
+const Hash128& Function::key() const { return impl_->key; }
+
+std::string Function::dump(Stage stage) const {
+    switch (stage) {
+    case Stage::graph: return debugprint(std::vector<Var>(impl_->user_roots.begin(), impl_->user_roots.end()));
+    case Stage::optimized: return debugprint(*this);
+    case Stage::rewrites: {
+        std::string text;
+        for (const auto& [name, count] : impl_->rewrites) text += name + " " + std::to_string(count) + "\n";
+        return text.empty() ? "(no rewrite fired)\n" : text;
+    }
+    case Stage::schedule: return steps_text();
+    default: return per_kernel(*this, stage);
+    }
+}
+
+std::string Function::compile_report() const {
+    const CompileCosts& costs = impl_->costs;
+    std::string text = "function: " + (impl_->name.empty() ? std::string("(unnamed)") : impl_->name) + "\n";
+    text += "function key: " + impl_->key.hex() + "\n";
+    text += std::string("graph: ") +
+            (impl_->graph_reused ? "found by its structure (compiled earlier in this process; costs below are from then)"
+                                 : "compiled now") + "\n";
+    text += "rewriting: " + milliseconds(costs.rewrite_seconds) + "\n";
+    text += "fusion, lowering and LLVM: " + milliseconds(costs.lowering_seconds) + "\n";
+    text += "kernels: " + std::to_string(kernels().size()) + " (" + std::to_string(costs.kernels_compiled) +
+            " compiled by LLVM, " + std::to_string(costs.kernels_from_cache) + " from the kernel cache)\n";
+    const std::vector<FunctionStep> all_steps = steps();
+    for (std::size_t i = 0; i < all_steps.size(); ++i)
+        if (all_steps[i].kernel)
+            text += "  loop #" + std::to_string(i) + ": kernel key " + all_steps[i].kernel->key().hex() + "\n";
+    return text + "target: " + jit::CpuBackend::instance().target_description() + "\n";
+}
+
+std::string dump_folder_name(const Function& function) {
+    std::string name;
+    for (const char c : function.name())
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') name += c;
+    if (name.empty()) name = "function";
+    return name + "-" + function.key().hex().substr(0, 16);
+}
+
+void write_dump_folder_if_asked(const Function& function) {
+    const std::string& root = config().get("dump_dir");
+    if (root.empty()) return;
+    const std::filesystem::path folder = std::filesystem::path(root) / dump_folder_name(function);
+    try {
+        std::filesystem::create_directories(folder);
+        write_file(folder / "summary.txt", function.compile_report());
+        for (const Stage stage : all_stages) write_file(folder / stage_file(stage), function.dump(stage));
+        logging::get("engine")->debug("dumped {} into {}", function.name(), folder.string());
+    } catch (const std::exception& error) {
+        logging::get("engine")->warn("cannot write the dump folder {}: {}", folder.string(), error.what());
+    }
+}
+
+} // namespace kiln
