@@ -29,8 +29,9 @@ public:
     /// The request's outputs then update values, givens applied, before
     /// rewriting (the "graph" stage).
     std::vector<VariablePtr> user_roots;
-    /// The key compile() looked the graph up by.
+    /// The key compile() looked the graph up by, and what it hashed.
     Hash128 key;
+    std::vector<KeyComponent> key_components;
     /// True when compile() found the graph by its structure.
     bool graph_reused = false;
     /// How the compiled graph was made (when it was first compiled).

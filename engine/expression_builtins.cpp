@@ -166,24 +166,20 @@ Table make_table() {
             return tensor_value(function(args.tensor("x"), args.axes("axis"), args.boolean("keepdims")));
         }, true);
     }
-    table.add("var(x, axis=None, keepdims=False, ddof=0)", [](const CallArguments& args) {
-        return tensor_value(kiln::var(args.tensor("x"), args.axes("axis"), args.boolean("keepdims"), args.integer("ddof")));
-    }, true);
-    table.add("std(x, axis=None, keepdims=False, ddof=0)", [](const CallArguments& args) {
-        return tensor_value(kiln::std(args.tensor("x"), args.axes("axis"), args.boolean("keepdims"), args.integer("ddof")));
-    }, true);
-    table.add("argmax(x, axis=None, keepdims=False)", [](const CallArguments& args) {
-        const Value& axis = args["axis"];
-        return tensor_value(kiln::argmax(args.tensor("x"),
-                                         axis.is_none() ? std::nullopt : std::optional<int>(args.integer("axis")),
-                                         args.boolean("keepdims")));
-    }, true);
-    table.add("argmin(x, axis=None, keepdims=False)", [](const CallArguments& args) {
-        const Value& axis = args["axis"];
-        return tensor_value(kiln::argmin(args.tensor("x"),
-                                         axis.is_none() ? std::nullopt : std::optional<int>(args.integer("axis")),
-                                         args.boolean("keepdims")));
-    }, true);
+    using Spread = Var (*)(const Var&, const Axes&, bool, int);
+    for (const auto& [name, function] : std::vector<std::pair<std::string, Spread>>{{"var", &kiln::var}, {"std", &kiln::std}}) {
+        table.add(name + "(x, axis=None, keepdims=False, ddof=0)", [function](const CallArguments& args) {
+            return tensor_value(function(args.tensor("x"), args.axes("axis"), args.boolean("keepdims"), args.integer("ddof")));
+        }, true);
+    }
+    using ArgReduction = Var (*)(const Var&, std::optional<int>, bool);
+    for (const auto& [name, function] :
+         std::vector<std::pair<std::string, ArgReduction>>{{"argmax", &kiln::argmax}, {"argmin", &kiln::argmin}}) {
+        table.add(name + "(x, axis=None, keepdims=False)", [function](const CallArguments& args) {
+            const std::optional<int> axis = args["axis"].is_none() ? std::nullopt : std::optional<int>(args.integer("axis"));
+            return tensor_value(function(args.tensor("x"), axis, args.boolean("keepdims")));
+        }, true);
+    }
     table.add("where(cond, a, b)", [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
     });

@@ -213,7 +213,9 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     const Linker linker = options.linker.value_or(config().linker());
     std::vector<TensorType> update_types;
     for (const auto& update : options.updates) update_types.push_back(update.first.type());
-    const Hash128 key = function_key(roots, explicit_inputs, outputs.size(), update_types, rewrite_options, linker);
+    std::vector<KeyComponent> key_components =
+        function_key_components(roots, explicit_inputs, outputs.size(), update_types, rewrite_options, linker);
+    const Hash128 key = function_key(key_components);
     const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
     std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
     const bool found = graph != nullptr;
@@ -232,6 +234,7 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     compiled->executable = graph->executable;
     compiled->user_roots = roots;
     compiled->key = key;
+    compiled->key_components = std::move(key_components);
     compiled->graph_reused = found;
     compiled->costs = graph->costs;
     Replacements bindings;

@@ -94,21 +94,39 @@ std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& r
     return shared;
 }
 
-Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& inputs,
-                     std::size_t output_count, const std::vector<TensorType>& update_types,
-                     const RewriteOptions& rewrite_options, Linker linker) {
+std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
+                                                  const std::vector<VariablePtr>& inputs, std::size_t output_count,
+                                                  const std::vector<TensorType>& update_types,
+                                                  const RewriteOptions& rewrite_options, Linker linker) {
+    const auto hash_of = [](const std::string& text) { return hash_bytes(text.data(), text.size()).hex(); };
     // The canonical text numbers shared variables as the walk meets them,
-    // as request_shared_leaves does; names are added because the compiled
-    // graph's printing and error messages show them.
-    std::string text = canonical_graph_text(roots, inputs);
-    text += "names";
-    for (const VariablePtr& v : ancestors(roots, inputs)) text += " '" + v->name() + "'";
-    for (const VariablePtr& input : inputs) text += " '" + input->name() + "'";
-    text += "\noutputs " + std::to_string(output_count) + "\nupdates";
-    for (const TensorType& type : update_types) text += " " + type.str();
-    text += "\nmode " + std::to_string(static_cast<int>(rewrite_options.mode)) + "\nexcluding";
-    for (const std::string& name : rewrite_options.excluding) text += " " + name;
-    text += "\nlinker " + std::to_string(static_cast<int>(linker)) + "\n";
+    // as request_shared_leaves does; names are a component because the
+    // compiled graph's printing and error messages show them.
+    std::string names;
+    for (const VariablePtr& v : ancestors(roots, inputs)) names += " '" + v->name() + "'";
+    for (const VariablePtr& input : inputs) names += " '" + input->name() + "'";
+    std::string updates;
+    for (const TensorType& type : update_types) updates += (updates.empty() ? "" : " ") + type.str();
+    std::string excluding;
+    for (const std::string& name : rewrite_options.excluding) excluding += (excluding.empty() ? "" : ":") + name;
+    const char* mode = rewrite_options.mode == OptimizerMode::fast_run       ? "fast_run"
+                       : rewrite_options.mode == OptimizerMode::fast_compile ? "fast_compile"
+                                                                             : "none";
+    const char* linker_name = linker == Linker::jit ? "jit" : linker == Linker::interpreter ? "interpreter" : "debug";
+    return {
+        {"graph", hash_of(canonical_graph_text(roots, inputs))},
+        {"names", hash_of(names)},
+        {"outputs", std::to_string(output_count)},
+        {"updates", updates.empty() ? "none" : updates},
+        {"mode", mode},
+        {"excluding", excluding.empty() ? "none" : excluding},
+        {"linker", linker_name},
+    };
+}
+
+Hash128 function_key(const std::vector<KeyComponent>& components) {
+    std::string text;
+    for (const KeyComponent& component : components) text += component.name + " " + component.value + "\n";
     return hash_bytes(text.data(), text.size());
 }
 

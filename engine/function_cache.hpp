@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace kiln {
@@ -61,12 +62,22 @@ struct CompiledGraph {
 std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& roots,
                                                const std::vector<VariablePtr>& inputs);
 
-/// Everything that decides what compile() builds from a request: the graph
-/// (structure, constants' values, names), how many roots are outputs, the
-/// update targets' types, the rewrite options and the linker.
-Hash128 function_key(const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& inputs,
-                     std::size_t output_count, const std::vector<TensorType>& update_types,
-                     const RewriteOptions& rewrite_options, Linker linker);
+/// One named part of a function key, as text.
+struct KeyComponent {
+    std::string name;
+    std::string value;
+};
+
+/// Everything that decides what compile() builds from a request, part by
+/// part: the graph's structure and constants' values ("graph", a hash),
+/// its names ("names", a hash), how many roots are outputs, the update
+/// targets' types, the rewrite mode and exclusions, and the linker.
+std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
+                                                  const std::vector<VariablePtr>& inputs, std::size_t output_count,
+                                                  const std::vector<TensorType>& update_types,
+                                                  const RewriteOptions& rewrite_options, Linker linker);
+/// The hash of all the components: what compile() looks a graph up by.
+Hash128 function_key(const std::vector<KeyComponent>& components);
 
 /// The compiled graph stored under `key`, or null; counts a hit or a miss.
 std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key);

@@ -120,6 +120,8 @@ std::string Function::compile_report() const {
     const CompileCosts& costs = impl_->costs;
     std::string text = "function: " + (impl_->name.empty() ? std::string("(unnamed)") : impl_->name) + "\n";
     text += "function key: " + impl_->key.hex() + "\n";
+    for (const KeyComponent& component : impl_->key_components)
+        text += "key " + component.name + ": " + component.value + "\n";
     text += std::string("graph: ") +
             (impl_->graph_reused ? "found by its structure (compiled earlier in this process; costs below are from then)"
                                  : "compiled now") + "\n";

@@ -72,6 +72,10 @@ TEST_CASE("the compile report tells a new graph from one found by its structure"
                          first.find("kernels: 1 (0 compiled by LLVM, 1 from the kernel cache)") != std::string::npos;
     CHECK(counted);
     CHECK(first.find("target: triple=") != std::string::npos);
+    // The key's components, each on its own line, the rewrite mode among them.
+    CHECK(first.find("\nkey graph: ") != std::string::npos);
+    CHECK(first.find("\nkey mode: fast_run\n") != std::string::npos);
+    CHECK(first.find("\nkey linker: " + config().get("linker") + "\n") != std::string::npos);
 }
 
 TEST_CASE("with dump_dir set, compile() writes one folder per function with every stage") {

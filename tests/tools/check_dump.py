@@ -213,8 +213,39 @@ with tempfile.TemporaryDirectory() as folder:
     code, out, err = run("show", os.path.join(folder, "missing"))
     check(code == 2 and "is not a folder" in err, "show of a missing folder", err)
 
+# --- explain: why two compiles differ ---
+with tempfile.TemporaryDirectory() as folder:
+    def dump_of(expression, name, flags=""):
+        target = os.path.join(folder, name)
+        env = {**os.environ, "KILN_DUMP_DIR": target, "KILN_FLAGS": flags}
+        result = subprocess.run([DUMP, "compile", "-e", expression, "--stage", "schedule"], capture_output=True,
+                                text=True, env=env)
+        check(result.returncode == 0, "compile with KILN_DUMP_DIR", result.stderr)
+        (only,) = os.listdir(target)
+        return os.path.join(target, only)
+
+    base = dump_of("x: f64[:]; out = sum(exp(x) * 2)", "base")
+    same = dump_of("x: f64[:]; out = sum(exp(x) * 2)", "same")
+    other_graph = dump_of("x: f64[:]; out = sum(exp(x) + 2)", "other_graph")
+    other_mode = dump_of("x: f64[:]; out = sum(exp(x) * 2)", "other_mode", "mode=fast_compile")
+    code, out, err = run("explain", base, same)
+    check(code == 0 and out.startswith("same function key ") and "1 shared" in out, "explain of equal compiles",
+          out + err)
+    code, out, err = run("explain", base, other_graph)
+    check(code == 0 and "first differing key component:\n  A: key graph: " in out, "explain names the graph", out + err)
+    check("A:  |Elemwise{mul,no_inplace}" in out and "B:  |Elemwise{add,no_inplace}" in out,
+          "explain shows the first graph difference", out)
+    check("0 shared" in out and "A:   %" in out, "explain shows the first kernel IR difference", out)
+    code, out, err = run("explain", base, other_mode)
+    check(code == 0 and "A: key mode: fast_run\n  B: key mode: fast_compile" in out, "explain names the mode",
+          out + err)
+    code, out, err = run("explain", base)
+    check(code == 2 and "two function dump folders" in err, "explain needs two folders", err)
+    code, out, err = run("explain", base, folder)
+    check(code == 2 and "summary.txt" in err, "explain of a folder that is not a function's", err)
+
 # --- help ---
-for command in ("compile", "eval", "graph", "show", "functions"):
+for command in ("compile", "eval", "graph", "show", "explain", "functions"):
     code, out, err = run(command, "--help")
     check(code == 0 and out.startswith("usage: kiln-dump " + command), command + " --help", out + err)
 code, out, err = run("--help")

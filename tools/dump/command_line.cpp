@@ -59,6 +59,8 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
             throw UsageError("unknown option " + argument + " for '" + line.command + "'");
         } else if (line.file.empty()) {
             line.file = argument;
+        } else if (line.second_file.empty()) {
+            line.second_file = argument;
         } else {
             throw UsageError("unexpected argument '" + argument + "': give one FILE or -e EXPR");
         }
@@ -67,6 +69,7 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
 }
 
 ParsedExpression read_graph(const CommandLine& line) {
+    if (!line.second_file.empty()) throw UsageError("unexpected argument '" + line.second_file + "': give one FILE or -e EXPR");
     if (!line.file.empty() && !line.expression.empty()) throw UsageError("give either FILE or -e EXPR, not both");
     if (line.file.empty() && line.expression.empty()) throw UsageError("no graph: give FILE (or - for standard input) or -e EXPR");
     if (!line.expression.empty()) return parse_expression(line.expression);

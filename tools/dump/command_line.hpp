@@ -27,6 +27,8 @@ struct CommandLine {
     std::string command;
     /// FILE (or "-" for standard input), when given.
     std::string file;
+    /// A second positional argument (explain's DIR_B), when given.
+    std::string second_file;
     /// -e EXPR, when given.
     std::string expression;
     /// Every --name value, in order, by name.

@@ -26,6 +26,8 @@ void run_eval(const CommandLine& line, std::ostream& out);
 void run_graph(const CommandLine& line, std::ostream& out);
 /// show: a dump folder written by a running program.
 void run_show(const CommandLine& line, std::ostream& out);
+/// explain: why two compiles gave different functions or kernels.
+void run_explain(const CommandLine& line, std::ostream& out);
 /// functions: the functions of the expression syntax.
 void run_functions(const CommandLine& line, std::ostream& out);
 

@@ -53,6 +53,12 @@ const std::vector<Command>& commands() {
          "compile(): summary.txt, graph.txt, optimized.txt, rewrites.txt, schedule.txt, kernel.txt,\n"
          "llvm.ll, llvm-opt.ll and asm.s.\n",
          {}, {"stage"}, run_show},
+        {"explain", "why two dump folders hold different functions or kernels",
+         "kiln-dump explain DIR_A DIR_B\n"
+         "  DIR_A, DIR_B  two functions' dump folders (see show): prints the first differing component\n"
+         "                of the function key, the first difference between the graphs, the kernels\n"
+         "                only one of them has, and a different target\n",
+         {}, {}, run_explain},
         {"functions", "list the functions of the expression syntax", "kiln-dump functions\n", {}, {}, run_functions},
     };
     return list;

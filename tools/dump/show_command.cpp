@@ -25,6 +25,7 @@ bool is_function_folder(const fs::path& folder) { return fs::is_regular_file(fol
 
 void run_show(const CommandLine& line, std::ostream& out) {
     if (!line.expression.empty()) throw UsageError("show reads a dump folder, not an expression");
+    if (!line.second_file.empty()) throw UsageError("unexpected argument '" + line.second_file + "': show reads one folder");
     if (line.file.empty()) throw UsageError("no folder: give the dump folder (KILN_DUMP_DIR) or one function's folder");
     const fs::path folder = line.file;
     if (!fs::is_directory(folder)) throw UsageError(folder.string() + " is not a folder");
