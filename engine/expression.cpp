@@ -27,10 +27,15 @@ namespace {
 // Deeper nesting than this is refused rather than risking the stack.
 constexpr int max_nesting = 200;
 
+// " (line L, column C)", appended to errors that are not syntax errors.
+std::string place(Position at) {
+    return " (line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ")";
+}
+
 // Rethrows the exception in flight as the same kiln error class with the
 // place of the operation appended, so API errors keep their type and text.
 [[noreturn]] void rethrow_located(Position at) {
-    const std::string where = " (line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ")";
+    const std::string where = place(at);
     try {
         throw;
     } catch (const SyntaxError&) {
@@ -216,8 +221,7 @@ private:
         const auto output = [&](const Value& entry, std::string name) {
             if (!entry.is_tensor() && !entry.is_number() && !entry.is_list())
                 throw TypeError("the output " + (name.empty() ? std::string() : "'" + name + "' ") + "is " +
-                                kind_of(entry) + ", not a tensor (line " + std::to_string(entry.at.line) +
-                                ", column " + std::to_string(entry.at.column) + ")");
+                                kind_of(entry) + ", not a tensor" + place(entry.at));
             result.outputs.push_back(to_tensor(entry, "the output"));
             result.output_names.push_back(std::move(name));
         };
@@ -249,88 +253,37 @@ private:
 
     Value expression() {
         Nesting nesting(*this, peek().at);
-        return comparison();
+        return binary_level(0);
     }
 
-    static bool is_comparison(const Token& token) {
-        return token.is("<") || token.is("<=") || token.is(">") || token.is(">=") || token.is("==") || token.is("!=");
+    // The binary operators by precedence, loosest first (Python's order).
+    // The first level, comparisons, does not chain.
+    static const std::vector<std::vector<std::string_view>>& binary_levels() {
+        static const std::vector<std::vector<std::string_view>> levels = {
+            {"<", "<=", ">", ">=", "==", "!="},
+            {"|"},
+            {"^"},
+            {"&"},
+            {"+", "-"},
+            {"*", "/", "//", "%", "@"},
+        };
+        return levels;
     }
 
-    Value comparison() {
-        Value left = bit_or();
-        if (!is_comparison(peek())) return left;
-        const Token op = take();
-        Value right = bit_or();
-        if (is_comparison(peek()))
-            fail(peek().at, "comparisons do not chain on tensors: write (a " + op.text + " b) & (b " + peek().text + " c)");
-        return located(op.at, [&] {
-            if (auto folded = fold_numbers(op.text, left, right)) return *folded;
-            const Var a = operand(left, op), b = operand(right, op);
-            if (op.text == "<") return tensor_value(a < b, op.at);
-            if (op.text == "<=") return tensor_value(a <= b, op.at);
-            if (op.text == ">") return tensor_value(a > b, op.at);
-            if (op.text == ">=") return tensor_value(a >= b, op.at);
-            if (op.text == "==") return tensor_value(eq(a, b), op.at);
-            return tensor_value(neq(a, b), op.at);
-        });
+    static bool at_level(const Token& token, std::size_t level) {
+        const std::vector<std::string_view>& symbols = binary_levels()[level];
+        return std::any_of(symbols.begin(), symbols.end(), [&](std::string_view symbol) { return token.is(symbol); });
     }
 
-    Value bit_or() {
-        Value left = bit_xor();
-        while (peek().is("|")) {
+    Value binary_level(std::size_t level) {
+        if (level == binary_levels().size()) return unary();
+        Value left = binary_level(level + 1);
+        while (at_level(peek(), level)) {
             const Token op = take();
-            Value right = bit_xor();
-            left = binary(op, left, right, [&] { return operand(left, op) | operand(right, op); });
-        }
-        return left;
-    }
-
-    Value bit_xor() {
-        Value left = bit_and();
-        while (peek().is("^")) {
-            const Token op = take();
-            Value right = bit_and();
-            left = binary(op, left, right, [&] { return operand(left, op) ^ operand(right, op); });
-        }
-        return left;
-    }
-
-    Value bit_and() {
-        Value left = additive();
-        while (peek().is("&")) {
-            const Token op = take();
-            Value right = additive();
-            left = binary(op, left, right, [&] { return operand(left, op) & operand(right, op); });
-        }
-        return left;
-    }
-
-    Value additive() {
-        Value left = multiplicative();
-        while (peek().is("+") || peek().is("-")) {
-            const Token op = take();
-            Value right = multiplicative();
-            left = binary(op, left, right, [&] {
-                const Var a = operand(left, op), b = operand(right, op);
-                return op.text == "+" ? a + b : a - b;
-            });
-        }
-        return left;
-    }
-
-    Value multiplicative() {
-        Value left = unary();
-        while (peek().is("*") || peek().is("/") || peek().is("//") || peek().is("%") || peek().is("@")) {
-            const Token op = take();
-            Value right = unary();
-            left = binary(op, left, right, [&] {
-                const Var a = operand(left, op), b = operand(right, op);
-                if (op.text == "*") return a * b;
-                if (op.text == "/") return a / b;
-                if (op.text == "//") return int_div(a, b);
-                if (op.text == "%") return a % b;
-                return dot(a, b);
-            });
+            Value right = binary_level(level + 1);
+            if (level == 0 && at_level(peek(), 0))
+                fail(peek().at, "comparisons do not chain on tensors: write (a " + op.text + " b) & (b " + peek().text + " c)");
+            left = binary(op, left, right);
         }
         return left;
     }
@@ -366,17 +319,38 @@ private:
         const Token op = take();
         Nesting nesting(*this, op.at);
         Value exponent = unary();
-        return binary(op, base, exponent, [&] { return pow(operand(base, op), operand(exponent, op)); });
+        return binary(op, base, exponent);
     }
 
     // A binary operator: folded when both sides are Python numbers, else
     // built as a tensor operation.
-    template <class Build> Value binary(const Token& op, const Value& left, const Value& right, Build build) {
+    Value binary(const Token& op, const Value& left, const Value& right) const {
         return located(op.at, [&] {
             if (op.text != "@")
                 if (auto folded = fold_numbers(op.text, left, right)) return *folded;
-            return tensor_value(build(), op.at);
+            return tensor_value(tensor_operation(op.text, operand(left, op), operand(right, op)), op.at);
         });
+    }
+
+    static Var tensor_operation(const std::string& op, const Var& a, const Var& b) {
+        if (op == "<") return a < b;
+        if (op == "<=") return a <= b;
+        if (op == ">") return a > b;
+        if (op == ">=") return a >= b;
+        if (op == "==") return eq(a, b);
+        if (op == "!=") return neq(a, b);
+        if (op == "|") return a | b;
+        if (op == "^") return a ^ b;
+        if (op == "&") return a & b;
+        if (op == "+") return a + b;
+        if (op == "-") return a - b;
+        if (op == "*") return a * b;
+        if (op == "/") return a / b;
+        if (op == "//") return int_div(a, b);
+        if (op == "%") return a % b;
+        if (op == "@") return dot(a, b);
+        KILN_CHECK(op == "**", "an operator without a tensor operation: " + op);
+        return pow(a, b);
     }
 
     Var operand(const Value& value, const Token& op) const {
@@ -557,8 +531,7 @@ private:
             const auto size = static_cast<std::int64_t>(list->size());
             if (index < -size || index >= size)
                 throw IndexError("list index " + std::to_string(index) + " out of range for a list of " +
-                                 std::to_string(size) + " (line " + std::to_string(open.at.line) + ", column " +
-                                 std::to_string(open.at.column) + ")");
+                                 std::to_string(size) + place(open.at));
             if (index < 0) index += size;
             return (*list)[static_cast<std::size_t>(index)];
         }
