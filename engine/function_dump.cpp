@@ -104,7 +104,7 @@ const Hash128& Function::key() const { return impl_->key; }
 
 std::string Function::dump(Stage stage) const {
     switch (stage) {
-    case Stage::graph: return debugprint(std::vector<Var>(impl_->user_roots.begin(), impl_->user_roots.end()));
+    case Stage::graph: return debugprint(impl_->user_roots);
     case Stage::optimized: return debugprint(*this);
     case Stage::rewrites: {
         std::string text;

@@ -10,6 +10,13 @@ std::vector<VariablePtr> nodes_of(const std::vector<Var>& variables) {
     return std::vector<VariablePtr>(variables.begin(), variables.end());
 }
 
+// What a compiled function computes: its outputs, then its update values.
+std::vector<VariablePtr> compiled_roots(const Function& function) {
+    std::vector<VariablePtr> roots = nodes_of(function.outputs());
+    for (const auto& update : function.updates()) roots.push_back(update.second.node());
+    return roots;
+}
+
 } // namespace
 
 std::string pp(const Var& variable) { return pp(variable.node()); }
@@ -23,8 +30,7 @@ std::string debugprint(const std::vector<Var>& variables, const DebugprintOption
 }
 
 std::string debugprint(const Function& function, const DebugprintOptions& options) {
-    std::vector<VariablePtr> roots = nodes_of(function.outputs());
-    for (const auto& update : function.updates()) roots.push_back(update.second.node());
+    const std::vector<VariablePtr> roots = compiled_roots(function);
     std::vector<VariablePtr> stops = nodes_of(function.inputs());
     DebugprintOptions ordered = options;
     int position = 0;
@@ -35,8 +41,6 @@ std::string debugprint(const Function& function, const DebugprintOptions& option
 std::string to_dot(const std::vector<Var>& variables) { return to_dot(nodes_of(variables)); }
 
 std::string to_dot(const Function& function) {
-    std::vector<VariablePtr> roots = nodes_of(function.outputs());
-    for (const auto& update : function.updates()) roots.push_back(update.second.node());
     DotOptions options;
     const std::vector<FunctionStep> steps = function.steps();
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -45,7 +49,7 @@ std::string to_dot(const Function& function) {
         for (const ApplyPtr& node : steps[i].nodes) cluster.nodes.push_back(node.get());
         options.clusters.push_back(std::move(cluster));
     }
-    return to_dot(roots, options);
+    return to_dot(compiled_roots(function), options);
 }
 
 } // namespace kiln

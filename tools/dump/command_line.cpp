@@ -68,20 +68,23 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
     return line;
 }
 
+std::string read_file(const std::string& path) {
+    std::ostringstream text;
+    if (path == "-") {
+        text << std::cin.rdbuf();
+        return text.str();
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError("cannot read " + path);
+    text << in.rdbuf();
+    return text.str();
+}
+
 ParsedExpression read_graph(const CommandLine& line) {
     if (!line.second_file.empty()) throw UsageError("unexpected argument '" + line.second_file + "': give one FILE or -e EXPR");
     if (!line.file.empty() && !line.expression.empty()) throw UsageError("give either FILE or -e EXPR, not both");
     if (line.file.empty() && line.expression.empty()) throw UsageError("no graph: give FILE (or - for standard input) or -e EXPR");
-    if (!line.expression.empty()) return parse_expression(line.expression);
-    std::ostringstream text;
-    if (line.file == "-") {
-        text << std::cin.rdbuf();
-    } else {
-        std::ifstream in(line.file, std::ios::binary);
-        if (!in) throw UsageError("cannot read " + line.file);
-        text << in.rdbuf();
-    }
-    return parse_expression(text.str());
+    return parse_expression(line.expression.empty() ? read_file(line.file) : line.expression);
 }
 
 } // namespace kiln::dump

@@ -47,6 +47,9 @@ struct CommandLine {
 CommandLine parse_command_line(const std::string& command, const std::vector<std::string>& arguments,
                                const std::vector<std::string>& flags, const std::vector<std::string>& valued);
 
+/// The whole file ("-": standard input); UsageError when it cannot be read.
+std::string read_file(const std::string& path);
+
 /// The graph named by FILE or -e EXPR, parsed from the expression syntax;
 /// UsageError when neither or both are given or the file cannot be read.
 ParsedExpression read_graph(const CommandLine& line);

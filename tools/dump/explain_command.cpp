@@ -1,7 +1,6 @@
 #include "commands.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -12,8 +11,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::vector<std::string> read_lines(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError("cannot read " + path.string() + " (is it a function's dump folder?)");
+    std::istringstream in(read_file(path.string()));
     std::vector<std::string> lines;
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return lines;
@@ -57,6 +55,10 @@ void run_explain(const CommandLine& line, std::ostream& out) {
     if (line.file.empty() || line.second_file.empty())
         throw UsageError("explain compares two function dump folders: kiln-dump explain DIR_A DIR_B");
     const fs::path a = line.file, b = line.second_file;
+    for (const fs::path& folder : {a, b})
+        if (!fs::is_regular_file(folder / "summary.txt"))
+            throw UsageError("no " + (folder / "summary.txt").string() + ": " + folder.string() +
+                             " is not a function's dump folder (see kiln-dump show)");
     const std::vector<std::string> summary_a = read_lines(a / "summary.txt"), summary_b = read_lines(b / "summary.txt");
 
     const std::string key_a = field(summary_a, "function key"), key_b = field(summary_b, "function key");

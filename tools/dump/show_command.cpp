@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace kiln::dump {
@@ -10,14 +9,6 @@ namespace kiln::dump {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError("cannot read " + path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 bool is_function_folder(const fs::path& folder) { return fs::is_regular_file(folder / "summary.txt"); }
 
@@ -41,7 +32,7 @@ void run_show(const CommandLine& line, std::ostream& out) {
                                                   std::to_string(functions.size()));
         std::sort(functions.begin(), functions.end());
         for (const fs::path& function : functions) {
-            std::istringstream summary(read_text(function / "summary.txt"));
+            std::istringstream summary(read_file((function / "summary.txt").string()));
             std::string kernels, entry;
             while (std::getline(summary, entry))
                 if (entry.starts_with("kernels: ")) kernels = entry.substr(9);
@@ -50,7 +41,7 @@ void run_show(const CommandLine& line, std::ostream& out) {
         return;
     }
     if (stage_text.empty()) {
-        out << read_text(folder / "summary.txt");
+        out << read_file((folder / "summary.txt").string());
         return;
     }
     Stage stage{};
@@ -59,7 +50,7 @@ void run_show(const CommandLine& line, std::ostream& out) {
     } catch (const ValueError& error) {
         throw UsageError(error.what());
     }
-    out << read_text(folder / stage_file(stage));
+    out << read_file((folder / stage_file(stage)).string());
 }
 
 } // namespace kiln::dump
