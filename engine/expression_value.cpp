@@ -165,12 +165,17 @@ std::optional<Value> fold_numbers(std::string_view op, const Value& a, const Val
 
     std::int64_t x = 0, y = 0;
     const bool integers = as_integer(a, x) && as_integer(b, y);
-    if (op == "<") return make(as_real(a) < as_real(b));
-    if (op == "<=") return make(as_real(a) <= as_real(b));
-    if (op == ">") return make(as_real(a) > as_real(b));
-    if (op == ">=") return make(as_real(a) >= as_real(b));
-    if (op == "==") return make(as_real(a) == as_real(b));
-    if (op == "!=") return make(as_real(a) != as_real(b));
+    const auto compare = [&](auto p, auto q) -> std::optional<Value> {
+        if (op == "<") return make(p < q);
+        if (op == "<=") return make(p <= q);
+        if (op == ">") return make(p > q);
+        if (op == ">=") return make(p >= q);
+        if (op == "==") return make(p == q);
+        if (op == "!=") return make(p != q);
+        return std::nullopt;
+    };
+    // Integers compare exactly: as doubles, 2**53 + 1 would equal 2**53.
+    if (auto result = integers ? compare(x, y) : compare(as_real(a), as_real(b))) return result;
     if (op == "&" || op == "|" || op == "^") {
         if (!integers) throw TypeError("'" + std::string(op) + "' needs integer or bool literals, not floats");
         const std::int64_t r = op == "&" ? (x & y) : op == "|" ? (x | y) : (x ^ y);

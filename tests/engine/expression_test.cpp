@@ -66,6 +66,9 @@ TEST_CASE("literals combine as Python numbers before they become tensors") {
     check_same_graph("x: f64[]; out = x * (-7.5 // 2) + 2 ** 10", [](const std::vector<Var>& in) {
         return std::vector<Var>{in[0] * -4.0 + std::int64_t{1024}};
     });
+    // Integer literals compare exactly, beyond float64's 53 bits.
+    check_same_graph("x: f64[]; out = x + (2 ** 53 + 1 == 2 ** 53) + (2 ** 53 + 1 > 2 ** 53)",
+                     [](const std::vector<Var>& in) { return std::vector<Var>{in[0] + false + true}; });
     CHECK(error_of<ValueError>("x: f64[]; out = x + 1 // 0").find("division by zero") != std::string::npos);
     CHECK(error_of<ValueError>("x: f64[]; out = x + 2 ** 63").find("int64") != std::string::npos);
 }
