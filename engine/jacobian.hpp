@@ -15,6 +15,12 @@ public:
         : seed_(std::move(seed)), seed_grad_(std::move(seed_grad)), free_inputs_(std::move(free_inputs)),
           wrt_(std::move(wrt)) {}
 
+    /// The inner graph: seed_grad, a function of seed and the free inputs.
+    const VariablePtr& seed() const { return seed_; }
+    const VariablePtr& seed_grad() const { return seed_grad_; }
+    const std::vector<VariablePtr>& free_inputs() const { return free_inputs_; }
+    const VariablePtr& wrt() const { return wrt_; }
+
     std::string kind() const override { return "Jacobian"; }
     std::string params() const override;
     std::string name() const override { return "Jacobian"; }

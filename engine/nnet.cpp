@@ -99,11 +99,7 @@ std::vector<Array> CrossentropySoftmax::perform(const Apply& node, const std::ve
 }
 
 std::vector<VariablePtr> CrossentropySoftmax::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
-    const Var x(node.inputs()[0]);
-    const Var dx(Apply::make(std::make_shared<CrossentropySoftmaxDx>(), {output_grads[0], node.inputs()[0], node.inputs()[1]},
-                             {x.type()})
-                     ->output(0));
-    return {dx.node(), nullptr};
+    return {crossentropy_softmax_dx(Var(output_grads[0]), Var(node.inputs()[0]), Var(node.inputs()[1])).node(), nullptr};
 }
 
 std::vector<SymbolicShape> CrossentropySoftmax::infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const {
@@ -126,15 +122,30 @@ std::vector<SymbolicShape> CrossentropySoftmaxDx::infer_shape(const Apply&, cons
     return {in[1]};
 }
 
-Var crossentropy_softmax(const Var& x, const Var& y) {
+namespace {
+
+void check_crossentropy_inputs(const char* who, const Var& x, const Var& y) {
     if (x.ndim() != 2 || !is_float(x.dtype()))
-        throw TypeError("crossentropy_softmax(): x must be a float matrix, got " + x.str() + " of " + x.type().str());
+        throw TypeError(std::string(who) + ": x must be a float matrix, got " + x.str() + " of " + x.type().str());
     if (y.ndim() != 1 || !is_discrete(y.dtype()) || y.dtype() == DType::bool_)
-        throw TypeError("crossentropy_softmax(): y must be an integer vector of labels, got " + y.str() + " of " +
+        throw TypeError(std::string(who) + ": y must be an integer vector of labels, got " + y.str() + " of " +
                         y.type().str());
+}
+
+} // namespace
+
+Var crossentropy_softmax(const Var& x, const Var& y) {
+    check_crossentropy_inputs("crossentropy_softmax()", x, y);
     return Var(Apply::make(std::make_shared<CrossentropySoftmax>(), {x.node(), y.node()},
                            {TensorType(x.dtype(), {false})})
                    ->output(0));
+}
+
+Var crossentropy_softmax_dx(const Var& dy, const Var& x, const Var& y) {
+    check_crossentropy_inputs("crossentropy_softmax_dx()", x, y);
+    if (dy.ndim() != 1 || !is_float(dy.dtype()))
+        throw TypeError("crossentropy_softmax_dx(): dy must be a float vector, got " + dy.str() + " of " + dy.type().str());
+    return Var(Apply::make(std::make_shared<CrossentropySoftmaxDx>(), {dy.node(), x.node(), y.node()}, {x.type()})->output(0));
 }
 
 Var softmax(const Var& x) { return make_softmax(x, false); }

@@ -49,6 +49,9 @@ public:
 
 /// The fused negative log-likelihood (see CrossentropySoftmax).
 Var crossentropy_softmax(const Var& x, const Var& y);
+/// The gradient of crossentropy_softmax(x, y) with respect to x, given dy,
+/// the gradient with respect to its output.
+Var crossentropy_softmax_dx(const Var& dy, const Var& x, const Var& y);
 
 /// exp(x) / sum(exp(x)) along the last axis (each row of a matrix, as in
 /// Theano), computed as exp(x - max) so large inputs do not overflow.

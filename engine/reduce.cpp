@@ -93,7 +93,8 @@ std::vector<int> Axes::resolve(int ndim, const char* who) const {
 }
 
 std::string Reduce::params() const {
-    return std::string(reduce_kind_name(kind_)) + axes_text(axes_) + std::to_string(ndim_) + std::string(dtype_name(acc_dtype_));
+    return std::string(reduce_kind_name(kind_)) + ", axes=" + axes_text(axes_) + ", ndim=" + std::to_string(ndim_) +
+           ", acc_dtype=" + std::string(dtype_name(acc_dtype_));
 }
 
 std::string Reduce::name() const {
@@ -163,7 +164,7 @@ std::vector<VariablePtr> Reduce::grad(const Apply& node, const std::vector<Varia
 }
 
 std::string ArgReduce::params() const {
-    return std::string(is_max_ ? "max" : "min") + (axis_ ? std::to_string(*axis_) : "none");
+    return std::string(is_max_ ? "max" : "min") + ", axis=" + (axis_ ? std::to_string(*axis_) : "none");
 }
 
 std::string ArgReduce::name() const {

@@ -537,4 +537,119 @@ Var arange(const Operand& start, const Operand& stop, const Operand& step) {
 Var Var::operator[](const Index& index) const { return subtensor(*this, {index}); }
 Var Var::operator[](std::initializer_list<Index> index) const { return subtensor(*this, std::vector<Index>(index)); }
 
+namespace {
+
+const char* const index_op_names[] = {"Subtensor", "IncSubtensor", "AdvancedSubtensor", "AdvancedIncSubtensor", "NonZero"};
+
+void check_input_count(const char* who, const std::vector<Var>& inputs, std::size_t least) {
+    if (inputs.size() < least)
+        throw TypeError(std::string(who) + " takes at least " + std::to_string(least) + " inputs, got " +
+                        std::to_string(inputs.size()));
+}
+
+// The integer scalars that fill the entries' integer and bound slots.
+std::vector<Var> entry_values(const std::vector<IndexEntry>& entries, const Var& x, const std::vector<Var>& values) {
+    if (entries.size() > static_cast<std::size_t>(x.ndim()))
+        throw IndexError("too many indices: " + x.str() + " of " + x.type().str() + " indexed with " +
+                         std::to_string(entries.size()) + " entries");
+    std::size_t slots = 0;
+    for (const IndexEntry& e : entries)
+        slots += e.is_slice ? (e.has_start ? 1 : 0) + (e.has_stop ? 1 : 0) + (e.has_step ? 1 : 0) : 1;
+    if (values.size() != slots)
+        throw TypeError("the index entries take " + std::to_string(slots) + " integer inputs, got " +
+                        std::to_string(values.size()));
+    for (const Var& v : values) check_integer_scalar(v, "an index value");
+    return values;
+}
+
+void check_index_arrays(const Var& x, const std::vector<Var>& indices) {
+    if (indices.empty() || indices.size() > static_cast<std::size_t>(x.ndim()))
+        throw IndexError("advanced indexing of " + x.str() + " of " + x.type().str() + " takes 1 to " +
+                         std::to_string(x.ndim()) + " index tensors, got " + std::to_string(indices.size()));
+    for (const Var& i : indices)
+        if (!is_discrete(i.dtype()) || i.dtype() == DType::bool_)
+            throw IndexError("advanced indexing: index " + i.str() + " of " + i.type().str() + " is not an integer tensor");
+}
+
+void check_written_value(const Var& x, const Var& y, int selection_rank) {
+    if (y.ndim() > selection_rank)
+        throw ValueError("cannot write " + y.str() + " of " + y.type().str() + " into a " +
+                         std::to_string(selection_rank) + "-d selection of " + x.str());
+}
+
+} // namespace
+
+std::vector<IndexEntry> entries_from_text(std::string_view text) {
+    std::vector<IndexEntry> entries;
+    if (text.empty()) return entries;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', begin);
+        std::string_view entry = text.substr(begin, comma == std::string_view::npos ? text.size() - begin : comma - begin);
+        while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+        IndexEntry e;
+        if (entry != "int64") {
+            e.is_slice = true;
+            bool* parts[] = {&e.has_start, &e.has_stop, &e.has_step};
+            std::size_t part = 0, from = 0;
+            while (true) {
+                const std::size_t colon = entry.find(':', from);
+                const std::string_view bound = entry.substr(from, colon == std::string_view::npos ? entry.size() - from : colon - from);
+                if (part >= 3 || (bound != "int64" && !bound.empty()))
+                    throw ValueError("'" + std::string(entry) + "' is not an index entry (int64, or a slice such as int64::)");
+                *parts[part++] = !bound.empty();
+                if (colon == std::string_view::npos) break;
+                from = colon + 1;
+            }
+            if (part != 3) throw ValueError("'" + std::string(entry) + "' is not an index entry (int64, or a slice such as int64::)");
+        }
+        entries.push_back(e);
+        if (comma == std::string_view::npos) break;
+        begin = comma + 1;
+    }
+    return entries;
+}
+
+Var subtensor_node(const std::vector<IndexEntry>& entries, const std::vector<Var>& inputs) {
+    check_input_count(index_op_names[0], inputs, 1);
+    const std::vector<Var> values(inputs.begin() + 1, inputs.end());
+    return make_subtensor(inputs[0], entries, entry_values(entries, inputs[0], values));
+}
+
+Var inc_subtensor_node(const std::vector<IndexEntry>& entries, bool set, const std::vector<Var>& inputs) {
+    check_input_count(index_op_names[1], inputs, 2);
+    const std::vector<Var> values(inputs.begin() + 2, inputs.end());
+    entry_values(entries, inputs[0], values);
+    int selection_rank = inputs[0].ndim();
+    for (const IndexEntry& e : entries) selection_rank -= e.is_slice ? 0 : 1;
+    check_written_value(inputs[0], inputs[1], selection_rank);
+    return make_inc_subtensor(inputs[0], inputs[1], entries, values, set);
+}
+
+Var advanced_subtensor_node(const std::vector<Var>& inputs) {
+    check_input_count(index_op_names[2], inputs, 2);
+    const std::vector<Var> indices(inputs.begin() + 1, inputs.end());
+    check_index_arrays(inputs[0], indices);
+    return make_advanced(inputs[0], indices);
+}
+
+Var advanced_inc_subtensor_node(bool set, const std::vector<Var>& inputs) {
+    check_input_count(index_op_names[3], inputs, 3);
+    const std::vector<Var> indices(inputs.begin() + 2, inputs.end());
+    check_index_arrays(inputs[0], indices);
+    int index_rank = 0;
+    for (const Var& i : indices) index_rank = std::max(index_rank, i.ndim());
+    check_written_value(inputs[0], inputs[1], index_rank + inputs[0].ndim() - static_cast<int>(indices.size()));
+    return make_advanced_inc(inputs[0], inputs[1], indices, set);
+}
+
+std::vector<Var> nonzero_node(const std::vector<Var>& inputs) {
+    check_input_count(index_op_names[4], inputs, 1);
+    if (inputs.size() > 2) throw TypeError("NonZero takes 1 or 2 inputs, got " + std::to_string(inputs.size()));
+    if (inputs.size() == 2 && inputs[0].ndim() > inputs[1].ndim())
+        throw IndexError("a " + std::to_string(inputs[0].ndim()) + "-d mask cannot index " + inputs[1].str() + " of " +
+                         inputs[1].type().str());
+    return nonzero_of(inputs[0], inputs.size() == 2 ? inputs[1] : Var());
+}
+
 } // namespace kiln

@@ -5,6 +5,7 @@
 
 #include "var.hpp"
 
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -106,5 +107,18 @@ public:
     std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
 };
+
+/// Indexing nodes on their inputs as each op takes them (x, then y for the
+/// inc/set ops, then the index values), checked so that any inputs give a
+/// node that computes or raises cleanly: how the graph text reader builds
+/// them, since the API's subtensor() takes NumPy-style indices instead.
+Var subtensor_node(const std::vector<IndexEntry>& entries, const std::vector<Var>& inputs);
+Var inc_subtensor_node(const std::vector<IndexEntry>& entries, bool set, const std::vector<Var>& inputs);
+Var advanced_subtensor_node(const std::vector<Var>& inputs);
+Var advanced_inc_subtensor_node(bool set, const std::vector<Var>& inputs);
+/// NonZero of x, and of x as the mask indexing `indexed` (optional second input).
+std::vector<Var> nonzero_node(const std::vector<Var>& inputs);
+/// The entries of Subtensor::params() text: "int64, int64::, :int64:".
+std::vector<IndexEntry> entries_from_text(std::string_view text);
 
 } // namespace kiln
