@@ -3,7 +3,9 @@
 //
 // <dump_dir>/<name>-<key>/ holds summary.txt (compile_report()) and
 // graph.txt, optimized.txt, rewrites.txt, schedule.txt, kernel.txt,
-// llvm.ll, llvm-opt.ll and asm.s. <name> is the function's name (letters,
+// llvm.ll, llvm-opt.ll and asm.s, and the graph before and after rewriting
+// in the graph text format, graph.kiln and optimized.kiln (kiln-dump
+// compile and eval read them, so a dumped function can be replayed). <name> is the function's name (letters,
 // digits, '-' and '_' kept) or "function"; <key> the first 16 hex digits
 // of its function key, so the same function compiled again, in this
 // process or the next, writes the same folder.

@@ -89,8 +89,8 @@ public:
         return value;
     }
 
-    ParsedExpression run() {
-        ParsedExpression result;
+    ParsedGraph run() {
+        ParsedGraph result;
         std::optional<Value> last;
         std::vector<std::string> last_names;
         while (true) {
@@ -217,12 +217,15 @@ private:
         return assigned;
     }
 
-    void collect_outputs(const Value& value, const std::vector<std::string>& names, ParsedExpression& result) const {
+    void collect_outputs(const Value& value, const std::vector<std::string>& names, ParsedGraph& result) const {
         const auto output = [&](const Value& entry, std::string name) {
             if (!entry.is_tensor() && !entry.is_number() && !entry.is_list())
                 throw TypeError("the output " + (name.empty() ? std::string() : "'" + name + "' ") + "is " +
                                 kind_of(entry) + ", not a tensor" + place(entry.at));
-            result.outputs.push_back(to_tensor(entry, "the output"));
+            const Var tensor = to_tensor(entry, "the output");
+            // An unnamed output takes the name it was assigned to, as graph text and debugprint show it.
+            if (tensor.name().empty() && !name.empty()) tensor.named(name);
+            result.outputs.push_back(tensor);
             result.output_names.push_back(std::move(name));
         };
         const auto* list = std::get_if<Value::List>(&value.data);
@@ -570,7 +573,7 @@ private:
 } // namespace
 } // namespace expression
 
-ParsedExpression parse_expression(std::string_view source) { return expression::Parser(source).run(); }
+ParsedGraph parse_expression(std::string_view source) { return expression::Parser(source).run(); }
 
 Arg parse_literal(std::string_view text) {
     const expression::Value value = expression::Parser(text).literal();

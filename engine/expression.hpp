@@ -8,7 +8,8 @@
 // or 1 for a broadcastable dimension (`f64[1,:]` is a row, `f32[]` a
 // scalar). Assignments `name = expression` (or `a, b = expression` for a
 // list) follow, separated by ';' or newlines; the last statement, an
-// assignment or a bare expression, gives the outputs.
+// assignment or a bare expression, gives the outputs (an unnamed output
+// takes the name it was assigned to).
 //
 // Expressions follow Python: operators with Python's precedence (** + - * /
 // // % @ & | ^ ~ < <= > >= == !=; == and != compare elementwise), numbers
@@ -20,6 +21,7 @@
 #pragma once
 
 #include "arg.hpp"
+#include "parsed_graph.hpp"
 #include "var.hpp"
 
 #include <string>
@@ -28,20 +30,12 @@
 
 namespace kiln {
 
-struct ParsedExpression {
-    /// The declared inputs, named, in order of declaration.
-    std::vector<Var> inputs;
-    /// The value of the last statement: one tensor, or one per list entry.
-    std::vector<Var> outputs;
-    /// The name each output was assigned to; empty for a bare expression.
-    std::vector<std::string> output_names;
-};
-
-/// Parses and builds the graph. Throws kiln::SyntaxError (with line and
+/// Parses and builds the graph (its inputs are the declarations, in order;
+/// it has no updates). Throws kiln::SyntaxError (with line and
 /// column) for text that is not the syntax; errors the API raises while
 /// building (a wrong axis, mismatched dtypes) keep their type and gain the
 /// line and column of the call.
-ParsedExpression parse_expression(std::string_view source);
+ParsedGraph parse_expression(std::string_view source);
 
 /// A Python literal (a number, True/False, nan, inf, or nested lists of
 /// them, arithmetic on numbers allowed: "[[1, 2], [3, -4.5]]") as the Arg

@@ -129,6 +129,10 @@ public:
     /// One stage of what compile() did, as text (the kernel stages list
     /// every fused loop under a header with its step and kernel key).
     std::string dump(Stage stage) const;
+    /// The graph of Stage::graph (before rewriting) or Stage::optimized in
+    /// the graph text format, inputs, shared values and updates included,
+    /// so read_graph_text() gives it back; ValueError for other stages.
+    std::string graph_text(Stage stage) const;
     /// How the function was compiled: its key, whether its graph was found
     /// by structure, the time spent rewriting and lowering, how many
     /// kernels LLVM compiled and how many came from the kernel cache, and

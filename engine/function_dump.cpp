@@ -4,6 +4,7 @@
 #include "compiled_function.hpp"
 #include "config.hpp"
 #include "executor.hpp"
+#include "graph_text.hpp"
 #include "printing.hpp"
 
 #include "../ir/errors.hpp"
@@ -116,6 +117,19 @@ std::string Function::dump(Stage stage) const {
     }
 }
 
+std::string Function::graph_text(Stage stage) const {
+    if (stage == Stage::optimized) return write_graph_text(outputs(), inputs(), updates());
+    if (stage != Stage::graph)
+        throw ValueError("graph_text(): stage '" + std::string(stage_name(stage)) + "' is not a graph (graph or optimized)");
+    // user_roots holds the outputs, then one new value per update, in order.
+    const std::vector<VariablePtr>& roots = impl_->user_roots;
+    const std::size_t output_count = outputs().size();
+    const std::vector<Var> user_outputs(roots.begin(), roots.begin() + static_cast<long>(output_count));
+    std::vector<std::pair<Var, Var>> user_updates;
+    for (std::size_t i = 0; i < updates().size(); ++i) user_updates.emplace_back(updates()[i].first, roots.at(output_count + i));
+    return write_graph_text(user_outputs, inputs(), user_updates);
+}
+
 std::string Function::compile_report() const {
     const CompileCosts& costs = impl_->costs;
     std::string text = "function: " + (impl_->name.empty() ? std::string("(unnamed)") : impl_->name) + "\n";
@@ -152,6 +166,8 @@ void write_dump_folder_if_asked(const Function& function) {
         std::filesystem::create_directories(folder);
         write_file(folder / "summary.txt", function.compile_report());
         for (const Stage stage : all_stages) write_file(folder / stage_file(stage), function.dump(stage));
+        write_file(folder / "graph.kiln", function.graph_text(Stage::graph));
+        write_file(folder / "optimized.kiln", function.graph_text(Stage::optimized));
         logging::get("engine")->debug("dumped {} into {}", function.name(), folder.string());
     } catch (const std::exception& error) {
         logging::get("engine")->warn("cannot write the dump folder {}: {}", folder.string(), error.what());

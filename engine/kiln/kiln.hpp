@@ -9,6 +9,7 @@
 #include "engine/dot.hpp"
 #include "engine/elemwise.hpp"
 #include "engine/expression.hpp"
+#include "engine/graph_text.hpp"
 #include "engine/math.hpp"
 #include "engine/function.hpp"
 #include "engine/gemm.hpp"

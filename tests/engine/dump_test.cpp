@@ -94,10 +94,19 @@ TEST_CASE("with dump_dir set, compile() writes one folder per function with ever
         CAPTURE(stage_name(stage));
         CHECK(read_file(function_folder / stage_file(stage)) == f.dump(stage));
     }
+    // The graphs in the graph text format, which read back into the same graph.
+    for (const Stage stage : {Stage::graph, Stage::optimized}) {
+        const std::string text = read_file(function_folder / (std::string(stage_name(stage)) + ".kiln"));
+        CHECK(text == f.graph_text(stage));
+        const ParsedGraph read = read_graph_text(text);
+        CHECK(write_graph_text(read.outputs, read.inputs, read.updates) == text);
+    }
+    CHECK(read_graph_text(f.graph_text(Stage::graph)).outputs[0].node()->owner()->op().kind() == "Elemwise");
+    CHECK_THROWS_AS(f.graph_text(Stage::kernel), ValueError);
     // Nothing else: no temporary files left behind.
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(function_folder)) ++files;
-    CHECK(files == all_stages.size() + 1);
+    CHECK(files == all_stages.size() + 3);
 }
 
 TEST_CASE("a dump folder that cannot be written never fails compile()") {

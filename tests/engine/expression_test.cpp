@@ -15,7 +15,7 @@ Hash128 hash_of(const std::vector<Var>& outputs, const std::vector<Var>& inputs)
 // The parsed graph must be the one the C++ API builds from the same inputs.
 void check_same_graph(const std::string& source, const std::function<std::vector<Var>(const std::vector<Var>&)>& build) {
     CAPTURE(source);
-    const ParsedExpression parsed = parse_expression(source);
+    const ParsedGraph parsed = parse_expression(source);
     CHECK(hash_of(parsed.outputs, parsed.inputs) == hash_of(build(parsed.inputs), parsed.inputs));
 }
 
@@ -32,7 +32,7 @@ template <class E> std::string error_of(const std::string& source) {
 } // namespace
 
 TEST_CASE("declarations give named inputs of the declared dtype and broadcast pattern") {
-    const ParsedExpression parsed = parse_expression("x: f64[:,:]; r: float32[1,:]; s: i32[]; b: bool[:]; out = x");
+    const ParsedGraph parsed = parse_expression("x: f64[:,:]; r: float32[1,:]; s: i32[]; b: bool[:]; out = x");
     REQUIRE(parsed.inputs.size() == 4);
     CHECK(parsed.inputs[0].name() == "x");
     CHECK(parsed.inputs[0].type() == TensorType(DType::float64, {false, false}));
@@ -111,7 +111,7 @@ TEST_CASE("NumPy indexing: integers, slices, advanced and boolean indices, lists
 }
 
 TEST_CASE("grad, tuple assignment and several outputs") {
-    const ParsedExpression parsed =
+    const ParsedGraph parsed =
         parse_expression("w: f64[:]; b: f64[]; x: f64[:]\ncost = sum((x * w + b) ** 2)\ngw, gb = grad(cost, [w, b])");
     CHECK(parsed.output_names == std::vector<std::string>{"gw", "gb"});
     REQUIRE(parsed.outputs.size() == 2);
@@ -130,16 +130,16 @@ TEST_CASE("grad, tuple assignment and several outputs") {
     test::check_close(out[0], gw);
     test::check_close(out[1], {gb});
 
-    const ParsedExpression listed = parse_expression("a: f64[]; g = grad(a * a, [a]); g");
+    const ParsedGraph listed = parse_expression("a: f64[]; g = grad(a * a, [a]); g");
     CHECK(listed.outputs.size() == 1);
     CHECK(listed.output_names == std::vector<std::string>{""});
-    const ParsedExpression indexed = parse_expression("a: f64[]; b: f64[]; g = grad(a * b, [a, b])[1]");
+    const ParsedGraph indexed = parse_expression("a: f64[]; b: f64[]; g = grad(a * b, [a, b])[1]");
     const Array db = compile(indexed.inputs, indexed.outputs[0])(3.0, 5.0);
     test::check_close(db, {3.0});
 }
 
 TEST_CASE("lines, comments and bracketed continuations") {
-    const ParsedExpression parsed = parse_expression(
+    const ParsedGraph parsed = parse_expression(
         "# a comment line\nx: f64[:]  # the input\n\ny = exp(\n    x)\nz = y + \\\n  1; out = sum(z)\n");
     const Array value = compile(parsed.inputs, parsed.outputs[0])(std::vector<double>{0.0, 1.0});
     test::check_close(value, {std::exp(0.0) + 1 + std::exp(1.0) + 1});

@@ -80,11 +80,12 @@ std::string read_file(const std::string& path) {
     return text.str();
 }
 
-ParsedExpression read_graph(const CommandLine& line) {
+ParsedGraph read_graph(const CommandLine& line) {
     if (!line.second_file.empty()) throw UsageError("unexpected argument '" + line.second_file + "': give one FILE or -e EXPR");
     if (!line.file.empty() && !line.expression.empty()) throw UsageError("give either FILE or -e EXPR, not both");
     if (line.file.empty() && line.expression.empty()) throw UsageError("no graph: give FILE (or - for standard input) or -e EXPR");
-    return parse_expression(line.expression.empty() ? read_file(line.file) : line.expression);
+    const std::string text = line.expression.empty() ? read_file(line.file) : line.expression;
+    return is_graph_text(text) ? read_graph_text(text) : parse_expression(text);
 }
 
 } // namespace kiln::dump

@@ -50,8 +50,8 @@ CommandLine parse_command_line(const std::string& command, const std::vector<std
 /// The whole file ("-": standard input); UsageError when it cannot be read.
 std::string read_file(const std::string& path);
 
-/// The graph named by FILE or -e EXPR, parsed from the expression syntax;
-/// UsageError when neither or both are given or the file cannot be read.
-ParsedExpression read_graph(const CommandLine& line);
+/// The graph named by FILE or -e EXPR: the graph text format when the text
+/// starts with its header, else the expression syntax. UsageError when neither or both are given or the file cannot be read.
+ParsedGraph read_graph(const CommandLine& line);
 
 } // namespace kiln::dump

@@ -39,8 +39,8 @@ void run_compile(const CommandLine& line, std::ostream& out) {
     if (target == "cpu" && line.flag("arch")) throw UsageError("--arch applies to --target cuda");
     if (target == "cuda" || stage_text == "ptx")
         throw UnavailableError("this kiln has no CUDA backend yet, so it cannot produce PTX; use --target cpu");
-    const ParsedExpression graph = read_graph(line);
-    const Function function = compile(graph.inputs, graph.outputs);
+    const ParsedGraph graph = read_graph(line);
+    const Function function = compile(graph.inputs, graph.outputs, {.updates = graph.updates});
     out << (stage ? function.dump(*stage) : summary(function));
 }
 

@@ -8,7 +8,7 @@ namespace kiln::dump {
 namespace {
 
 // The values given with --set, by input name.
-std::map<std::string, Arg> read_settings(const CommandLine& line, const ParsedExpression& graph) {
+std::map<std::string, Arg> read_settings(const CommandLine& line, const ParsedGraph& graph) {
     std::string input_names;
     for (const Var& input : graph.inputs) input_names += (input_names.empty() ? "" : ", ") + input.name();
     std::map<std::string, Arg> values;
@@ -47,7 +47,7 @@ std::string labelled(const std::string& label, const std::string& text) {
 } // namespace
 
 void run_eval(const CommandLine& line, std::ostream& out) {
-    const ParsedExpression graph = read_graph(line);
+    const ParsedGraph graph = read_graph(line);
     std::map<std::string, Arg> values = read_settings(line, graph);
     std::vector<Arg> arguments;
     for (const Var& input : graph.inputs) {
@@ -57,7 +57,7 @@ void run_eval(const CommandLine& line, std::ostream& out) {
                              "=VALUE (a literal such as '[[1, 2], [3, 4]]', or @file.npy)");
         arguments.push_back(found->second);
     }
-    CompileOptions options;
+    CompileOptions options{.updates = graph.updates};
     if (line.flag("allow-input-downcast")) options.allow_input_downcast = true;
     const Function function = compile(graph.inputs, graph.outputs, options);
     const Outputs results = function.call(arguments);

@@ -69,13 +69,13 @@ void run_graph(const CommandLine& line, std::ostream& out) {
     if (stage != "graph" && stage != "optimized")
         throw UsageError("unknown stage '" + stage + "' for graph (graph: as written; optimized: as compiled, "
                          "fused loops drawn as clusters)");
-    const ParsedExpression graph = read_graph(line);
+    const ParsedGraph graph = read_graph(line);
     std::string text;
     if (stage == "graph") {
-        text = format == "text" ? debugprint(graph.outputs) : to_dot(graph.outputs);
+        text = format == "text" ? write_graph_text(graph.outputs, graph.inputs, graph.updates) : to_dot(graph.outputs);
     } else {
-        const Function function = compile(graph.inputs, graph.outputs);
-        text = format == "text" ? debugprint(function) : to_dot(function);
+        const Function function = compile(graph.inputs, graph.outputs, {.updates = graph.updates});
+        text = format == "text" ? function.graph_text(Stage::optimized) : to_dot(function);
     }
     out << (format == "svg" ? render_svg(text) : text);
 }

@@ -20,7 +20,10 @@ constexpr const char* graph_help =
     "  x: f64[:,:]; y: f64[:]; out = sum(exp(x) * y, axis=1)\n"
     "declarations name: dtype[dims] (dims ':' or 1 for broadcastable), then assignments\n"
     "separated by ';' or new lines; the last statement gives the outputs.\n"
-    "`kiln-dump functions` lists the functions.\n";
+    "`kiln-dump functions` lists the functions.\n"
+    "FILE may also be a graph in the graph text format (it starts with the line `kiln-graph 1`),\n"
+    "as `graph --format text` prints it and dump folders keep it (graph.kiln, optimized.kiln):\n"
+    "inputs, shared variables with their values, constants, nodes, outputs and updates.\n";
 
 }  // namespace
 
@@ -42,7 +45,8 @@ const std::vector<Command>& commands() {
          {"json", "allow-input-downcast"}, {"set"}, run_eval},
         {"graph", "print the graph as text, Graphviz DOT or SVG",
          "kiln-dump graph FILE|-e EXPR [--format text|dot|svg] [--stage graph|optimized]\n"
-         "  --format  text (debugprint, default), dot, or svg (rendered by Graphviz's dot)\n"
+         "  --format  text (the graph text format, default; compile and eval read it back), dot,\n"
+         "            or svg (rendered by Graphviz's dot)\n"
          "  --stage   optimized (default: as compiled, fused loops drawn as clusters) or graph\n",
          {}, {"format", "stage"}, run_graph},
         {"show", "read the dump folders a program wrote (KILN_DUMP_DIR)",
@@ -51,7 +55,8 @@ const std::vector<Command>& commands() {
          "  --stage   graph, optimized, rewrites, schedule, kernel, llvm, llvm-opt or asm of one function\n"
          "A program run with KILN_DUMP_DIR=DIR (or config dump_dir) writes DIR/<name>-<key>/ for every\n"
          "compile(): summary.txt, graph.txt, optimized.txt, rewrites.txt, schedule.txt, kernel.txt,\n"
-         "llvm.ll, llvm-opt.ll and asm.s.\n",
+         "llvm.ll, llvm-opt.ll and asm.s, and graph.kiln and optimized.kiln (the graph text format:\n"
+         "`kiln-dump eval DIR/<folder>/graph.kiln --set ...` runs the function again).\n",
          {}, {"stage"}, run_show},
         {"explain", "why two dump folders hold different functions or kernels",
          "kiln-dump explain DIR_A DIR_B\n"
