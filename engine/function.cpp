@@ -347,6 +347,8 @@ std::string Function::steps_text() const { return impl_->executable->steps_text(
 std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
 std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
 
+Array Var::eval() const { return eval(std::vector<std::pair<Var, Arg>>{}); }
+
 Array Var::eval(const std::vector<std::pair<Var, Arg>>& bindings) const {
     std::vector<Var> inputs;
     std::vector<Arg> arguments;

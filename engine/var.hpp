@@ -48,7 +48,9 @@ public:
 
     /// Computes this variable with the given inputs bound (Theano's
     /// x.eval({x: value})); shared variables and constants bring their own.
-    Array eval(const std::vector<std::pair<Var, Arg>>& bindings = {}) const;
+    /// (Two overloads rather than a default argument: Arg is incomplete here.)
+    Array eval(const std::vector<std::pair<Var, Arg>>& bindings) const;
+    Array eval() const;
 
     /// Identity, as Python's `is`: the same variable, not an equal one.
     bool is(const Var& other) const { return node_ == other.node_; }
