@@ -30,13 +30,15 @@
 // or Kind alone when it has no parameters. A VALUE is a number for a 0-d
 // value, else the shape and the values in C order: (2, 3) [1, 2, 3, 4, 5,
 // 6]. Numbers are exact: integers in decimal, floats in their shortest
-// round-trip form or nan, inf, -inf; bools are True and False.
+// round-trip form or inf, -inf, nan, -nan (a NaN with other bits is
+// written by them: nan(0x7ff8000000000001)); bools are True and False.
 //
 // A Jacobian node carries its inner graph in a block after its inputs:
 //
 //   %9: float64[:, :] = Jacobian{<hash>}(%4, x) {
 //     input %5 "jacobian_seed": float64[:]
-//     ...nodes of the gradient, which may use identifiers from outside...
+//     ...nodes of the gradient that read the seed; they may use identifiers
+//     from outside, and their own end with the block...
 //     wrt x
 //     output %8
 //   }

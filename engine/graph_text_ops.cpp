@@ -199,6 +199,8 @@ ApplyPtr build_node(std::string_view kind, std::string_view params, const std::v
     const auto builder = builders().find(kind);
     if (builder == builders().end()) throw ValueError("unknown op '" + std::string(kind) + "'");
     const Var built = builder->second(params, Inputs(inputs.begin(), inputs.end()));
+    if (!built.node()->owner())
+        throw ValueError("kiln builds no node for this op on these inputs: it gives " + built.str() + " as it is");
     return built.node()->owner();
 }
 

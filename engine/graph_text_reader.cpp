@@ -12,9 +12,12 @@
 #include "../ir/walk.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -51,7 +54,20 @@ template <class T> bool parse_integer(std::string_view text, T& value) {
     return error == std::errc() && end == text.data() + text.size();
 }
 
+// "nan(0x7fc00001)": a NaN by its bits.
+template <class T> bool parse_nan_bits(std::string_view hex, T& value) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    if (!hex.starts_with("0x") || !hex.ends_with(")")) return false;
+    hex = hex.substr(2, hex.size() - 3);
+    Bits bits = 0;
+    const auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), bits, 16);
+    if (error != std::errc() || end != hex.data() + hex.size() || hex.empty()) return false;
+    value = std::bit_cast<T>(bits);
+    return std::isnan(value);
+}
+
 template <class T> bool parse_float(std::string_view text, T& value) {
+    if (text.starts_with("nan(")) return parse_nan_bits(text.substr(4), value);
     const bool negative = !text.empty() && text.front() == '-';
     if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
     if (text == "nan" || text == "inf") {
@@ -81,8 +97,6 @@ public:
             if (position_ >= source_.size()) break;
             statement(0);
         }
-        if (result_.outputs.empty() && result_.updates.empty())
-            fail(here(), "nothing to compute: the text has no 'output' or 'update' line");
         return std::move(result_);
     }
 
@@ -181,6 +195,7 @@ private:
     void define(const std::string& id, Position at, VariablePtr variable) {
         const auto [symbol, added] = symbols_.emplace(id, Symbol{variable, at.line});
         if (!added) fail(at, "'" + id + "' is defined twice (first on line " + std::to_string(symbol->second.line) + ")");
+        defined_.push_back(id);
     }
     // The identifier and the variable name it gives: a quoted name, else the identifier unless it is %N.
     std::pair<std::string, std::string> id_and_name(const std::string& context) {
@@ -225,6 +240,10 @@ private:
             if (!is_word_char(c) && c != '.' && !exponent_sign) break;
             ++position_;
         }
+        // nan(0x...): a NaN written by its bits.
+        if (source_.substr(begin, position_ - begin) == "nan" && peek() == '(')
+            while (!at_end() && peek() != '\n' && source_[position_++] != ')') {
+            }
         return source_.substr(begin, position_ - begin);
     }
 
@@ -455,6 +474,8 @@ private:
             fail(at, "a Jacobian's first input is the vector it differentiates");
         if (outputs.size() != 1) fail(at, "a Jacobian has one output");
         expect('{', "after a Jacobian's inputs, opening its gradient graph");
+        // Identifiers defined in the block end with it: nothing outside may read the seed.
+        const std::size_t defined_before = defined_.size();
         end_line();
         skip_blank_lines();
         const Position seed_at = here();
@@ -486,6 +507,8 @@ private:
             statement(depth + 1);
         }
         if (!wrt || !seed_grad) fail(here(), "a Jacobian's block needs a 'wrt' line and an 'output' line");
+        for (std::size_t i = defined_before; i < defined_.size(); ++i) symbols_.erase(defined_[i]);
+        defined_.resize(defined_before);
         if (seed_grad->type().ndim() != wrt->type().ndim())
             fail(at, "the gradient has " + std::to_string(seed_grad->type().ndim()) + " dimensions; wrt has " +
                          std::to_string(wrt->type().ndim()));
@@ -506,6 +529,8 @@ private:
     std::size_t position_ = 0, line_start_ = 0;
     int line_ = 1;
     std::unordered_map<std::string, Symbol> symbols_;
+    /// Every identifier defined, in order (a block's are dropped at its end).
+    std::vector<std::string> defined_;
     ParsedGraph result_;
 };
 

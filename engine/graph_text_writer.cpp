@@ -7,16 +7,33 @@
 #include "../ir/errors.hpp"
 #include "../ir/walk.hpp"
 
+#include <bit>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace kiln {
 namespace {
 
+// NaNs keep their bits: "nan" and "-nan" for the quiet NaN and its
+// negation, "nan(0x7fc00001)" for any other.
+template <class T> std::string nan_text(T value) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const Bits bits = std::bit_cast<Bits>(value), quiet = std::bit_cast<Bits>(std::numeric_limits<T>::quiet_NaN());
+    const Bits sign = Bits(1) << (8 * sizeof(T) - 1);
+    if (bits == quiet) return "nan";
+    if (bits == (quiet | sign)) return "-nan";
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, bits, 16);
+    return "nan(0x" + std::string(buffer, result.ptr) + ")";
+}
+
 template <class T> std::string float_text(T value) {
-    if (std::isnan(value)) return "nan";
+    if (std::isnan(value)) return nan_text(value);
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
     char buffer[64];
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
@@ -114,6 +131,8 @@ private:
                      const std::string& indent) {
         for (const ApplyPtr& node : toposort(roots, stop_at)) {
             if (ids_.count(node->output(0).get())) continue;
+            const auto* jacobian = dynamic_cast<const JacobianOp*>(&node->op());
+            if (jacobian) write_seed_free_nodes(*jacobian, indent);
             for (const VariablePtr& input : node->inputs())
                 if (!ids_.count(input.get())) {
                     if (!input->is_constant() && !input->is_shared())
@@ -133,7 +152,7 @@ private:
             for (std::size_t i = 0; i < node->inputs().size(); ++i)
                 line += (i > 0 ? ", " : "") + ids_.at(node->inputs()[i].get());
             line += ")";
-            if (const auto* jacobian = dynamic_cast<const JacobianOp*>(&node->op())) {
+            if (jacobian) {
                 text_ += line + " {\n";
                 write_inner_graph(*jacobian, indent + "  ");
                 text_ += indent + "}\n";
@@ -143,14 +162,36 @@ private:
         }
     }
 
+    static std::vector<VariablePtr> inner_stop_at(const JacobianOp& op) {
+        std::vector<VariablePtr> stop_at{op.seed()};
+        stop_at.insert(stop_at.end(), op.free_inputs().begin(), op.free_inputs().end());
+        return stop_at;
+    }
+
+    // The nodes of a Jacobian's gradient graph that do not read its seed
+    // belong outside its block (identifiers in a block end with it), so
+    // they are written first, at the Jacobian's own level.
+    void write_seed_free_nodes(const JacobianOp& op, const std::string& indent) {
+        const std::vector<VariablePtr> stop_at = inner_stop_at(op);
+        std::unordered_set<const Variable*> seeded{op.seed().get()};
+        std::vector<VariablePtr> seed_free;
+        for (const ApplyPtr& node : toposort({op.seed_grad()}, stop_at)) {
+            const bool reads_seed = std::any_of(node->inputs().begin(), node->inputs().end(),
+                                                [&](const VariablePtr& input) { return seeded.count(input.get()) > 0; });
+            for (const VariablePtr& output : node->outputs()) {
+                if (reads_seed) seeded.insert(output.get());
+                else seed_free.push_back(output);
+            }
+        }
+        write_nodes(seed_free, stop_at, indent);
+    }
+
     // The gradient graph a Jacobian evaluates per element: the seed first,
     // then the nodes not written yet, the wrt variable and the result.
     void write_inner_graph(const JacobianOp& op, const std::string& indent) {
         if (ids_.count(op.seed().get())) throw InternalError("write_graph_text(): a Jacobian's seed is used outside it");
         declare(op.seed(), "input", indent);
-        std::vector<VariablePtr> stop_at{op.seed()};
-        stop_at.insert(stop_at.end(), op.free_inputs().begin(), op.free_inputs().end());
-        write_nodes({op.seed_grad()}, stop_at, indent);
+        write_nodes({op.seed_grad()}, inner_stop_at(op), indent);
         text_ += indent + "wrt " + ids_.at(op.wrt().get()) + "\n";
         text_ += indent + "output " + ids_.at(op.seed_grad().get()) + "\n";
     }

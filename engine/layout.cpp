@@ -4,6 +4,7 @@
 #include "index.hpp"
 #include "math.hpp"
 #include "reduce.hpp"
+#include "rewrite_rules.hpp"
 #include "shape.hpp"
 
 #include "../ir/errors.hpp"
@@ -27,7 +28,9 @@ std::vector<VariablePtr> dimension_inputs(const std::vector<Operand>& shape, std
         if (d.ndim() != 0 || !is_discrete(d.dtype()) || d.dtype() == DType::bool_)
             throw TypeError(std::string(who) + ": dimension " + std::to_string(i) + " must be an integer scalar, got " +
                             d.str() + " of " + d.type().str());
-        broadcastable.push_back(d.node()->is_constant() && d.node()->constant_value().value_at<std::int64_t>(0) == 1);
+        // A constant 1, also seen through the cast to int64 this adds, so
+        // rebuilding the node from its own inputs gives the same type.
+        broadcastable.push_back(rewrites::is_constant_equal(d.node(), 1));
         inputs.push_back(cast(d, DType::int64).node());
     }
     return inputs;

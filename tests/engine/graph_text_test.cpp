@@ -5,6 +5,7 @@
 // a kiln error.
 #include "test_helpers.hpp"
 
+#include <bit>
 #include <cstring>
 #include <random>
 
@@ -109,7 +110,9 @@ TEST_CASE("constants and shared values are written exactly") {
         Array::from_values(std::vector<double>{1.0 / 3, -0.0, 1e-310, 1.7976931348623157e308,
                                                std::numeric_limits<double>::quiet_NaN(),
                                                -std::numeric_limits<double>::infinity()}),
-        Array::from_values(std::vector<float>{0.1f, 16777217.0f, -1.5e-45f, 3.4028235e38f}),
+        Array::from_values(std::vector<float>{0.1f, 16777217.0f, -1.5e-45f, 3.4028235e38f,
+                                              -std::numeric_limits<float>::quiet_NaN(),
+                                              std::bit_cast<float>(std::uint32_t{0x7fc00123})}),
         Array::from_values(std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), -1, 0,
                                                      std::numeric_limits<std::int64_t>::max()}),
         Array::from_values(std::vector<std::uint64_t>{0, std::numeric_limits<std::uint64_t>::max()}),
@@ -140,6 +143,8 @@ TEST_CASE("names that are not identifiers are quoted; unnamed variables get %N")
     CHECK(text.find("input x: float64[:]") != std::string::npos);
     CHECK(text.find("input %1: float64[:]") != std::string::npos);
     const ParsedGraph read = check_round_trip({out}, {x, y, z});
+    // A graph with nothing to compute is a graph too.
+    CHECK(read_graph_text(write_graph_text({}, {x})).outputs.empty());
     CHECK(read.inputs[0].name() == "x.T");
     CHECK(read.inputs[2].name().empty());
     CHECK(read.output_names[0] == "out\"put");
@@ -169,7 +174,6 @@ TEST_CASE("bad text is refused with its line and column") {
         {head + "input y: float64[2]\noutput x\n", "3:18 a dimension is ':' (any length) or 1 (broadcastable), not '2'"},
         {head + "%1: float64[:] = Elemwise{exp}(x\noutput %1\n", "3:33 expected ',' between inputs, found the end of the line"},
         {head + "update x = x\n", "3:8 an update's target must be a shared variable"},
-        {head, "3:1 nothing to compute"},
         {head + "%1: float64[:, :] = Jacobian{00}(x, x) {\n  input s: float64[:]\n  wrt x\n  output s\n",
          "7:1 the Jacobian's block opened on line 3 has no '}'"},
         {head + "%1: float64[:, :] = Jacobian{00}(x, x) {\n  input s: float64[:]\n  wrt x\n  output s\n}\noutput %1\n",
@@ -180,6 +184,23 @@ TEST_CASE("bad text is refused with its line and column") {
         const std::string message = error_of(text);
         CHECK(message.substr(0, expected.size()) == expected);
     }
+}
+
+TEST_CASE("identifiers defined in a Jacobian's block end with it") {
+    const ParsedGraph graph = parse_expression("x: f64[:]; out = jacobian(x ** 3, x)");
+    std::string text = write_graph_text(graph.outputs, graph.inputs);
+    const std::size_t block_end = text.find("}\n");
+    REQUIRE(block_end != std::string::npos);
+    // The seed-free part of the gradient is written before the block, so the
+    // block holds only what reads the seed.
+    CHECK(text.find("Elemwise{pow}(x, %1)") < text.find("Jacobian{"));
+    // The first node in the block: "  %7: float64[:] = Elemwise{mul}(%2, jacobian_seed)".
+    const std::size_t line = text.find("\n  %", text.find("Jacobian{")) + 3;
+    const std::string inner_id = text.substr(line, text.find(':', line) - line);
+    CAPTURE(inner_id);
+    text.insert(block_end + 2, "%99: float64[:] = Elemwise{neg}(" + inner_id + ")\n");
+    const std::string message = error_of(text);
+    CHECK(message.find("unknown identifier '" + inner_id + "'") != std::string::npos);
 }
 
 TEST_CASE("mangled text is refused as a kiln error, never anything else") {
