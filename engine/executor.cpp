@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -37,6 +38,8 @@ struct LoopRun {
     /// Each fused node's position in the function's schedule, for errors.
     std::vector<std::size_t> node_positions;
     LoopFunction function = nullptr;
+    /// Wall time to get `function` from the backend.
+    double compile_seconds = 0;
     std::vector<int> inputs;
     std::vector<int> params;
     std::vector<int> outputs;
@@ -120,6 +123,8 @@ struct Executable::Plan {
     std::vector<std::vector<int>> release_after;
     std::size_t leaf_count = 0;
     int slot_count = 0;
+    /// What each leaf slot holds, for the schedule text: "x", "TensorConstant{2.0}".
+    std::vector<std::string> leaf_labels;
     std::vector<int> root_slots;
     std::vector<bool> root_moves;
 
@@ -144,6 +149,11 @@ struct Executable::Plan {
 Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
                        const std::vector<ApplyPtr>& schedule, Linker linker)
     : plan_(std::make_unique<Plan>()) {
+    using Clock = std::chrono::steady_clock;
+    const auto seconds_since = [](Clock::time_point start) {
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    const Clock::time_point start = Clock::now();
     Plan& plan = *plan_;
     plan.linker = linker;
     if (linker == Linker::interpreter) {
@@ -158,7 +168,10 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         if (added) ++plan.slot_count;
         return it->second;
     };
-    for (const VariablePtr& leaf : leaves) slot(leaf);
+    for (const VariablePtr& leaf : leaves) {
+        slot(leaf);
+        plan.leaf_labels.push_back(leaf->str());
+    }
     plan.leaf_count = leaves.size();
 
     std::unordered_map<const Apply*, std::size_t> position;
@@ -210,9 +223,13 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
     std::vector<LoopRun*> loops;
     for (auto& run : plan.runs)
         if (auto* loop = std::get_if<LoopRun>(&run)) loops.push_back(loop);
+    const Clock::time_point kernels_start = Clock::now();
     tbb::parallel_for(std::size_t{0}, loops.size(), [&](std::size_t i) {
+        const Clock::time_point kernel_start = Clock::now();
         loops[i]->function = jit::CpuBackend::instance().compile(loops[i]->loop->kernel);
+        loops[i]->compile_seconds = seconds_since(kernel_start);
     });
+    build_costs_.kernels_seconds = seconds_since(kernels_start);
 
     // Free each intermediate after the last step that reads it.
     std::vector<int> last_reader(plan.slot_count, -1);
@@ -237,6 +254,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
             std::count(op->inputs.begin(), op->inputs.end(), input) == 1)
             op->given_up = k;
     }
+    build_costs_.planning_seconds = seconds_since(start) - build_costs_.kernels_seconds;
     logging::get("engine")->debug("executable: {} steps over {} slots\n{}", plan.runs.size(), plan.slot_count,
                                   kiln::steps_text(plan.steps));
 }
@@ -455,7 +473,32 @@ ArrayList Executable::run(Frame& frame) const {
     return roots;
 }
 
-std::string Executable::steps_text() const { return kiln::steps_text(plan_->steps); }
+std::string Executable::steps_text() const {
+    const Plan& plan = *plan_;
+    const auto buffers = [](const std::vector<int>& slots) {
+        std::string text;
+        for (int slot : slots) text += (text.empty() ? "$" : ", $") + std::to_string(slot);
+        return text.empty() ? std::string("-") : text;
+    };
+    std::string text = "; buffers $0..$" + std::to_string(plan.slot_count - 1) + "; the arguments:";
+    for (std::size_t i = 0; i < plan.leaf_count; ++i) text += " $" + std::to_string(i) + " " + plan.leaf_labels[i] + ";";
+    text += "\n";
+    for (std::size_t s = 0; s < plan.runs.size(); ++s) {
+        text += "#" + std::to_string(s) + " " + step_text(plan.steps[s]) + "\n    ";
+        std::visit([&](const auto& run) {
+            std::vector<int> reads = run.inputs;
+            if constexpr (std::is_same_v<std::decay_t<decltype(run)>, LoopRun>)
+                reads.insert(reads.end(), run.params.begin(), run.params.end());
+            text += "reads " + buffers(reads) + "; writes " + buffers(run.outputs);
+            if constexpr (std::is_same_v<std::decay_t<decltype(run)>, OpRun>)
+                if (run.given_up >= 0)
+                    text += " (into the buffer of $" + std::to_string(run.inputs[static_cast<std::size_t>(run.given_up)]) + ")";
+        }, plan.runs[s]);
+        if (!plan.release_after[s].empty()) text += "; frees " + buffers(plan.release_after[s]);
+        text += "\n";
+    }
+    return text + "; returns " + buffers(plan.root_slots) + "\n";
+}
 
 std::vector<const Kernel*> Executable::kernels() const {
     std::vector<const Kernel*> kernels;
@@ -466,9 +509,11 @@ std::vector<const Kernel*> Executable::kernels() const {
 
 std::vector<FunctionStep> Executable::steps() const {
     std::vector<FunctionStep> steps;
-    for (const Step& step : plan_->steps) {
-        if (const auto* loop = std::get_if<FusedLoop>(&step)) steps.push_back({&loop->kernel, loop->nodes});
-        else steps.push_back({nullptr, {std::get<OpStep>(step).node}});
+    for (std::size_t s = 0; s < plan_->steps.size(); ++s) {
+        const Step& step = plan_->steps[s];
+        if (const auto* loop = std::get_if<FusedLoop>(&step))
+            steps.push_back({&loop->kernel, loop->nodes, std::get<LoopRun>(plan_->runs[s]).compile_seconds});
+        else steps.push_back({nullptr, {std::get<OpStep>(step).node}, 0});
     }
     return steps;
 }

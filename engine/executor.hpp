@@ -107,8 +107,16 @@ public:
     /// keep them. Throws like the interpreter, naming the node that failed.
     ArrayList run(Frame& frame) const;
 
-    /// The steps, one line each.
+    /// The steps, one line each, with the buffers each reads, writes and frees.
     std::string steps_text() const;
+
+    /// What building it cost: fusion and buffer planning, and getting every
+    /// kernel's machine code (in parallel).
+    struct BuildCosts {
+        double planning_seconds = 0;
+        double kernels_seconds = 0;
+    };
+    const BuildCosts& build_costs() const { return build_costs_; }
     /// The kernel IR of each fused loop, in step order.
     std::vector<const Kernel*> kernels() const;
     std::vector<FunctionStep> steps() const;
@@ -118,6 +126,7 @@ private:
 
     struct Plan;
     std::unique_ptr<Plan> plan_;
+    BuildCosts build_costs_;
     /// Frames between calls, taken and returned without a lock: a call on
     /// one thread reuses the frame its last call returned.
     mutable std::array<std::atomic<Frame*>, 4> spare_frames_{};

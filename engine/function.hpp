@@ -84,6 +84,9 @@ struct FunctionStep {
     const Kernel* kernel = nullptr;
     /// The graph nodes the step computes, in order.
     std::vector<ApplyPtr> nodes;
+    /// Wall time to get a fused loop's machine code when the function was
+    /// built: LLVM's work, or a kernel cache look-up (0 for an op call).
+    double compile_seconds = 0;
 };
 
 class Function {
@@ -117,7 +120,9 @@ public:
     const std::string& name() const;
     /// How often each rewrite fired while compiling.
     const RewriteCounts& rewrites_applied() const;
-    /// The steps the function runs (fused loops and op calls), one per line.
+    /// The steps the function runs (fused loops and op calls), one per line,
+    /// each followed by its buffer plan: the buffers it reads and writes
+    /// (an op may write into an input's buffer) and those freed after it.
     std::string steps_text() const;
     /// The kernel IR of each fused loop, in step order.
     std::vector<const Kernel*> kernels() const;

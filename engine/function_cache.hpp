@@ -24,8 +24,11 @@ class Executable;
 /// What compiling a graph cost, measured when it was compiled.
 struct CompileCosts {
     double rewrite_seconds = 0;
-    /// Fusion, lowering and LLVM (kernels compile in parallel).
-    double lowering_seconds = 0;
+    /// Fusion into loops and buffer planning.
+    double planning_seconds = 0;
+    /// Every kernel's machine code: lowering to LLVM IR, LLVM's passes and
+    /// code generation, or a kernel cache look-up (kernels compile in parallel).
+    double kernels_seconds = 0;
     /// Kernels LLVM compiled for it, and kernels found in the in-memory
     /// kernel cache (differences of the process's counters, so another
     /// thread compiling at the same time can blur them).

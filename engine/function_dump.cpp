@@ -140,13 +140,15 @@ std::string Function::compile_report() const {
             (impl_->graph_reused ? "found by its structure (compiled earlier in this process; costs below are from then)"
                                  : "compiled now") + "\n";
     text += "rewriting: " + milliseconds(costs.rewrite_seconds) + "\n";
-    text += "fusion, lowering and LLVM: " + milliseconds(costs.lowering_seconds) + "\n";
+    text += "fusion and buffer planning: " + milliseconds(costs.planning_seconds) + "\n";
+    text += "kernels (lowering, LLVM passes, machine code; in parallel): " + milliseconds(costs.kernels_seconds) + "\n";
     text += "kernels: " + std::to_string(kernels().size()) + " (" + std::to_string(costs.kernels_compiled) +
             " compiled by LLVM, " + std::to_string(costs.kernels_from_cache) + " from the kernel cache)\n";
     const std::vector<FunctionStep> all_steps = steps();
     for (std::size_t i = 0; i < all_steps.size(); ++i)
         if (all_steps[i].kernel)
-            text += "  loop #" + std::to_string(i) + ": kernel key " + all_steps[i].kernel->key().hex() + "\n";
+            text += "  loop #" + std::to_string(i) + ": kernel key " + all_steps[i].kernel->key().hex() + " (" +
+                    milliseconds(all_steps[i].compile_seconds) + ")\n";
     return text + "target: " + jit::CpuBackend::instance().target_description() + "\n";
 }
 

@@ -327,25 +327,22 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     return steps;
 }
 
+std::string step_text(const Step& step) {
+    if (const auto* op = std::get_if<OpStep>(&step)) return "op " + op->node->op().name();
+    const auto& loop = std::get<FusedLoop>(step);
+    std::string text = "loop [";
+    for (std::size_t k = 0; k < loop.nodes.size(); ++k) {
+        const auto scalar_op = elemwise_scalar_op(*loop.nodes[k]);
+        text += (k > 0 ? ", " : "") + (scalar_op ? std::string(scalar_op_info(*scalar_op).name) : loop.nodes[k]->op().name());
+    }
+    text += "] ->";
+    for (std::size_t k = 0; k < loop.outputs.size(); ++k) text += (k > 0 ? ", " : " ") + loop.outputs[k]->type().str();
+    return text;
+}
+
 std::string steps_text(const std::vector<Step>& steps) {
     std::string text;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        text += "#" + std::to_string(i) + " ";
-        if (const auto* op = std::get_if<OpStep>(&steps[i])) {
-            text += "op " + op->node->op().name() + "\n";
-            continue;
-        }
-        const auto& loop = std::get<FusedLoop>(steps[i]);
-        text += "loop [";
-        for (std::size_t k = 0; k < loop.nodes.size(); ++k) {
-            const auto scalar_op = elemwise_scalar_op(*loop.nodes[k]);
-            text += (k > 0 ? ", " : "") +
-                    (scalar_op ? std::string(scalar_op_info(*scalar_op).name) : loop.nodes[k]->op().name());
-        }
-        text += "] ->";
-        for (std::size_t k = 0; k < loop.outputs.size(); ++k) text += (k > 0 ? ", " : " ") + loop.outputs[k]->type().str();
-        text += "\n";
-    }
+    for (std::size_t i = 0; i < steps.size(); ++i) text += "#" + std::to_string(i) + " " + step_text(steps[i]) + "\n";
     return text;
 }
 

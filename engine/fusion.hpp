@@ -39,5 +39,7 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
 
 /// One line per step: "#2 loop [add, exp, true_div] -> TensorType(float64, matrix)" or "#3 op Dot22".
 std::string steps_text(const std::vector<Step>& steps);
+/// One step's line: "loop [mul, add] -> TensorType(float64, vector)" or "op dot".
+std::string step_text(const Step& step);
 
 } // namespace kiln

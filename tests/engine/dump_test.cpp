@@ -109,6 +109,26 @@ TEST_CASE("with dump_dir set, compile() writes one folder per function with ever
     CHECK(files == all_stages.size() + 3);
 }
 
+TEST_CASE("each fused loop reports the time its machine code took; the schedule shows the buffer plan") {
+    const Var x = dmatrix("x");
+    const Function f = compile({x}, {sum(exp(x), 1), dot(x, x) + 1});
+    bool any_loop = false;
+    for (const FunctionStep& step : f.steps()) {
+        any_loop = any_loop || step.kernel;
+        if (step.kernel) CHECK(step.compile_seconds > 0);
+        else CHECK(step.compile_seconds == 0);
+    }
+    CHECK(any_loop);
+    const std::string report = f.compile_report();
+    CHECK(report.find("kernels (lowering, LLVM passes, machine code; in parallel): ") != std::string::npos);
+    const std::string schedule = f.dump(Stage::schedule);
+    CHECK(schedule.starts_with("; buffers $0..$"));
+    CHECK(schedule.find("; the arguments: $0 x;") != std::string::npos);
+    // dot's result is read once, by the loop that adds 1, and freed after it.
+    CHECK(schedule.find("op dot\n    reads $0, $0; writes $") != std::string::npos);
+    CHECK(schedule.find("; frees $") != std::string::npos);
+}
+
 TEST_CASE("a dump folder that cannot be written never fails compile()") {
     test::TempDir folder;
     std::ofstream(folder.file("not_a_folder")) << "x";

@@ -35,7 +35,7 @@ std::set<std::string> kernel_keys(const std::vector<std::string>& summary) {
     std::set<std::string> keys;
     for (const std::string& line : summary)
         if (const std::size_t at = line.find(": kernel key "); line.starts_with("  loop #") && at != std::string::npos)
-            keys.insert(line.substr(at + 13));
+            keys.insert(line.substr(at + 13, line.find(' ', at + 13) - (at + 13)));  // the key, not its time
     return keys;
 }
 
