@@ -38,8 +38,10 @@ struct LoopRun {
     /// Each fused node's position in the function's schedule, for errors.
     std::vector<std::size_t> node_positions;
     LoopFunction function = nullptr;
-    /// Wall time to get `function` from the backend.
+    /// Wall time to get `function` from the backend, and whether its
+    /// kernel cache had it.
     double compile_seconds = 0;
+    bool from_kernel_cache = false;
     std::vector<int> inputs;
     std::vector<int> params;
     std::vector<int> outputs;
@@ -226,7 +228,9 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
     const Clock::time_point kernels_start = Clock::now();
     tbb::parallel_for(std::size_t{0}, loops.size(), [&](std::size_t i) {
         const Clock::time_point kernel_start = Clock::now();
-        loops[i]->function = jit::CpuBackend::instance().compile(loops[i]->loop->kernel);
+        const jit::CompiledLoop compiled = jit::CpuBackend::instance().compile(loops[i]->loop->kernel);
+        loops[i]->function = compiled.function;
+        loops[i]->from_kernel_cache = compiled.from_cache;
         loops[i]->compile_seconds = seconds_since(kernel_start);
     });
     build_costs_.kernels_seconds = seconds_since(kernels_start);
@@ -511,9 +515,12 @@ std::vector<FunctionStep> Executable::steps() const {
     std::vector<FunctionStep> steps;
     for (std::size_t s = 0; s < plan_->steps.size(); ++s) {
         const Step& step = plan_->steps[s];
-        if (const auto* loop = std::get_if<FusedLoop>(&step))
-            steps.push_back({&loop->kernel, loop->nodes, std::get<LoopRun>(plan_->runs[s]).compile_seconds});
-        else steps.push_back({nullptr, {std::get<OpStep>(step).node}, 0});
+        if (const auto* loop = std::get_if<FusedLoop>(&step)) {
+            const LoopRun& run = std::get<LoopRun>(plan_->runs[s]);
+            steps.push_back({&loop->kernel, loop->nodes, run.compile_seconds, run.from_kernel_cache});
+        } else {
+            steps.push_back({nullptr, {std::get<OpStep>(step).node}, 0, false});
+        }
     }
     return steps;
 }

@@ -87,6 +87,8 @@ struct FunctionStep {
     /// Wall time to get a fused loop's machine code when the function was
     /// built: LLVM's work, or a kernel cache look-up (0 for an op call).
     double compile_seconds = 0;
+    /// Whether the kernel cache had the loop's machine code.
+    bool from_kernel_cache = false;
 };
 
 class Function {

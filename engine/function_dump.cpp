@@ -148,6 +148,7 @@ std::string Function::compile_report() const {
     for (std::size_t i = 0; i < all_steps.size(); ++i)
         if (all_steps[i].kernel)
             text += "  loop #" + std::to_string(i) + ": kernel key " + all_steps[i].kernel->key().hex() + " (" +
+                    (all_steps[i].from_kernel_cache ? "kernel cache, " : "compiled, ") +
                     milliseconds(all_steps[i].compile_seconds) + ")\n";
     return text + "target: " + jit::CpuBackend::instance().target_description() + "\n";
 }

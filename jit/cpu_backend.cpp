@@ -257,7 +257,7 @@ CpuBackend& CpuBackend::instance() {
     return backend;
 }
 
-LoopFunction CpuBackend::compile(const Kernel& kernel) {
+CompiledLoop CpuBackend::compile(const Kernel& kernel) {
     State& s = *state_;
     const Hash128 key = kernel.key();
     std::shared_future<LoopFunction> pending;
@@ -272,13 +272,13 @@ LoopFunction CpuBackend::compile(const Kernel& kernel) {
         }
     }
     // Another thread compiles (or compiled) this kernel: wait for it.
-    if (pending.valid()) return pending.get();
+    if (pending.valid()) return {pending.get(), true};
     try {
         const LoopFunction loop = s.build(kernel, key);
         promise.set_value(loop);
         std::lock_guard lock(s.mutex);
         ++s.counters.compiled;
-        return loop;
+        return {loop, false};
     } catch (...) {
         {
             std::lock_guard lock(s.mutex);

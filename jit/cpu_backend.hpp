@@ -18,6 +18,13 @@ struct JitCounters {
     std::uint64_t memory_hits = 0;
 };
 
+/// A kernel's native loop, and whether the in-memory kernel cache had it
+/// (compiled earlier, or by another thread meanwhile).
+struct CompiledLoop {
+    LoopFunction function = nullptr;
+    bool from_cache = false;
+};
+
 class CpuBackend {
 public:
     /// The process's backend, created on first use; throws kiln::Error when
@@ -26,7 +33,7 @@ public:
 
     /// The native loop of `kernel`. Throws kiln::InternalError (naming the
     /// kernel) when LLVM fails; never leaves the backend unusable.
-    LoopFunction compile(const Kernel& kernel);
+    CompiledLoop compile(const Kernel& kernel);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
     std::string llvm_ir(const Kernel& kernel) const;

@@ -121,6 +121,12 @@ TEST_CASE("each fused loop reports the time its machine code took; the schedule 
     CHECK(any_loop);
     const std::string report = f.compile_report();
     CHECK(report.find("kernels (lowering, LLVM passes, machine code; in parallel): ") != std::string::npos);
+    // The same loops again, in another function: each from the kernel cache.
+    const Function again = compile({x}, {sum(exp(x), 1), dot(x, x) - 1});
+    const std::vector<FunctionStep> steps = again.steps();
+    CHECK(steps.front().kernel);
+    CHECK(steps.front().from_kernel_cache);
+    CHECK(again.compile_report().find(steps.front().kernel->key().hex() + " (kernel cache, ") != std::string::npos);
     const std::string schedule = f.dump(Stage::schedule);
     CHECK(schedule.starts_with("; buffers $0..$"));
     CHECK(schedule.find("; the arguments: $0 x;") != std::string::npos);
