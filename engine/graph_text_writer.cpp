@@ -5,6 +5,7 @@
 
 #include "jacobian.hpp"
 #include "../ir/errors.hpp"
+#include "../ir/print.hpp"
 #include "../ir/walk.hpp"
 
 #include <bit>
@@ -61,18 +62,7 @@ std::string value_text(const Array& value) {
     return text + "]";
 }
 
-std::string quoted(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out + "\"";
-}
+std::string quoted(const std::string& text) { return "\"" + escape_quoted(text) + "\""; }
 
 class GraphWriter {
 public:

@@ -69,18 +69,6 @@ private:
     std::string text_;
 };
 
-std::string dot_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
 
 } // namespace
 
@@ -113,13 +101,13 @@ std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& op
         const std::string id = "v" + std::to_string(variable_ids.size());
         variable_ids.emplace(v.get(), id);
         const char* color = v->is_constant() ? "gray" : v->is_shared() ? "blue" : !v->owner() ? "green" : "red";
-        place(v->owner().get(), "  " + id + " [shape=box, color=" + color + ", label=\"" + dot_escape(v->str()) +
-                                    "\\n" + dot_escape(v->type().str()) + "\"];\n");
+        place(v->owner().get(), "  " + id + " [shape=box, color=" + color + ", label=\"" + escape_quoted(v->str()) +
+                                    "\\n" + escape_quoted(v->type().str()) + "\"];\n");
     }
     int node_count = 0;
     for (const ApplyPtr& node : toposort(outputs)) {
         const std::string id = "a" + std::to_string(node_count++);
-        place(node.get(), "  " + id + " [shape=ellipse, label=\"" + dot_escape(node->op().name()) + "\"];\n");
+        place(node.get(), "  " + id + " [shape=ellipse, label=\"" + escape_quoted(node->op().name()) + "\"];\n");
         for (std::size_t i = 0; i < node->inputs().size(); ++i) {
             edges += "  " + variable_ids.at(node->inputs()[i].get()) + " -> " + id;
             if (node->inputs().size() > 1) edges += " [label=\"" + std::to_string(i) + "\"]";
@@ -132,7 +120,7 @@ std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& op
     std::string text = "digraph kiln {\n  rankdir=TB;\n";
     for (std::size_t c = 0; c < cluster_text.size(); ++c) {
         if (cluster_text[c].empty()) continue;
-        text += "  subgraph cluster_" + std::to_string(c) + " {\n    label=\"" + dot_escape(options.clusters[c].label) +
+        text += "  subgraph cluster_" + std::to_string(c) + " {\n    label=\"" + escape_quoted(options.clusters[c].label) +
                 "\";\n    style=rounded;\n    color=orange;\n";
         // Indent the members one level deeper.
         std::size_t start = 0;
@@ -144,6 +132,19 @@ std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& op
         text += "  }\n";
     }
     return text + top + edges + "}\n";
+}
+
+std::string escape_quoted(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
 }
 
 } // namespace kiln

@@ -38,6 +38,10 @@ struct DotOptions {
     std::vector<Cluster> clusters;
 };
 
+/// The text for inside double quotes, in DOT and the graph text format:
+/// '"' and '\\' escaped with a backslash, newlines as \n.
+std::string escape_quoted(const std::string& text);
+
 /// A Graphviz digraph: variables as boxes, Apply nodes as ellipses.
 std::string to_dot(const std::vector<VariablePtr>& outputs, const DotOptions& options = {});
 
