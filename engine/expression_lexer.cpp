@@ -9,11 +9,11 @@
 
 namespace kiln::expression {
 
-namespace {
-
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
+
+namespace {
 
 // Longest first, so "**" wins over "*".
 constexpr std::array<std::string_view, 6> two_char_symbols = {"**", "//", "<=", ">=", "==", "!="};

@@ -29,6 +29,12 @@ struct Token {
     bool is(std::string_view symbol) const { return kind == TokenKind::symbol && text == symbol; }
 };
 
+/// Python's name characters ([A-Za-z_] first, then digits too), and digits;
+/// the graph text format's identifiers use the same.
+bool is_name_start(char c);
+bool is_name_char(char c);
+bool is_digit(char c);
+
 /// The tokens of source, ending with one end_of_input token. Throws
 /// kiln::SyntaxError at the first character that starts no token.
 std::vector<Token> tokenize(std::string_view source);

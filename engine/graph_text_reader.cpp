@@ -25,14 +25,14 @@ namespace kiln {
 namespace graph_text {
 namespace {
 
+using expression::is_digit;
+using expression::is_name_char;
+using expression::is_name_start;
 using expression::Position;
 
 constexpr int max_rank = 32;
 constexpr int max_block_depth = 16;
 
-bool is_word_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 const char* const reserved_words[] = {"input", "shared", "constant", "output", "update", "wrt", "True", "False", "nan", "inf"};
 
@@ -150,8 +150,8 @@ private:
     std::string word() {
         skip_spaces();
         const std::size_t begin = position_;
-        if (is_word_start(peek()))
-            while (!at_end() && is_word_char(peek())) ++position_;
+        if (is_name_start(peek()))
+            while (!at_end() && is_name_char(peek())) ++position_;
         return std::string(source_.substr(begin, position_ - begin));
     }
     // A name or %N.
@@ -237,7 +237,7 @@ private:
             const char c = peek();
             const bool exponent_sign = (c == '-' || c == '+') && position_ > begin &&
                                        (source_[position_ - 1] == 'e' || source_[position_ - 1] == 'E');
-            if (!is_word_char(c) && c != '.' && !exponent_sign) break;
+            if (!is_name_char(c) && c != '.' && !exponent_sign) break;
             ++position_;
         }
         // nan(0x...): a NaN written by its bits.
@@ -247,14 +247,23 @@ private:
         return source_.substr(begin, position_ - begin);
     }
 
-    void element(Array& array, std::int64_t index, DType dtype) {
+    struct Number {
+        std::string_view text;
+        Position at;
+    };
+
+    Number number() {
         skip_spaces();
         const Position at = here();
         const std::string_view text = number_text();
-        const std::string dtype_text(dtype_name(dtype));
-        auto refuse = [&] {
-            fail(at, (text.empty() ? "expected a number, found " + found() : "'" + std::string(text) + "' is not a " + dtype_text + " value"));
-        };
+        if (text.empty()) fail(at, "expected a number, found " + found());
+        return {text, at};
+    }
+
+    void store(Array& array, std::int64_t index, const Number& number) {
+        const DType dtype = array.dtype();
+        const std::string_view text = number.text;
+        auto refuse = [&] { fail(number.at, "'" + std::string(text) + "' is not a " + std::string(dtype_name(dtype)) + " value"); };
         if (dtype == DType::bool_) {
             if (text != "True" && text != "False") refuse();
             array.mutable_data_as<bool>()[index] = text == "True";
@@ -267,10 +276,14 @@ private:
         } else {
             std::int64_t value = 0;
             if (!parse_integer(text, value)) refuse();
-            const Array one = Array::scalar(value);
-            const Array converted = one.astype(dtype);
-            if (converted.value_at<std::int64_t>(0) != value) fail(at, std::string(text) + " does not fit in " + dtype_text);
-            std::copy_n(converted.data(), dtype_size(dtype), array.mutable_data() + index * dtype_size(dtype));
+            bool fits = false;
+            visit_dtype(dtype, [&](auto tag) {
+                using T = decltype(tag);
+                const T stored = static_cast<T>(value);
+                fits = static_cast<std::int64_t>(stored) == value;
+                array.mutable_data_as<T>()[index] = stored;
+            });
+            if (!fits) fail(number.at, std::string(text) + " does not fit in " + std::string(dtype_name(dtype)));
         }
     }
 
@@ -300,23 +313,20 @@ private:
                     fail(shape_at, "dimension " + std::to_string(d) + " of '" + id + "' is broadcastable, so its length is 1, not " +
                                        std::to_string(shape[d]));
         }
-        // The values are counted before the array is made, so a huge shape costs nothing.
+        // The numbers are read before the array is made, so a huge shape costs nothing.
         skip_spaces();
         const Position values_at = here();
-        const std::size_t values_begin = position_;
-        const int values_line = line_;
-        const std::size_t values_line_start = line_start_;
-        std::int64_t count = 0;
+        std::vector<Number> numbers;
         if (type.ndim() == 0) {
-            count = 1;
+            numbers.push_back(number());
         } else {
             expect('[', "before the values of '" + id + "'");
             while (!accept(']')) {
-                if (count > 0) expect(',', "between values");
-                if (number_text().empty()) fail(here(), "expected a number, found " + found());
-                ++count;
+                if (!numbers.empty()) expect(',', "between values");
+                numbers.push_back(number());
             }
         }
+        const auto count = static_cast<std::int64_t>(numbers.size());
         std::int64_t size = 1;
         bool beyond = false;
         for (std::int64_t length : shape) {
@@ -327,16 +337,8 @@ private:
         if (beyond || size != count)
             fail(values_at, "'" + id + "' has " + std::to_string(count) + " values; its shape " + shape_text(shape) +
                                 " holds " + (beyond ? "more than 2**63" : std::to_string(size)));
-        position_ = values_begin;
-        line_ = values_line;
-        line_start_ = values_line_start;
         Array array = Array::zeros(type.dtype(), shape);
-        if (type.ndim() > 0) expect('[', "before the values");
-        for (std::int64_t i = 0; i < count; ++i) {
-            if (i > 0) expect(',', "between values");
-            element(array, i, type.dtype());
-        }
-        if (type.ndim() > 0) expect(']', "after the values");
+        for (std::int64_t i = 0; i < count; ++i) store(array, i, numbers[static_cast<std::size_t>(i)]);
         return array;
     }
 
@@ -537,8 +539,8 @@ private:
 } // namespace
 
 bool is_plain_identifier(std::string_view name) {
-    if (name.empty() || !is_word_start(name.front())) return false;
-    if (!std::all_of(name.begin(), name.end(), is_word_char)) return false;
+    if (name.empty() || !is_name_start(name.front())) return false;
+    if (!std::all_of(name.begin(), name.end(), is_name_char)) return false;
     return std::find(std::begin(reserved_words), std::end(reserved_words), name) == std::end(reserved_words);
 }
 

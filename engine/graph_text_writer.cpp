@@ -98,20 +98,23 @@ private:
         return "input";
     }
 
-    // "x" for a plain name seen first here, else "%N" (with the name quoted).
-    std::string new_identifier(const Variable& variable) {
+    // Gives the variable its identifier: "x" for a plain name seen first
+    // here, else "%N". Returns how its definition spells it ("%N \"x.T\""
+    // for a name that is not the identifier).
+    std::string define(const Variable& variable) {
         const std::string& name = variable.name();
-        std::string id;
-        if (graph_text::is_plain_identifier(name) && used_.insert(name).second) return name;
-        id = "%" + std::to_string(next_number_++);
+        if (graph_text::is_plain_identifier(name) && used_.insert(name).second) {
+            ids_.emplace(&variable, name);
+            return name;
+        }
+        const std::string id = "%" + std::to_string(next_number_++);
+        ids_.emplace(&variable, id);
         return name.empty() ? id : id + " " + quoted(name);
     }
 
     void declare(const VariablePtr& leaf, const char* keyword, const std::string& indent) {
         if (ids_.count(leaf.get())) return;
-        const std::string written = new_identifier(*leaf);
-        ids_.emplace(leaf.get(), written.substr(0, written.find(' ')));
-        text_ += indent + keyword + " " + written + ": " + graph_text::type_text(leaf->type());
+        text_ += indent + keyword + " " + define(*leaf) + ": " + graph_text::type_text(leaf->type());
         if (leaf->is_constant()) text_ += " = " + value_text(leaf->constant_value());
         if (leaf->is_shared()) text_ += " = " + value_text(leaf->shared_storage()->value);
         text_ += "\n";
@@ -132,9 +135,7 @@ private:
             std::string line = indent;
             for (int i = 0; i < node->num_outputs(); ++i) {
                 const VariablePtr output = node->output(i);
-                const std::string written = new_identifier(*output);
-                ids_.emplace(output.get(), written.substr(0, written.find(' ')));
-                line += (i > 0 ? ", " : "") + written + ": " + graph_text::type_text(output->type());
+                line += (i > 0 ? ", " : "") + define(*output) + ": " + graph_text::type_text(output->type());
             }
             line += " = " + node->op().kind();
             if (!node->op().params().empty()) line += "{" + node->op().params() + "}";
