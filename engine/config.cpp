@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 namespace kiln {
 
@@ -16,6 +17,21 @@ std::size_t option_index(const std::string& name) {
     std::string known;
     for (const auto& option : options) known += (known.empty() ? "" : ", ") + option.name;
     throw ValueError("config: unknown option '" + name + "' (known options: " + known + ")");
+}
+
+// The size of the largest cache CPU 0 uses, as Linux describes it (what
+// this core shares; glibc's sysconf reports a whole EPYC socket's L3
+// here, ten times that), or 0 when it does not say.
+std::int64_t last_level_cache_bytes() {
+    std::int64_t largest = 0;
+    for (int index = 0;; ++index) {
+        std::ifstream file("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+        std::int64_t size = 0;
+        char unit = 0;
+        if (!(file >> size)) return largest;
+        if (file >> unit) size <<= unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : 0;
+        largest = std::max(largest, size);
+    }
 }
 
 } // namespace
@@ -35,6 +51,10 @@ const std::vector<ConfigOption>& Config::options() {
                      "function (see kiln-dump show); empty: none. Also set by KILN_DUMP_DIR", "", {}, false},
         {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
                                 "separated by ':'", "", {}, false},
+        {"streaming_stores", "when compiled loops write outputs with non-temporal stores, which bypass the caches: "
+                             "auto (outputs of at least half the last-level cache), always, never", "auto",
+         {"auto", "always", "never"},
+         false},
     };
     return registry;
 }
@@ -43,6 +63,14 @@ Config::Config() {
     for (const auto& option : options()) values_.push_back(option.default_value);
     if (const char* folder = std::getenv("KILN_DUMP_DIR")) values_[option_index("dump_dir")] = folder;
     if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
+}
+
+std::int64_t streaming_store_min_bytes() {
+    static const std::int64_t bytes = [] {
+        const std::int64_t cache = last_level_cache_bytes();
+        return cache > 0 ? cache / 2 : std::int64_t{16} << 20;
+    }();
+    return bytes;
 }
 
 Config& Config::instance() {
@@ -61,6 +89,10 @@ void Config::set(const std::string& name, const std::string& value) {
         throw ValueError("config: option '" + name + "' cannot be '" + value + "' (choose one of " + allowed + ")");
     }
     values_[index] = value;
+    if (name == "streaming_stores")
+        streaming_stores_ = value == "always" ? StreamingStores::always
+                            : value == "never" ? StreamingStores::never
+                                               : StreamingStores::by_size;
 }
 
 void Config::apply_flags(const std::string& flags) {

@@ -6,6 +6,7 @@
 
 #include "../ir/dtype.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,20 @@ enum class Linker {
     debug,       // jit, each fused loop checked against the interpreter
 };
 
+/// When compiled loops write their outputs with non-temporal (streaming)
+/// stores (config "streaming_stores").
+enum class StreamingStores {
+    by_size, // outputs of at least streaming_store_min_bytes()
+    always,
+    never,
+};
+
+/// The output size from which streaming stores pay off: half the
+/// last-level cache (16 MiB when the system does not say). Smaller outputs
+/// stay in the cache, where the next step reads them faster than streamed
+/// stores are written.
+std::int64_t streaming_store_min_bytes();
+
 class Config {
 public:
     /// The process-wide configuration, read from KILN_FLAGS on first use.
@@ -51,10 +66,13 @@ public:
     DType floatX() const;
     OnUnusedInput on_unused_input() const;
     Linker linker() const;
+    /// Read on every loop call, so kept parsed.
+    StreamingStores streaming_stores() const { return streaming_stores_; }
 
 private:
     Config();
     std::vector<std::string> values_;
+    StreamingStores streaming_stores_ = StreamingStores::by_size;
 };
 
 inline Config& config() { return Config::instance(); }

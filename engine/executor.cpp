@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -31,6 +33,36 @@ struct OpRun {
     /// op may write its result into that buffer (-1 for none): the op's
     /// overwritable input, where no later step or root reads it.
     int given_up = -1;
+};
+
+// A kernel's streaming-stores variant, asked for the first time a call's
+// outputs are large enough; calls run the plain loop until it is compiled.
+class StreamingLoop {
+public:
+    /// The variant when it is ready (at once with `wait`), else null.
+    LoopFunction get(const Kernel& kernel, bool wait) {
+        if (LoopFunction ready = ready_.load(std::memory_order_acquire)) return ready;
+        std::call_once(requested_, [&] {
+            compiled_ = jit::CpuBackend::instance().compile_in_background(kernel, LoopVariant::streaming_stores);
+        });
+        if (!wait && compiled_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return nullptr;
+        try {
+            ready_.store(compiled_.get(), std::memory_order_release);
+        } catch (const std::exception& e) {
+            // The plain loop serves instead; say so once.
+            if (!failed_.exchange(true))
+                logging::get("engine")->warn("streaming stores stay off for a kernel that failed to compile: {}",
+                                             e.what());
+            return nullptr;
+        }
+        return ready_.load(std::memory_order_acquire);
+    }
+
+private:
+    std::once_flag requested_;
+    std::shared_future<LoopFunction> compiled_;
+    std::atomic<LoopFunction> ready_{nullptr};
+    std::atomic<bool> failed_{false};
 };
 
 struct LoopRun {
@@ -55,6 +87,8 @@ struct LoopRun {
     int rank = 0;
     /// Every value 0-d and few enough buffers for the scalar path.
     bool scalar = false;
+    /// Set where the kernel can stream its stores.
+    std::shared_ptr<StreamingLoop> streaming;
 };
 
 constexpr std::size_t max_scalar_loop_buffers = 16;
@@ -106,6 +140,24 @@ std::string difference(const Array& expected, const Array& actual, const Array* 
                    ", got " + std::to_string(actual.value_at<std::int64_t>(i));
     }
     return {};
+}
+
+// The loop a call runs: the streaming-stores variant where the config
+// asks for it and the kernel allows it (by size: where the outputs are too
+// large to stay in the cache, once the variant is compiled).
+LoopFunction loop_function(const LoopRun& run, const Shape& shape) {
+    if (!run.streaming) return run.function;
+    switch (config().streaming_stores()) {
+    case StreamingStores::never: return run.function;
+    case StreamingStores::always: return run.streaming->get(run.loop->kernel, true);
+    case StreamingStores::by_size: break;
+    }
+    std::int64_t bytes = 0;
+    for (DType dtype : run.kernel_dtypes) bytes += dtype_size(dtype);
+    for (std::int64_t extent : shape) bytes *= extent;
+    if (bytes < streaming_store_min_bytes()) return run.function;
+    const LoopFunction streaming = run.streaming->get(run.loop->kernel, false);
+    return streaming ? streaming : run.function;
 }
 
 // The rank of a loop's iteration space: its inputs' and outputs' highest.
@@ -209,6 +261,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         }
         run.scalar = run.rank == 0 && !loop.kernel.row_kernel() &&
                      run.inputs.size() + run.outputs.size() <= max_scalar_loop_buffers;
+        if (can_stream_stores(loop.kernel)) run.streaming = std::make_shared<StreamingLoop>();
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
@@ -392,7 +445,7 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
     }
     const LoopParams params(run, slots);
     const LoopReduction reduction_output{reduction.value_or(ReduceKind::sum), &slots[run.outputs[0]].owned()};
-    const std::int32_t status = run_loop(run.function, shape, buffers, params.data(),
+    const std::int32_t status = run_loop(loop_function(run, shape), shape, buffers, params.data(),
                                          reduction ? &reduction_output : nullptr, run.loop->kernel.row_kernel());
     finish_loop_step(run, slots, status);
 }

@@ -157,4 +157,12 @@ Hash128 Kernel::key() const {
     return hash_bytes(canonical.data(), canonical.size());
 }
 
+bool can_stream_stores(const Kernel& kernel) {
+    const auto& outputs = kernel.outputs();
+    if (kernel.reduction() || kernel.row_kernel() || outputs.empty()) return false;
+    for (const KernelOutput& output : outputs)
+        if (dtype_size(output.dtype) != dtype_size(outputs[0].dtype)) return false;
+    return true;
+}
+
 } // namespace kiln

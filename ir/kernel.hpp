@@ -78,6 +78,16 @@ struct KernelOutput {
 using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
                               const std::uint64_t* params, std::int32_t* status);
 
+/// The ways a kernel's loop can be compiled; they compute the same values.
+enum class LoopVariant : std::uint8_t {
+    plain,
+    /// Unit-stride outputs are written with non-temporal (streaming)
+    /// stores, which bypass the caches: whole cache lines at a time, from
+    /// scratch that stays in L1, after a first stretch up to a line
+    /// boundary. Only for kernels where can_stream_stores holds.
+    streaming_stores,
+};
+
 inline constexpr std::int32_t kernel_status_integer_division_by_zero = 1;
 inline constexpr std::int32_t kernel_status_index_out_of_bounds = 2;
 
@@ -138,5 +148,10 @@ private:
     std::vector<KernelOutput> outputs_;
     std::vector<RowReduction> row_reductions_;
 };
+
+/// Whether the kernel can be compiled as LoopVariant::streaming_stores: it
+/// stores each output element once (no reduction, no row kernel), and its
+/// outputs share one element size, so one first stretch aligns them all.
+bool can_stream_stores(const Kernel& kernel);
 
 } // namespace kiln

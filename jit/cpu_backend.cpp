@@ -22,6 +22,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <dlfcn.h>
+#include <tbb/task_group.h>
 
 #include <chrono>
 #include <deque>
@@ -45,8 +46,15 @@ template <class T> T unwrap(llvm::Expected<T> value, const std::string& what) {
     return std::move(*value);
 }
 
-// One symbol per distinct kernel in the JIT's one library.
+// One symbol per distinct kernel and variant in the JIT's one library.
 std::string loop_symbol(const Hash128& key) { return "kiln_loop_" + key.hex(); }
+
+// The plain variant is known by the kernel's key, as dumps show it.
+Hash128 variant_key(const Kernel& kernel, LoopVariant variant) {
+    if (variant == LoopVariant::plain) return kernel.key();
+    const std::string text = kernel.text() + "variant streaming_stores\n";
+    return hash_bytes(text.data(), text.size());
+}
 
 struct HashKey {
     std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low ^ (h.high * 31)); }
@@ -98,6 +106,18 @@ struct CpuBackend::State {
     mutable std::mutex mutex;
     std::unordered_map<Hash128, std::shared_future<LoopFunction>, HashKey> loops;
     JitCounters counters;
+    /// Compiles that nobody waits for; the backend waits for them when it goes.
+    tbb::task_group background;
+
+    ~State() { background.wait(); }
+
+    /// The loop of `key`, compiled or being compiled, with no promise; or
+    /// a new entry whose promise the caller must fulfil.
+    using Promise = std::shared_ptr<std::promise<LoopFunction>>;
+    std::pair<std::shared_future<LoopFunction>, Promise> find_or_claim(const Hash128& key, LoopVariant variant);
+    /// Compiles the loop of a claimed entry and fulfils its promise; a
+    /// failure leaves the exception in it and frees the entry for a retry.
+    void fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant, const Hash128& key);
 
     void register_vector_math(void* libmvec, const HostTarget& host);
     std::unique_ptr<llvm::TargetMachine> target_machine() const {
@@ -105,28 +125,61 @@ struct CpuBackend::State {
         return unwrap(builder.createTargetMachine(), "creating the host target machine");
     }
     /// The kernel's module, optimized when asked, in its own context.
-    std::unique_ptr<llvm::Module> module(const Kernel& kernel, const std::string& symbol, llvm::LLVMContext& context,
-                                         bool optimize, const std::shared_ptr<std::string>& diagnostics) const;
+    std::unique_ptr<llvm::Module> module(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
+                                         llvm::LLVMContext& context, bool optimize,
+                                         const std::shared_ptr<std::string>& diagnostics) const;
     void optimize(llvm::Module& module, llvm::TargetMachine& machine) const;
     /// The kernel's module printed as LLVM IR text.
-    std::string module_text(const Kernel& kernel, bool optimize) const {
+    std::string module_text(const Kernel& kernel, LoopVariant variant, bool optimize) const {
         llvm::LLVMContext context;
-        auto lowered = module(kernel, loop_symbol(kernel.key()), context, optimize, std::make_shared<std::string>());
+        auto lowered = module(kernel, variant, loop_symbol(variant_key(kernel, variant)), context, optimize,
+                              std::make_shared<std::string>());
         std::string text;
         llvm::raw_string_ostream stream(text);
         lowered->print(stream, nullptr);
         return stream.str();
     }
     /// Lowers, optimizes and JIT-links a kernel; returns its entry point.
-    LoopFunction build(const Kernel& kernel, const Hash128& key);
+    LoopFunction build(const Kernel& kernel, LoopVariant variant, const Hash128& key);
 };
 
-LoopFunction CpuBackend::State::build(const Kernel& kernel, const Hash128& key) {
+std::pair<std::shared_future<LoopFunction>, CpuBackend::State::Promise>
+CpuBackend::State::find_or_claim(const Hash128& key, LoopVariant variant) {
+    std::lock_guard lock(mutex);
+    if (auto found = loops.find(key); found != loops.end()) {
+        if (variant == LoopVariant::plain) ++counters.memory_hits;
+        return {found->second, nullptr};
+    }
+    auto promise = std::make_shared<std::promise<LoopFunction>>();
+    auto future = promise->get_future().share();
+    loops.emplace(key, future);
+    return {future, promise};
+}
+
+void CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant,
+                               const Hash128& key) {
+    try {
+        const LoopFunction loop = build(kernel, variant, key);
+        {
+            std::lock_guard lock(mutex);
+            ++(variant == LoopVariant::plain ? counters.compiled : counters.streaming_variants_compiled);
+        }
+        promise.set_value(loop);
+    } catch (...) {
+        {
+            std::lock_guard lock(mutex);
+            loops.erase(key); // a later request tries again
+        }
+        promise.set_exception(std::current_exception());
+    }
+}
+
+LoopFunction CpuBackend::State::build(const Kernel& kernel, LoopVariant variant, const Hash128& key) {
     const auto start = std::chrono::steady_clock::now();
     const std::string symbol = loop_symbol(key);
     auto context = std::make_unique<llvm::LLVMContext>();
     auto diagnostics = std::make_shared<std::string>();
-    auto lowered = module(kernel, symbol, *context, true, diagnostics);
+    auto lowered = module(kernel, variant, symbol, *context, true, diagnostics);
     if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
     const auto optimized = std::chrono::steady_clock::now();
     if (llvm::Error error = jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))))
@@ -195,11 +248,12 @@ void CpuBackend::State::optimize(llvm::Module& module, llvm::TargetMachine& mach
     builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
-std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, const std::string& symbol,
-                                                        llvm::LLVMContext& context, bool optimize_it,
+std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, LoopVariant variant,
+                                                        const std::string& symbol, llvm::LLVMContext& context,
+                                                        bool optimize_it,
                                                         const std::shared_ptr<std::string>& diagnostics) const {
     context.setDiagnosticHandler(std::make_unique<CollectingDiagnostics>(diagnostics));
-    std::unique_ptr<llvm::Module> module = lower_loop(kernel, symbol, context);
+    std::unique_ptr<llvm::Module> module = lower_loop(kernel, variant, symbol, context);
     module->setDataLayout(jit->getDataLayout());
     module->setTargetTriple(jit->getTargetTriple().str());
     for (llvm::Function& function : *module) {
@@ -257,46 +311,37 @@ CpuBackend& CpuBackend::instance() {
     return backend;
 }
 
-CompiledLoop CpuBackend::compile(const Kernel& kernel) {
+CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     State& s = *state_;
-    const Hash128 key = kernel.key();
-    std::shared_future<LoopFunction> pending;
-    std::promise<LoopFunction> promise;
-    {
-        std::lock_guard lock(s.mutex);
-        if (auto found = s.loops.find(key); found != s.loops.end()) {
-            ++s.counters.memory_hits;
-            pending = found->second;
-        } else {
-            s.loops.emplace(key, promise.get_future().share());
-        }
-    }
+    const Hash128 key = variant_key(kernel, variant);
+    auto [future, promise] = s.find_or_claim(key, variant);
     // Another thread compiles (or compiled) this kernel: wait for it.
-    if (pending.valid()) return {pending.get(), true};
-    try {
-        const LoopFunction loop = s.build(kernel, key);
-        promise.set_value(loop);
-        std::lock_guard lock(s.mutex);
-        ++s.counters.compiled;
-        return {loop, false};
-    } catch (...) {
-        {
-            std::lock_guard lock(s.mutex);
-            s.loops.erase(key); // a later request tries again
-        }
-        promise.set_exception(std::current_exception());
-        throw;
-    }
+    if (!promise) return {future.get(), true};
+    s.fulfil(*promise, kernel, variant, key);
+    return {future.get(), false}; // rethrows a failure
 }
 
-std::string CpuBackend::llvm_ir(const Kernel& kernel) const { return state_->module_text(kernel, false); }
+std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel& kernel, LoopVariant variant) {
+    State& s = *state_;
+    const Hash128 key = variant_key(kernel, variant);
+    auto [future, promise] = s.find_or_claim(key, variant);
+    if (promise) s.background.run([&s, kernel, variant, key, promise] { s.fulfil(*promise, kernel, variant, key); });
+    return future;
+}
 
-std::string CpuBackend::optimized_llvm_ir(const Kernel& kernel) const { return state_->module_text(kernel, true); }
+std::string CpuBackend::llvm_ir(const Kernel& kernel, LoopVariant variant) const {
+    return state_->module_text(kernel, variant, false);
+}
 
-std::string CpuBackend::assembly(const Kernel& kernel) const {
+std::string CpuBackend::optimized_llvm_ir(const Kernel& kernel, LoopVariant variant) const {
+    return state_->module_text(kernel, variant, true);
+}
+
+std::string CpuBackend::assembly(const Kernel& kernel, LoopVariant variant) const {
     llvm::LLVMContext context;
     auto diagnostics = std::make_shared<std::string>();
-    auto module = state_->module(kernel, loop_symbol(kernel.key()), context, true, diagnostics);
+    auto module = state_->module(kernel, variant, loop_symbol(variant_key(kernel, variant)), context, true,
+                                 diagnostics);
     auto machine = state_->target_machine();
     llvm::SmallString<0> text;
     {

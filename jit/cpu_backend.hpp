@@ -6,6 +6,7 @@
 #include "../ir/kernel.hpp"
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,9 @@ struct JitCounters {
     std::uint64_t compiled = 0;
     /// Requests answered from the in-memory kernel cache.
     std::uint64_t memory_hits = 0;
+    /// Streaming-stores variants compiled (not counted above: they compile
+    /// in the background, when a call's outputs first turn out large).
+    std::uint64_t streaming_variants_compiled = 0;
 };
 
 /// A kernel's native loop, and whether the in-memory kernel cache had it
@@ -33,12 +37,15 @@ public:
 
     /// The native loop of `kernel`. Throws kiln::InternalError (naming the
     /// kernel) when LLVM fails; never leaves the backend unusable.
-    CompiledLoop compile(const Kernel& kernel);
+    CompiledLoop compile(const Kernel& kernel, LoopVariant variant = LoopVariant::plain);
+    /// The same, compiled on TBB's workers: returns at once. The backend
+    /// waits for such compiles before it is destroyed.
+    std::shared_future<LoopFunction> compile_in_background(const Kernel& kernel, LoopVariant variant);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
-    std::string llvm_ir(const Kernel& kernel) const;
-    std::string optimized_llvm_ir(const Kernel& kernel) const;
-    std::string assembly(const Kernel& kernel) const;
+    std::string llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;
+    std::string optimized_llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;
+    std::string assembly(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;
 
     JitCounters counters() const;
     /// What besides the kernel decides the machine code: target triple, CPU,

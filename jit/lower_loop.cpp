@@ -20,8 +20,8 @@ using S = ScalarOp;
 
 class LoopLowering {
 public:
-    LoopLowering(const Kernel& kernel, llvm::Module& module)
-        : kernel_(kernel), module_(module), context_(module.getContext()), builder_(context_) {}
+    LoopLowering(const Kernel& kernel, LoopVariant variant, llvm::Module& module)
+        : kernel_(kernel), variant_(variant), module_(module), context_(module.getContext()), builder_(context_) {}
 
     void build(const std::string& function_name);
 
@@ -72,10 +72,21 @@ private:
     Value* emit_body(std::vector<Value*> values, Value* index, Stride stride, OutputMode mode, Value** accumulator);
     void emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, const std::vector<Value*>& hoisted, Value* n,
                    Stride stride, OutputMode mode, llvm::BasicBlock* block);
+    /// The unit-stride loop of LoopVariant::streaming_stores, from the
+    /// current block. It walks the run in segments that all go through one
+    /// loop body (LLVM then compiles the body once): a peel up to a
+    /// cache-line boundary, then whole blocks computed into scratch (in L1)
+    /// and copied out with aligned non-temporal vector stores, then the
+    /// tail. A run too short for a block, or whose outputs sit at different
+    /// offsets in their cache lines, is one segment stored directly.
+    void emit_segmented_store_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error,
+                                   const std::vector<Value*>& hoisted, Value* n);
     /// A strided loop stays scalar: it serves views, where vector code would
     /// need gathers, and compiling it as vector code would double the
     /// compile time of every kernel.
     void mark_latch(llvm::BranchInst* latch, Stride stride);
+    /// Tells LLVM not to vectorize, interleave or unroll the loop.
+    void keep_as_written(llvm::BranchInst* latch);
     /// A row kernel's passes over one row of n elements, from the current
     /// block; returns the division-by-zero flag at the end.
     Value* emit_row_passes(Value* n, Stride stride);
@@ -102,6 +113,7 @@ private:
     }
 
     const Kernel& kernel_;
+    const LoopVariant variant_;
     llvm::Module& module_;
     llvm::LLVMContext& context_;
     llvm::IRBuilder<> builder_;
@@ -319,7 +331,10 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
 }
 
 void LoopLowering::mark_latch(llvm::BranchInst* latch, Stride stride) {
-    if (stride == Stride::unit) return;
+    if (stride != Stride::unit) keep_as_written(latch);
+}
+
+void LoopLowering::keep_as_written(llvm::BranchInst* latch) {
     auto flag = [&](const char* name, llvm::Metadata* value) -> llvm::Metadata* {
         std::vector<llvm::Metadata*> operands{llvm::MDString::get(context_, name)};
         if (value) operands.push_back(value);
@@ -720,9 +735,134 @@ void LoopLowering::emit_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error, 
     exit_error->addIncoming(next_error, tail);
 }
 
+void LoopLowering::emit_segmented_store_loop(llvm::BasicBlock* exit, llvm::PHINode* exit_error,
+                                             const std::vector<Value*>& hoisted, Value* n) {
+    // x86 has no unaligned non-temporal vector store, so streamed lines
+    // start on a cache-line boundary; a block of scratch stays in L1.
+    constexpr std::int64_t line_bytes = 64;
+    constexpr std::int64_t block_bytes = 4096;
+    llvm::Function* function = builder_.GetInsertBlock()->getParent();
+    auto* i64 = builder_.getInt64Ty();
+    const std::size_t inputs = kernel_.inputs().size();
+    const std::size_t outputs = kernel_.outputs().size();
+    const std::int64_t element_bytes = dtype_size(kernel_.outputs()[0].dtype);
+    Value* block = builder_.getInt64(block_bytes / element_bytes);
+
+    std::vector<Value*> scratch(outputs);
+    {
+        llvm::IRBuilder<> at_entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+        auto* block_type = llvm::ArrayType::get(builder_.getInt8Ty(), block_bytes);
+        for (std::size_t j = 0; j < outputs; ++j) {
+            llvm::AllocaInst* alloca = at_entry.CreateAlloca(block_type, nullptr, "stream_scratch");
+            alloca->setAlignment(llvm::Align(line_bytes));
+            scratch[j] = alloca;
+        }
+    }
+    // Stream when every output sits at the same offset in its cache line
+    // (one peel aligns them all), and the run holds at least one whole
+    // block after the peel.
+    auto line_offset = [&](Value* pointer) {
+        return builder_.CreateAnd(builder_.CreatePtrToInt(pointer, i64), line_bytes - 1);
+    };
+    Value* offset = line_offset(buffers_[inputs].base);
+    Value* stream =
+        builder_.CreateICmpEQ(builder_.CreateURem(offset, builder_.getInt64(element_bytes)), builder_.getInt64(0));
+    for (std::size_t j = 1; j < outputs; ++j)
+        stream = builder_.CreateAnd(stream, builder_.CreateICmpEQ(line_offset(buffers_[inputs + j].base), offset));
+    Value* peel = builder_.CreateUDiv(
+        builder_.CreateAnd(builder_.CreateSub(builder_.getInt64(line_bytes), offset), line_bytes - 1),
+        builder_.getInt64(element_bytes));
+    stream = builder_.CreateAnd(stream, builder_.CreateICmpSGE(n, builder_.CreateAdd(peel, block)));
+    peel = builder_.CreateSelect(stream, peel, builder_.getInt64(0));
+    // Blocks end by this position (none without streaming). A condition on
+    // `stream` itself inside the loop would be unswitched at O3: LLVM would
+    // copy the whole vectorized body once per side.
+    Value* blocks_limit = builder_.CreateSelect(stream, n, builder_.getInt64(0));
+
+    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+    auto* segment = llvm::BasicBlock::Create(context_, "store.segment", function);
+    auto* body = llvm::BasicBlock::Create(context_, "store.unit_stride", function);
+    auto* segment_end = llvm::BasicBlock::Create(context_, "store.segment.end", function);
+    auto* copy = llvm::BasicBlock::Create(context_, "store.stream", function);
+    auto* next_segment = llvm::BasicBlock::Create(context_, "store.next_segment", function);
+    auto* fence = llvm::BasicBlock::Create(context_, "store.fence", function);
+    builder_.CreateBr(segment);
+
+    builder_.SetInsertPoint(segment);
+    llvm::PHINode* start = builder_.CreatePHI(i64, 2, "segment_start");
+    llvm::PHINode* error = builder_.CreatePHI(builder_.getInt1Ty(), 2, "segment_division_by_zero");
+    start->addIncoming(builder_.getInt64(0), preheader);
+    error->addIncoming(builder_.getFalse(), preheader);
+    Value* block_end = builder_.CreateAdd(start, block, "", true, true);
+    Value* blocked =
+        builder_.CreateAnd(builder_.CreateICmpSGE(start, peel), builder_.CreateICmpSLE(block_end, blocks_limit));
+    Value* end = builder_.CreateSelect(builder_.CreateICmpSLT(start, peel), peel,
+                                       builder_.CreateSelect(blocked, block_end, n), "segment_end");
+    // The loop body sees buffers that start at the segment; a streamed
+    // block's outputs go to scratch.
+    const std::vector<Buffer> whole = buffers_;
+    std::vector<Value*> output_at(outputs);
+    for (std::size_t k = 0; k < inputs; ++k)
+        if (!buffers_[k].broadcast_inner)
+            buffers_[k].base =
+                builder_.CreateInBoundsGEP(memory_type(kernel_.inputs()[k].dtype), buffers_[k].base, start);
+    for (std::size_t j = 0; j < outputs; ++j) {
+        Buffer& buffer = buffers_[inputs + j];
+        output_at[j] = builder_.CreateInBoundsGEP(memory_type(kernel_.outputs()[j].dtype), buffer.base, start);
+        buffer.base = builder_.CreateSelect(blocked, scratch[j], output_at[j]);
+    }
+    Value* length = builder_.CreateSub(end, start, "segment_length", true, true);
+    builder_.SetInsertPoint(segment_end);
+    llvm::PHINode* body_error = builder_.CreatePHI(builder_.getInt1Ty(), 1, "body_division_by_zero");
+    builder_.SetInsertPoint(segment);
+    emit_loop(segment_end, body_error, hoisted, length, Stride::unit, OutputMode::store, body);
+    buffers_ = whole;
+
+    builder_.SetInsertPoint(segment_end);
+    Value* segment_error = builder_.CreateOr(error, body_error);
+    builder_.CreateCondBr(blocked, copy, next_segment);
+
+    // Whole cache lines from scratch to the outputs, bypassing the caches.
+    builder_.SetInsertPoint(copy);
+    auto* line_type = llvm::FixedVectorType::get(i64, line_bytes / 8);
+    llvm::PHINode* line = builder_.CreatePHI(i64, 2, "line");
+    line->addIncoming(builder_.getInt64(0), segment_end);
+    Value* byte_offset = builder_.CreateMul(line, builder_.getInt64(line_bytes));
+    llvm::MDNode* nontemporal =
+        llvm::MDNode::get(context_, {llvm::ConstantAsMetadata::get(builder_.getInt32(1))});
+    for (std::size_t j = 0; j < outputs; ++j) {
+        Value* from = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), scratch[j], byte_offset);
+        Value* to = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), output_at[j], byte_offset);
+        Value* bytes = builder_.CreateAlignedLoad(line_type, from, llvm::Align(line_bytes));
+        builder_.CreateAlignedStore(bytes, to, llvm::Align(line_bytes))->setMetadata(llvm::LLVMContext::MD_nontemporal, nontemporal);
+    }
+    Value* next_line = builder_.CreateAdd(line, builder_.getInt64(1), "", true, true);
+    line->addIncoming(next_line, copy);
+    // Unrolled, the copy would double the machine code LLVM has to
+    // generate for the kernel, for no speed: it waits on memory.
+    keep_as_written(builder_.CreateCondBr(
+        builder_.CreateICmpSLT(next_line, builder_.getInt64(block_bytes / line_bytes)), copy, next_segment));
+
+    builder_.SetInsertPoint(next_segment);
+    start->addIncoming(end, next_segment);
+    error->addIncoming(segment_error, next_segment);
+    auto* finished = llvm::BasicBlock::Create(context_, "store.finished", function);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(end, n), segment, finished);
+    // Streamed stores are weakly ordered: fence them before anyone reads.
+    builder_.SetInsertPoint(finished);
+    builder_.CreateCondBr(stream, fence, exit);
+    exit_error->addIncoming(segment_error, finished);
+    builder_.SetInsertPoint(fence);
+    builder_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+    builder_.CreateBr(exit);
+    exit_error->addIncoming(segment_error, fence);
+}
+
 void LoopLowering::build(const std::string& function_name) {
     auto* i64 = builder_.getInt64Ty();
     auto* pointer = builder_.getPtrTy();
+    KILN_CHECK(variant_ == LoopVariant::plain || can_stream_stores(kernel_),
+               "a kernel that cannot stream its stores was asked for its streaming variant");
     auto* signature = llvm::FunctionType::get(builder_.getVoidTy(), {i64, pointer, pointer, pointer, pointer}, false);
     auto* function = llvm::Function::Create(signature, llvm::Function::ExternalLinkage, function_name, module_);
     function->addFnAttr(llvm::Attribute::NoUnwind);
@@ -842,7 +982,12 @@ void LoopLowering::emit_loops(llvm::Function* function, Value* n, Value* contigu
         auto* strided_preheader = llvm::BasicBlock::Create(context_, name + ".strided.preheader", function);
         builder_.CreateCondBr(unit_condition, unit_preheader, strided_preheader);
         builder_.SetInsertPoint(unit_preheader);
-        emit_loop(exit, loop_error, hoisted, n, Stride::unit, mode, unit);
+        if (mode == OutputMode::store && variant_ == LoopVariant::streaming_stores) {
+            unit->eraseFromParent();
+            emit_segmented_store_loop(exit, loop_error, hoisted, n);
+        } else {
+            emit_loop(exit, loop_error, hoisted, n, Stride::unit, mode, unit);
+        }
         builder_.SetInsertPoint(strided_preheader);
         emit_loop(exit, loop_error, hoisted, n, Stride::general, mode, strided);
     };
@@ -865,10 +1010,10 @@ void LoopLowering::emit_loops(llvm::Function* function, Value* n, Value* contigu
 
 } // namespace
 
-std::unique_ptr<llvm::Module> lower_loop(const Kernel& kernel, const std::string& function_name,
+std::unique_ptr<llvm::Module> lower_loop(const Kernel& kernel, LoopVariant variant, const std::string& function_name,
                                          llvm::LLVMContext& context) {
     auto module = std::make_unique<llvm::Module>(function_name, context);
-    LoopLowering(kernel, *module).build(function_name);
+    LoopLowering(kernel, variant, *module).build(function_name);
     return module;
 }
 

@@ -29,6 +29,19 @@ TEST_CASE("options are validated and flags parsed") {
     CHECK(c.on_unused_input() == OnUnusedInput::warn);
     c.apply_flags("floatX=float64,on_unused_input=raise");
     CHECK(c.floatX() == DType::float64);
+    CHECK(c.streaming_stores() == StreamingStores::by_size);
+    c.apply_flags("streaming_stores=never");
+    CHECK(c.streaming_stores() == StreamingStores::never);
+    CHECK_THROWS_WITH_AS(c.set("streaming_stores", "sometimes"),
+                         doctest::Contains("choose one of auto, always, never"), ValueError);
+    CHECK(c.streaming_stores() == StreamingStores::never);
+    {
+        ConfigOverride always({{"streaming_stores", "always"}});
+        CHECK(c.streaming_stores() == StreamingStores::always);
+    }
+    CHECK(c.streaming_stores() == StreamingStores::never);
+    c.set("streaming_stores", "auto");
+    CHECK(c.streaming_stores() == StreamingStores::by_size);
     for (const ConfigOption& option : Config::options()) CHECK_FALSE(option.doc.empty());
 }
 

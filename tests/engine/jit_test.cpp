@@ -6,6 +6,7 @@
 #include "../../jit/cpu_backend.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -268,51 +269,94 @@ TEST_CASE("the debug linker checks every loop against the interpreter") {
 namespace kiln {
 
 TEST_CASE("large loops split across threads give the hand-written loop's result") {
-    // 1-D (pieces of one inner run) and a transposed 2-D view (many runs).
-    const Var v = dvector("v");
-    const auto values = test::uniform(200003, -5, 5, 11);
-    const Array r = compile({v}, tanh(v) * 2.0 - v)(values)[0];
-    std::vector<double> expected;
-    for (double x : values) expected.push_back(std::tanh(x) * 2.0 - x);
-    test::check_close(r, expected, 1e-14);
+    // With stores streamed (from the peel to a cache line, whole blocks
+    // through scratch, the tail) as with ordinary ones.
+    for (const char* streaming : {"always", "never", "auto"}) {
+        CAPTURE(streaming);
+        const ConfigOverride setting{{"streaming_stores", streaming}};
+        // 1-D (pieces of one inner run) and a transposed 2-D view (many runs).
+        const Var v = dvector("v");
+        const auto values = test::uniform(200003, -5, 5, 11);
+        const Array r = compile({v}, tanh(v) * 2.0 - v)(values)[0];
+        std::vector<double> expected;
+        for (double x : values) expected.push_back(std::tanh(x) * 2.0 - x);
+        test::check_close(r, expected, 1e-14);
 
-    const Var m = dmatrix("m"), row = drow("row");
-    const std::int64_t rows = 301, cols = 499;
-    const auto data = test::uniform(rows * cols, -2, 2, 12);
-    const Array storage = test::doubles(data, {cols, rows});
-    const Array transposed = storage.view({rows, cols}, {1, rows});
-    const auto row_values = test::uniform(cols, -1, 1, 13);
-    const Array out = compile({m, row}, exp(m) * row)(transposed, test::doubles(row_values, {1, cols}))[0];
-    std::vector<double> hand(rows * cols);
-    for (std::int64_t i = 0; i < rows; ++i)
-        for (std::int64_t j = 0; j < cols; ++j) hand[i * cols + j] = std::exp(data[j * rows + i]) * row_values[j];
-    test::check_close(out, hand, 1e-14);
+        const Var m = dmatrix("m"), row = drow("row");
+        const std::int64_t rows = 301, cols = 499;
+        const auto data = test::uniform(rows * cols, -2, 2, 12);
+        const Array storage = test::doubles(data, {cols, rows});
+        const Array transposed = storage.view({rows, cols}, {1, rows});
+        const auto row_values = test::uniform(cols, -1, 1, 13);
+        const Array out = compile({m, row}, exp(m) * row)(transposed, test::doubles(row_values, {1, cols}))[0];
+        std::vector<double> hand(rows * cols);
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < cols; ++j) hand[i * cols + j] = std::exp(data[j * rows + i]) * row_values[j];
+        test::check_close(out, hand, 1e-14);
 
-    // A 3-D view into padded storage, small (one thread) and large (split
-    // mid-row): no two of its dimensions merge, so the driver steps its runs
-    // across two outer dimensions.
-    const Var t = dtensor3("t"), u = dtensor3("u");
-    const Function combined = compile({t, u}, t * 3.0 + u);
-    for (const Shape& shape : {Shape{3, 4, 5}, Shape{7, 97, 113}}) {
-        CAPTURE(shape_text(shape));
-        const std::int64_t a = shape[0], b = shape[1], c = shape[2];
-        const auto cube = test::uniform(a * (b + 1) * (c + 1), -1, 1, 14), plain = test::uniform(a * b * c, -1, 1, 15);
-        // Stored as (a, b + 1, c + 1); viewed as the (a, b, c) corner.
-        const Array corner = test::doubles(cube, {a, b + 1, c + 1}).view({a, b, c}, {(b + 1) * (c + 1), c + 1, 1});
-        std::vector<double> expected_cube(a * b * c);
-        for (std::int64_t i = 0; i < a; ++i)
-            for (std::int64_t j = 0; j < b; ++j)
-                for (std::int64_t k = 0; k < c; ++k) {
-                    const std::int64_t at = (i * b + j) * c + k;
-                    expected_cube[at] = cube[(i * (b + 1) + j) * (c + 1) + k] * 3.0 + plain[at];
-                }
-        test::check_close(combined(corner, test::doubles(plain, shape))[0], expected_cube, 1e-14);
+        // A 3-D view into padded storage, small (one thread) and large (split
+        // mid-row): no two of its dimensions merge, so the driver steps its runs
+        // across two outer dimensions. Runs of 1100 start at two offsets within
+        // a cache line of the output.
+        const Var t = dtensor3("t"), u = dtensor3("u");
+        const Function combined = compile({t, u}, t * 3.0 + u);
+        for (const Shape& shape : {Shape{3, 4, 5}, Shape{7, 97, 113}, Shape{5, 7, 1100}}) {
+            CAPTURE(shape_text(shape));
+            const std::int64_t a = shape[0], b = shape[1], c = shape[2];
+            const auto cube = test::uniform(a * (b + 1) * (c + 1), -1, 1, 14);
+            const auto plain = test::uniform(a * b * c, -1, 1, 15);
+            // Stored as (a, b + 1, c + 1); viewed as the (a, b, c) corner.
+            const Array corner =
+                test::doubles(cube, {a, b + 1, c + 1}).view({a, b, c}, {(b + 1) * (c + 1), c + 1, 1});
+            std::vector<double> expected_cube(a * b * c);
+            for (std::int64_t i = 0; i < a; ++i)
+                for (std::int64_t j = 0; j < b; ++j)
+                    for (std::int64_t k = 0; k < c; ++k) {
+                        const std::int64_t at = (i * b + j) * c + k;
+                        expected_cube[at] = cube[(i * (b + 1) + j) * (c + 1) + k] * 3.0 + plain[at];
+                    }
+            test::check_close(combined(corner, test::doubles(plain, shape))[0], expected_cube, 1e-14);
+        }
     }
 }
 
 } // namespace kiln
 
 namespace kiln {
+
+TEST_CASE("outputs too large for the cache switch to streaming stores once that variant is compiled") {
+    auto& backend = jit::CpuBackend::instance();
+    const Var v = dvector("v"), w = dvector("w");
+    const std::int64_t n = streaming_store_min_bytes() / 8 + 1001;
+    const auto a = test::uniform(n, -3, 3, 21), b = test::uniform(n, -3, 3, 22);
+    std::vector<double> products(n);
+    for (std::int64_t i = 0; i < n; ++i) products[i] = std::cosh(a[i]) * b[i];
+    const Function f = compile({v, w}, cosh(v) * w);
+    REQUIRE(f.kernels().size() == 1);
+    const Array A = test::doubles(a, {n}), B = test::doubles(b, {n});
+    const auto before = backend.counters();
+    // The first calls run the plain loop while the variant compiles.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int calls = 0;
+    do {
+        test::check_close(f(A, B)[0], products, 1e-14);
+        ++calls;
+    } while (backend.counters().streaming_variants_compiled == before.streaming_variants_compiled &&
+             std::chrono::steady_clock::now() < deadline);
+    CHECK(backend.counters().streaming_variants_compiled == before.streaming_variants_compiled + 1);
+    CHECK(backend.counters().compiled == before.compiled);
+    test::check_close(f(A, B)[0], products, 1e-14);
+    // Smaller outputs never ask for it.
+    const Var x = dvector("x");
+    const Function g = compile({x}, sinh(x) * 3.5);
+    const auto small = test::uniform(1000, -1, 1, 23);
+    std::vector<double> expected;
+    for (double value : small) expected.push_back(std::sinh(value) * 3.5);
+    const auto ahead = backend.counters();
+    test::check_close(g(test::doubles(small, {1000}))[0], expected, 1e-14);
+    CHECK(backend.counters().streaming_variants_compiled == ahead.streaming_variants_compiled);
+    CHECK(calls >= 1);
+}
 
 TEST_CASE("a value read by later steps becomes another output of its loop, never computed twice") {
     const Var x = dvector("x"), y = dvector("y");

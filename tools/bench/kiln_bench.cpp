@@ -81,7 +81,15 @@ template <class T> std::vector<T> random_values(std::size_t n, unsigned seed) {
     return v;
 }
 
-template <class T> Result fused_chain(const char* name) {
+// W1's loops write 2^24 elements, enough for streaming stores by default
+// (once their variant is compiled; "always" compiles it before the first
+// call, so every timed call uses it); `ordinary_stores` measures the plain
+// loop.
+const char* streaming_setting(bool ordinary_stores) { return ordinary_stores ? "never" : "always"; }
+
+template <class T> Result fused_chain(std::string name, bool ordinary_stores) {
+    const ConfigOverride setting{{"streaming_stores", streaming_setting(ordinary_stores)}};
+    if (ordinary_stores) name += ", ordinary stores";
     const std::int64_t n = std::int64_t{1} << 24;
     const DType dtype = dtype_of<T>();
     const Var a = tensor(dtype, {false}, "a"), b = tensor(dtype, {false}, "b"), c = tensor(dtype, {false}, "c");
@@ -99,11 +107,12 @@ template <class T> Result fused_chain(const char* name) {
     return r;
 }
 
-Result stream_triad() {
+Result stream_triad(bool ordinary_stores) {
+    const ConfigOverride setting{{"streaming_stores", streaming_setting(ordinary_stores)}};
     const std::int64_t n = std::int64_t{1} << 24;
     const auto a = random_values<double>(n, 4), b = random_values<double>(n, 5);
     std::vector<double> out(n);
-    Result r{"STREAM triad f64 2^24"};
+    Result r{ordinary_stores ? "STREAM triad f64 2^24, ordinary stores" : "STREAM triad f64 2^24"};
     r.baseline = "hand-written triad (all cores)";
     r.baseline_s = median_seconds([&] { bench::triad(a.data(), b.data(), 3.0, out.data(), n); });
     const Var x = dvector("x"), y = dvector("y");
@@ -451,7 +460,8 @@ int main(int argc, char** argv) {
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
             std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 W9 ...]\n"
-                        "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad\n"
+                        "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad,\n"
+                        "      with streaming stores (the default at this size) and with ordinary ones\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
@@ -472,9 +482,11 @@ int main(int argc, char** argv) {
     try {
         if (wanted("W6")) print(compile_latency(), json);
         if (wanted("W1")) {
-            print(fused_chain<double>("W1 fused sigmoid chain f64 2^24"), json);
-            print(fused_chain<float>("W1 fused sigmoid chain f32 2^24"), json);
-            print(stream_triad(), json);
+            for (bool ordinary_stores : {false, true}) {
+                print(fused_chain<double>("W1 fused sigmoid chain f64 2^24", ordinary_stores), json);
+                print(fused_chain<float>("W1 fused sigmoid chain f32 2^24", ordinary_stores), json);
+                print(stream_triad(ordinary_stores), json);
+            }
         }
         if (wanted("W2")) {
             for (const Result& r : reductions<double>("f64")) print(r, json);
