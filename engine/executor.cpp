@@ -42,6 +42,7 @@ public:
     /// The variant when it is ready (at once with `wait`), else null.
     LoopFunction get(const Kernel& kernel, bool wait) {
         if (LoopFunction ready = ready_.load(std::memory_order_acquire)) return ready;
+        if (failed_.load(std::memory_order_relaxed)) return nullptr;
         std::call_once(requested_, [&] {
             compiled_ = jit::CpuBackend::instance().compile_in_background(kernel, LoopVariant::streaming_stores);
         });
@@ -147,16 +148,15 @@ std::string difference(const Array& expected, const Array& actual, const Array* 
 // large to stay in the cache, once the variant is compiled).
 LoopFunction loop_function(const LoopRun& run, const Shape& shape) {
     if (!run.streaming) return run.function;
-    switch (config().streaming_stores()) {
-    case StreamingStores::never: return run.function;
-    case StreamingStores::always: return run.streaming->get(run.loop->kernel, true);
-    case StreamingStores::by_size: break;
+    const StreamingStores setting = config().streaming_stores();
+    if (setting == StreamingStores::never) return run.function;
+    if (setting == StreamingStores::by_size) {
+        std::int64_t bytes = 0;
+        for (DType dtype : run.kernel_dtypes) bytes += dtype_size(dtype);
+        for (std::int64_t extent : shape) bytes *= extent;
+        if (bytes < streaming_store_min_bytes()) return run.function;
     }
-    std::int64_t bytes = 0;
-    for (DType dtype : run.kernel_dtypes) bytes += dtype_size(dtype);
-    for (std::int64_t extent : shape) bytes *= extent;
-    if (bytes < streaming_store_min_bytes()) return run.function;
-    const LoopFunction streaming = run.streaming->get(run.loop->kernel, false);
+    const LoopFunction streaming = run.streaming->get(run.loop->kernel, setting == StreamingStores::always);
     return streaming ? streaming : run.function;
 }
 
