@@ -53,14 +53,24 @@ std::string per_kernel(const Function& function, Stage stage) {
         const Kernel* kernel = steps[i].kernel;
         if (!kernel) continue;
         text += "; loop #" + std::to_string(i) + ", kernel key " + kernel->key().hex() + "\n";
-        jit::CpuBackend& backend = jit::CpuBackend::instance();
-        switch (stage) {
-        case Stage::kernel: text += kernel->text(); break;
-        case Stage::llvm: text += backend.llvm_ir(*kernel); break;
-        case Stage::llvm_optimized: text += backend.optimized_llvm_ir(*kernel); break;
-        default: text += backend.assembly(*kernel); break;
+        if (stage == Stage::kernel) {
+            text += kernel->text();
+            continue;
         }
-        if (!text.ends_with("\n")) text += "\n";
+        // The streaming-stores variant runs where outputs are large: show it too.
+        std::vector<LoopVariant> variants{LoopVariant::plain};
+        if (can_stream_stores(*kernel)) variants.push_back(LoopVariant::streaming_stores);
+        jit::CpuBackend& backend = jit::CpuBackend::instance();
+        for (LoopVariant variant : variants) {
+            if (variant == LoopVariant::streaming_stores)
+                text += "; loop #" + std::to_string(i) + ", its streaming-stores variant\n";
+            switch (stage) {
+            case Stage::llvm: text += backend.llvm_ir(*kernel, variant); break;
+            case Stage::llvm_optimized: text += backend.optimized_llvm_ir(*kernel, variant); break;
+            default: text += backend.assembly(*kernel, variant); break;
+            }
+            if (!text.ends_with("\n")) text += "\n";
+        }
     }
     return text.empty() ? "(no fused loops)\n" : text;
 }

@@ -154,7 +154,9 @@ w1 = "a: f64[:]; b: f64[:]; c: f64[:]; out = 1 / (1 + exp(-(a * b + c)))"
 code, out, err = run("compile", "-e", w1, "--stage", "schedule")
 check(code == 0 and out.count("loop [") == 1, "the W1 chain is one fused loop", out + err)
 code, out, err = run("compile", "-e", w1, "--stage", "llvm-opt")
-check(code == 0 and out.count("define void @kiln_loop_") == 1, "one kernel in the LLVM IR", out + err)
+check(code == 0 and out.count("; loop #") == 2 and out.count("define void @kiln_loop_") == 2
+      and "; loop #0, its streaming-stores variant" in out and out.count("!nontemporal") >= 1,
+      "one kernel in the LLVM IR, then its streaming-stores variant", out + err)
 check("<8 x double> @_ZGVeN8v_exp" in out or "<4 x double> @_ZGVdN4v_exp" in out or "<2 x double> @_ZGVbN2v_exp" in out,
       "the fused W1 loop calls a vector exp", out)
 code, out, err = run("compile", "-e", w1, "--stage", "asm")
