@@ -431,6 +431,19 @@ Result compile_latency() {
     return r;
 }
 
+// Seconds in the unit that suits them: "13.4 ms", "131 ns".
+std::string duration_text(double seconds) {
+    const char* units[] = {"s", "ms", "us", "ns"};
+    int unit = 0;
+    while (unit < 3 && seconds != 0 && seconds < 1) {
+        seconds *= 1000;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g %s", seconds, units[unit]);
+    return text;
+}
+
 void print(const Result& r, bool json) {
     const double ratio = r.kiln_s > 0 ? r.baseline_s / r.kiln_s : 0;
     if (json) {
@@ -439,8 +452,8 @@ void print(const Result& r, bool json) {
         if (r.gbps > 0) std::printf(", \"gbps\": %.4g", r.gbps);
         std::printf(", \"note\": \"%s\"}\n", r.note.c_str());
     } else {
-        std::printf("%-44s kiln %11.6f s  baseline %11.6f s  ratio %6.3f", r.name.c_str(), r.kiln_s, r.baseline_s,
-                    ratio);
+        std::printf("%-44s kiln %11s  baseline %11s  ratio %6.3f", r.name.c_str(), duration_text(r.kiln_s).c_str(),
+                    duration_text(r.baseline_s).c_str(), ratio);
         if (r.gbps > 0) std::printf("  %.1f GB/s", r.gbps);
         std::printf("\n    baseline: %s; %s\n", r.baseline.c_str(), r.note.c_str());
     }
