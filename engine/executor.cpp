@@ -1,5 +1,6 @@
 #include "executor.hpp"
 
+#include "dimshuffle.hpp"
 #include "interpreter.hpp"
 #include "loop_driver.hpp"
 
@@ -163,7 +164,7 @@ LoopFunction loop_function(const LoopRun& run, const Shape& shape) {
 // The rank of a loop's iteration space: its inputs' and outputs' highest.
 int loop_rank(const FusedLoop& loop) {
     int rank = 0;
-    for (const VariablePtr& v : loop.inputs) rank = std::max(rank, v->type().ndim());
+    for (std::size_t k = 0; k < loop.inputs.size(); ++k) rank = std::max(rank, loop_input_type(loop, k).ndim());
     for (const VariablePtr& v : loop.outputs) rank = std::max(rank, v->type().ndim());
     return rank;
 }
@@ -245,10 +246,10 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         run.loop = &loop;
         for (const ApplyPtr& node : loop.nodes) run.node_positions.push_back(position.at(node.get()));
         run.rank = loop.reduced.empty() ? loop_rank(loop) : static_cast<int>(loop.reduced.size());
-        for (const VariablePtr& input : loop.inputs) {
-            run.inputs.push_back(slot(input));
+        for (std::size_t k = 0; k < loop.inputs.size(); ++k) {
+            run.inputs.push_back(slot(loop.inputs[k]));
             // A row kernel's per-row inputs (labels) have no row dimension.
-            std::vector<bool> broadcastable = input->type().broadcastable();
+            std::vector<bool> broadcastable = loop_input_type(loop, k).broadcastable();
             broadcastable.resize(static_cast<std::size_t>(run.rank), true);
             run.input_broadcastable.push_back(std::move(broadcastable));
         }
@@ -372,12 +373,15 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
     std::vector<bool> seen(run.rank, false);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
         const Array& input = *slots[run.inputs[k]];
+        const std::vector<int>& order = run.loop->input_orders[k];
         for (int d = 0; d < run.rank; ++d) {
             if (run.input_broadcastable[k][d]) continue;
+            // Through a folded view, loop dimension d is the source's axis order[d].
+            const std::int64_t extent = input.shape()[order.empty() ? d : order[d]];
             if (!seen[d]) {
                 seen[d] = true;
-                shape[d] = input.shape()[d];
-            } else if (input.shape()[d] != shape[d]) {
+                shape[d] = extent;
+            } else if (extent != shape[d]) {
                 shapes_agree = false;
             }
         }
@@ -427,10 +431,19 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         LoopBuffer& buffer = buffers[k];
         buffer.data = const_cast<std::byte*>(input.data());
         buffer.element_size = dtype_size(input.dtype());
-        buffer.strides.assign(input.strides().begin(), input.strides().end());
-        buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
-        for (int d = 0; d < input.ndim(); ++d)
-            if (input.shape()[d] == 1) buffer.strides[d] = 0;
+        const std::vector<int>& order = run.loop->input_orders[k];
+        if (order.empty()) {
+            buffer.strides.assign(input.strides().begin(), input.strides().end());
+            buffer.strides.resize(static_cast<std::size_t>(run.rank), 0);
+            for (int d = 0; d < input.ndim(); ++d)
+                if (input.shape()[d] == 1) buffer.strides[d] = 0;
+        } else {
+            // A folded view: its strides, from the source's (0 on new axes).
+            buffer.strides.assign(static_cast<std::size_t>(run.rank), 0);
+            for (int d = 0; d < run.rank; ++d)
+                if (order[d] != DimShuffle::new_axis && input.shape()[order[d]] != 1)
+                    buffer.strides[d] = input.strides()[order[d]];
+        }
         buffer.broadcast_inner = run.loop->kernel.inputs()[k].broadcast_inner;
     }
     for (std::size_t j = 0; j < output_count; ++j) {

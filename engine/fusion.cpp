@@ -1,6 +1,7 @@
 #include "fusion.hpp"
 
 #include "cast.hpp"
+#include "dimshuffle.hpp"
 #include "elemwise.hpp"
 #include "nnet.hpp"
 #include "reduce.hpp"
@@ -27,6 +28,7 @@ bool fusable(const Apply& node) {
 }
 
 const Reduce* as_reduce(const Apply& node) { return dynamic_cast<const Reduce*>(&node.op()); }
+const DimShuffle* as_view(const Apply& node) { return dynamic_cast<const DimShuffle*>(&node.op()); }
 const Softmax* as_softmax(const Apply& node) { return dynamic_cast<const Softmax*>(&node.op()); }
 
 // A constant read as one value for the whole loop.
@@ -124,6 +126,11 @@ public:
                 values_[node->output(0).get()] = crossentropy_of(x, labels, node->output(0)->type().dtype());
                 continue;
             }
+            if (const DimShuffle* view = as_view(*node)) {
+                // Folded: the loop reads the view's source through its order.
+                values_[node->output(0).get()] = add_input(node->inputs()[0], view->new_order(), node->output(0)->type());
+                continue;
+            }
             if (const Softmax* softmax = as_softmax(*node)) {
                 values_[node->output(0).get()] = softmax_of(value_of(node->inputs()[0], false), softmax->log(),
                                                             node->output(0)->type().dtype());
@@ -211,6 +218,18 @@ private:
         return k.row_reduce(k.apply(S::where, {hit, k.position(), beyond}, DType::int64), ReduceKind::min);
     }
 
+    // A loop input read as the type `type` (broadcast along the innermost
+    // dimension: read once per run).
+    int add_input(const VariablePtr& v, std::vector<int> order, const TensorType& type) {
+        // A row kernel's per-row input (labels) has no row dimension.
+        const bool per_row = type.ndim() < loop_rank_;
+        const bool broadcast_inner =
+            !inner_broadcast_ && (per_row || (type.ndim() > 0 && type.broadcastable().back()));
+        loop_.inputs.push_back(v);
+        loop_.input_orders.push_back(std::move(order));
+        return loop_.kernel.load(loop_.kernel.add_input(v->type().dtype(), broadcast_inner));
+    }
+
     int value_of(const VariablePtr& v, bool is_exponent) {
         if (auto found = values_.find(v.get()); found != values_.end()) return found->second;
         int value;
@@ -224,13 +243,7 @@ private:
                 value = loop_.kernel.param(loop_.kernel.add_param(constant.dtype()));
             }
         } else {
-            // Known broadcast along the innermost loop dimension: read once per
-            // run. A row kernel's per-row input (labels) has no row dimension.
-            const bool per_row = v->type().ndim() < loop_rank_;
-            const bool broadcast_inner =
-                !inner_broadcast_ && (per_row || (v->type().ndim() > 0 && v->type().broadcastable().back()));
-            loop_.inputs.push_back(v);
-            value = loop_.kernel.load(loop_.kernel.add_input(v->type().dtype(), broadcast_inner));
+            value = add_input(v, {}, v->type());
         }
         values_[v.get()] = value;
         return value;
@@ -272,17 +285,37 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
         if (is_crossentropy(*sink)) continue;
         const TensorType& loop_type = loop_type_of(*sink);
         const bool reduction = as_reduce(*sink) != nullptr;
-        auto may_read = [&](const Apply* reader) {
+        auto in_group = [&](const Apply* reader) {
             auto found = group_of.find(reader);
-            if (found != group_of.end() && found->second == group) return true;
-            return !reduction && position.at(reader) > position.at(sink);
+            return found != group_of.end() && found->second == group;
+        };
+        auto may_read = [&](const Apply* reader) {
+            return in_group(reader) || (!reduction && position.at(reader) > position.at(sink));
         };
         for (bool grew = true; grew;) {
             grew = false;
             for (std::size_t k = 0; k < groups[group].size(); ++k) {
+                // A folded view's source is read from its buffer: nothing grows through it.
+                if (as_view(*groups[group][k])) continue;
                 for (const VariablePtr& input : groups[group][k]->inputs()) {
                     const ApplyPtr producer = input->owner();
-                    if (!producer || group_of.count(producer.get()) || !fusable(*producer)) continue;
+                    if (!producer || group_of.count(producer.get())) continue;
+                    // A view of the loop's rank that only the loop reads folds into
+                    // the strides the loop reads its source with.
+                    if (const auto* view = as_view(*producer)) {
+                        const auto& readers = clients[input.get()];
+                        const bool folds = view->new_order().size() == loop_type.broadcastable().size() &&
+                                           !read_outside.count(input.get()) &&
+                                           !is_scalar_constant(*producer->inputs()[0]) &&
+                                           std::all_of(readers.begin(), readers.end(), in_group);
+                        if (folds) {
+                            group_of[producer.get()] = group;
+                            groups[group].push_back(producer.get());
+                            grew = true;
+                        }
+                        continue;
+                    }
+                    if (!fusable(*producer)) continue;
                     if (reduction && read_outside.count(input.get())) continue;
                     if (input->type().broadcastable() != loop_type.broadcastable()) continue;
                     const auto& readers = clients[input.get()];
@@ -344,6 +377,16 @@ std::string steps_text(const std::vector<Step>& steps) {
     std::string text;
     for (std::size_t i = 0; i < steps.size(); ++i) text += "#" + std::to_string(i) + " " + step_text(steps[i]) + "\n";
     return text;
+}
+
+TensorType loop_input_type(const FusedLoop& loop, std::size_t k) {
+    const TensorType& type = loop.inputs[k]->type();
+    const std::vector<int>& order = loop.input_orders[k];
+    if (order.empty()) return type;
+    std::vector<bool> broadcastable;
+    for (int axis : order)
+        broadcastable.push_back(axis == DimShuffle::new_axis || type.broadcastable()[static_cast<std::size_t>(axis)]);
+    return TensorType(type.dtype(), broadcastable);
 }
 
 } // namespace kiln

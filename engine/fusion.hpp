@@ -1,7 +1,9 @@
 // Fusion: partitions a scheduled graph into steps. Chains of elementwise
 // operations (Elemwise, Cast) of one loop shape become one FusedLoop with
-// its kernel IR, together with the reduction they feed, if any; every other
-// node stays a step of its own, run by its op.
+// its kernel IR, together with the reduction they feed, if any, and the
+// DimShuffle views only they read (the loop reads the view's source with
+// the view's strides); every other node stays a step of its own, run by its
+// op.
 #pragma once
 
 #include "../ir/graph.hpp"
@@ -24,8 +26,15 @@ struct FusedLoop {
     /// What the kernel's input buffers and parameters read, in kernel order.
     std::vector<VariablePtr> inputs;
     std::vector<VariablePtr> params;
+    /// For each input, the DimShuffle order through which the loop reads it
+    /// (a view folded into the loop); empty where it reads the input as is.
+    std::vector<std::vector<int>> input_orders;
     Kernel kernel;
 };
+
+/// The type in which `loop` reads its input k: the input's own, or that of
+/// the view folded into the loop.
+TensorType loop_input_type(const FusedLoop& loop, std::size_t k);
 
 struct OpStep {
     ApplyPtr node;

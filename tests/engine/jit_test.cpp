@@ -395,3 +395,80 @@ TEST_CASE("a value a library call reads before the loop ends stays in its own lo
 }
 
 } // namespace kiln
+
+namespace kiln {
+
+namespace {
+
+// Steps that run an op (not a fused loop).
+std::size_t op_steps(const Function& f) {
+    std::size_t count = 0;
+    for (const FunctionStep& step : f.steps()) count += step.kernel == nullptr;
+    return count;
+}
+
+// Random float64 values of `shape`, stored transposed when `strided` (a
+// non-contiguous view with the same values).
+Array source(Shape shape, unsigned seed, bool strided) {
+    std::int64_t size = 1;
+    for (std::int64_t extent : shape) size *= extent;
+    const Array plain = test::doubles(test::uniform(static_cast<std::size_t>(size), -2, 2, seed), shape);
+    return strided && shape.size() == 2 ? test::transposed_copy(plain) : plain;
+}
+
+} // namespace
+
+TEST_CASE("views fold into the loops that read them: no view steps, the interpreter's values") {
+    const Var x = dmatrix("x"), y = dvector("y"), c = dcol("c"), w = dmatrix("w");
+    struct Case {
+        std::string what;
+        std::vector<Var> inputs;
+        Var out;
+        std::size_t op_steps;
+    };
+    const Case cases[] = {
+        {"transpose and a new axis", {x, y}, exp(transpose(x)) * y, 0},
+        {"a dropped broadcastable axis", {c, y}, dimshuffle(c, {0}) * y + 1.0, 0},
+        {"a transposed row broadcast down columns", {x, c}, transpose(x) - transpose(c), 0},
+        {"a reduction of a transposed product", {x, w}, sum(transpose(x) * w, 1), 0},
+        {"a row softmax of a transpose", {x}, softmax(transpose(x)), 0},
+    };
+    for (const Case& test_case : cases) {
+        CAPTURE(test_case.what);
+        const Function jit = test::compile_with(Linker::jit, test_case.inputs, test_case.out);
+        const Function reference = test::compile_with(Linker::interpreter, test_case.inputs, test_case.out);
+        CHECK(op_steps(jit) == test_case.op_steps);
+        for (const Shape& shape : {Shape{3, 5}, Shape{1, 4}, Shape{4, 1}, Shape{0, 3}, Shape{64, 37}}) {
+            for (bool strided : {false, true}) {
+                CAPTURE(shape_text(shape));
+                CAPTURE(strided);
+                // x is (rows, cols), w fits x's transpose, y and c have x's row count.
+                const std::int64_t rows = shape[0], cols = shape[1];
+                std::vector<Arg> args;
+                for (const Var& input : test_case.inputs) {
+                    if (input.name() == "x") args.push_back(source({rows, cols}, 31, strided));
+                    else if (input.name() == "w") args.push_back(source({cols, rows}, 32, strided));
+                    else if (input.name() == "y") args.push_back(source({rows}, 33, false));
+                    else args.push_back(source({rows, 1}, 34, strided));
+                }
+                test::check_same(reference.call(args)[0], jit.call(args)[0]);
+            }
+        }
+    }
+}
+
+TEST_CASE("a view read outside its loop stays a step of its own") {
+    const Var x = dmatrix("x");
+    const Var view = transpose(x);
+    const Function f = compile({x}, {view, exp(view)});
+    CHECK(op_steps(f) == 1);
+    const Array value = source({3, 4}, 35, true);
+    const auto out = f(value);
+    const Function reference =
+        compile({x}, std::vector<Var>{view, exp(view)}, {.linker = Linker::interpreter});
+    const auto expected = reference(value);
+    test::check_same(expected[0], out[0]);
+    test::check_same(expected[1], out[1]);
+}
+
+} // namespace kiln
