@@ -85,8 +85,14 @@ private:
     /// need gathers, and compiling it as vector code would double the
     /// compile time of every kernel.
     void mark_latch(llvm::BranchInst* latch, Stride stride);
+    /// The same for a row kernel's pass; one that calls math functions
+    /// vectorizes one vector at a time.
+    void mark_row_latch(llvm::BranchInst* latch, Stride stride, bool calls_math);
     /// Tells LLVM not to vectorize, interleave or unroll the loop.
     void keep_as_written(llvm::BranchInst* latch);
+    /// A latch's loop metadata: one flag per hint.
+    llvm::Metadata* loop_flag(const char* name, llvm::Metadata* value);
+    void set_loop_flags(llvm::BranchInst* latch, std::vector<llvm::Metadata*> flags);
     /// A row kernel's passes over one row of n elements, from the current
     /// block; returns the division-by-zero flag at the end.
     Value* emit_row_passes(Value* n, Stride stride);
@@ -105,7 +111,13 @@ private:
     Value* apply_integer(ScalarOp op, DType dtype, const std::vector<Value*>& x);
     Value* integer_pow(DType dtype, Value* base, Value* exponent);
     Value* libm(const char* name, DType dtype, const std::vector<Value*>& arguments);
-    Value* unary(llvm::Intrinsic::ID id, Value* x) { return builder_.CreateUnaryIntrinsic(id, x); }
+    Value* unary(llvm::Intrinsic::ID id, Value* x) {
+        using I = llvm::Intrinsic::ID;
+        for (I math : {I(llvm::Intrinsic::exp), I(llvm::Intrinsic::exp2), I(llvm::Intrinsic::log), I(llvm::Intrinsic::log2),
+                       I(llvm::Intrinsic::log10), I(llvm::Intrinsic::sin), I(llvm::Intrinsic::cos)})
+            if (id == math) ++math_calls_;
+        return builder_.CreateUnaryIntrinsic(id, x);
+    }
     Value* float_constant(DType dtype, double value) { return llvm::ConstantFP::get(register_type(dtype), value); }
     Value* note_division(Value* divisor_is_zero) {
         division_by_zero_ = division_by_zero_ ? builder_.CreateOr(division_by_zero_, divisor_is_zero) : divisor_is_zero;
@@ -123,6 +135,8 @@ private:
     std::vector<llvm::MDNode*> output_scopes_;
     llvm::MDNode* all_outputs_ = nullptr;
     Value* division_by_zero_ = nullptr;
+    /// Calls of math functions emitted so far (libm, or the vector library).
+    int math_calls_ = 0;
     /// Row kernels: the row's length, and whether a gather fell outside it.
     Value* row_length_ = nullptr;
     Value* out_of_bounds_ = nullptr;
@@ -270,6 +284,7 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
             accumulators.emplace_back(r, phi);
         }
         division_by_zero_ = nullptr;
+        const int calls_before = math_calls_;
         std::vector<Value*> current = known;
         if (p == last)
             for (std::size_t j = 0; j < stash.size(); ++j)
@@ -310,11 +325,13 @@ Value* LoopLowering::emit_row_passes(Value* n, Stride stride) {
             builder_.SetInsertPoint(latch);
             Value* next_error = builder_.CreateOr(pass_error, division_by_zero_);
             pass_error->addIncoming(next_error, latch);
-            mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride);
+            mark_row_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride,
+                           math_calls_ > calls_before);
             builder_.SetInsertPoint(after);
             error = builder_.CreateOr(error, next_error);
         } else {
-            mark_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride);
+            mark_row_latch(builder_.CreateCondBr(builder_.CreateICmpSLT(next, n), body, after), stride,
+                           math_calls_ > calls_before);
             builder_.SetInsertPoint(after);
         }
         for (std::size_t k = 0; k < accumulators.size(); ++k) known[result_of[accumulators[k].first]] = combined[k];
@@ -334,20 +351,37 @@ void LoopLowering::mark_latch(llvm::BranchInst* latch, Stride stride) {
     if (stride != Stride::unit) keep_as_written(latch);
 }
 
-void LoopLowering::keep_as_written(llvm::BranchInst* latch) {
-    auto flag = [&](const char* name, llvm::Metadata* value) -> llvm::Metadata* {
-        std::vector<llvm::Metadata*> operands{llvm::MDString::get(context_, name)};
-        if (value) operands.push_back(value);
-        return llvm::MDNode::get(context_, operands);
-    };
-    llvm::Metadata* no = llvm::ConstantAsMetadata::get(builder_.getFalse());
-    llvm::Metadata* one = llvm::ConstantAsMetadata::get(builder_.getInt32(1));
+void LoopLowering::mark_row_latch(llvm::BranchInst* latch, Stride stride, bool calls_math) {
+    if (stride != Stride::unit) {
+        keep_as_written(latch);
+        return;
+    }
+    if (!calls_math) return;
+    // Rows are often short (ten classes): interleaved vector iterations
+    // would leave any row under four vectors to scalar code, a math call
+    // per element, and LLVM does not vectorize such remainders. Passes
+    // without calls keep interleaving: their reductions are latency chains.
+    set_loop_flags(latch, {loop_flag("llvm.loop.interleave.count", llvm::ConstantAsMetadata::get(builder_.getInt32(1)))});
+}
+
+llvm::Metadata* LoopLowering::loop_flag(const char* name, llvm::Metadata* value) {
+    std::vector<llvm::Metadata*> operands{llvm::MDString::get(context_, name)};
+    if (value) operands.push_back(value);
+    return llvm::MDNode::get(context_, operands);
+}
+
+void LoopLowering::set_loop_flags(llvm::BranchInst* latch, std::vector<llvm::Metadata*> flags) {
     // A loop ID refers to itself first.
-    auto loop_id = llvm::MDNode::getDistinct(
-        context_, {nullptr, flag("llvm.loop.vectorize.enable", no), flag("llvm.loop.interleave.count", one),
-                   flag("llvm.loop.unroll.disable", nullptr)});
+    flags.insert(flags.begin(), nullptr);
+    auto loop_id = llvm::MDNode::getDistinct(context_, flags);
     loop_id->replaceOperandWith(0, loop_id);
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+}
+
+void LoopLowering::keep_as_written(llvm::BranchInst* latch) {
+    set_loop_flags(latch, {loop_flag("llvm.loop.vectorize.enable", llvm::ConstantAsMetadata::get(builder_.getFalse())),
+                           loop_flag("llvm.loop.interleave.count", llvm::ConstantAsMetadata::get(builder_.getInt32(1))),
+                           loop_flag("llvm.loop.unroll.disable", nullptr)});
 }
 
 Value* LoopLowering::combine(ReduceKind kind, DType dtype, Value* a, Value* b, bool reassociate) {
@@ -423,6 +457,7 @@ Value* LoopLowering::libm(const char* name, DType dtype, const std::vector<Value
     function->setDoesNotAccessMemory();
     function->setDoesNotThrow();
     function->addFnAttr(llvm::Attribute::WillReturn);
+    ++math_calls_;
     llvm::CallInst* call = builder_.CreateCall(callee, arguments);
     call->setDoesNotAccessMemory();
     return call;
@@ -460,7 +495,9 @@ Value* LoopLowering::apply_float(ScalarOp op, DType dtype, const std::vector<Val
         Value* result = b.CreateSelect(b.CreateFCmpUNE(mod, zero()), adjusted, signed_zero);
         return b.CreateSelect(b.CreateFCmpOEQ(x[1], zero()), mod, result);
     }
-    case S::pow: return b.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x[0], x[1]);
+    case S::pow:
+        ++math_calls_;
+        return b.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x[0], x[1]);
     case S::neg: return b.CreateFNeg(x[0]);
     case S::abs: return unary(llvm::Intrinsic::fabs, x[0]);
     case S::sign: {
