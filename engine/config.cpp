@@ -52,7 +52,7 @@ const std::vector<ConfigOption>& Config::options() {
         {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
                                 "separated by ':'", "", {}, false},
         {"streaming_stores", "when compiled loops write outputs with non-temporal stores, which bypass the caches: "
-                             "auto (outputs of at least half the last-level cache), always, never", "auto",
+                             "auto (outputs at least as large as the last-level cache), always, never", "auto",
          {"auto", "always", "never"},
          false},
     };
@@ -68,7 +68,7 @@ Config::Config() {
 std::int64_t streaming_store_min_bytes() {
     static const std::int64_t bytes = [] {
         const std::int64_t cache = last_level_cache_bytes();
-        return cache > 0 ? cache / 2 : std::int64_t{16} << 20;
+        return cache > 0 ? cache : std::int64_t{32} << 20;
     }();
     return bytes;
 }

@@ -39,10 +39,9 @@ enum class StreamingStores {
     never,
 };
 
-/// The output size from which streaming stores pay off: half the
-/// last-level cache (16 MiB when the system does not say). Smaller outputs
-/// stay in the cache, where the next step reads them faster than streamed
-/// stores are written.
+/// The output size from which streaming stores pay off: the last-level
+/// cache's (32 MiB when the system does not say). Smaller outputs stay in
+/// the cache, where the next step reads them faster (kiln-bench WS).
 std::int64_t streaming_store_min_bytes();
 
 class Config {

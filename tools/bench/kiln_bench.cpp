@@ -1,5 +1,5 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8 W9; default all)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8 W9 WS; default all but WS)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N repeats.
 #include "handwritten.hpp"
@@ -122,6 +122,38 @@ Result stream_triad(bool ordinary_stores) {
     r.gbps = 3.0 * n * sizeof(double) / r.kiln_s / 1e9;
     r.note = "baseline " + std::to_string(3.0 * n * sizeof(double) / r.baseline_s / 1e9).substr(0, 5) + " GB/s";
     return r;
+}
+
+// Where streaming stores start to pay: `x + 3*y` writing 2^k float64,
+// then `sum` of the result (which reads it from the cache when it was
+// written with ordinary stores and fits there). kiln_s: streaming stores;
+// baseline_s: ordinary stores, in alternating calls.
+std::vector<Result> streaming_sweep() {
+    const Var x = dvector("x"), y = dvector("y"), o = dvector("o");
+    const Function triad = compile({x, y}, x + 3.0 * y);
+    const Function total = compile({o}, sum(o));
+    std::vector<Result> results;
+    for (int log_size = 18; log_size <= 24; ++log_size) {
+        const std::int64_t n = std::int64_t{1} << log_size;
+        const Array X = Array::from_values(random_values<double>(n, 7)), Y = Array::from_values(random_values<double>(n, 8));
+        auto work = [&](const char* setting) {
+            return [&, setting] {
+                const ConfigOverride streaming{{"streaming_stores", setting}};
+                total(triad(X, Y)[0]);
+            };
+        };
+        // Enough calls for the small sizes to time more than noise.
+        const int rounds = std::max(5, static_cast<int>((std::int64_t{1} << 26) >> log_size)) * repeats / 7;
+        const auto [streamed, ordinary] = alternating_medians(rounds, work("always"), work("never"));
+        Result r{"streaming sweep 2^" + std::to_string(log_size) + " (" + std::to_string(n * 8 >> 20) +
+                 " MiB) triad + sum"};
+        r.kiln_s = streamed;
+        r.baseline = "the same with ordinary stores";
+        r.baseline_s = ordinary;
+        r.note = "default threshold: " + std::to_string(streaming_store_min_bytes() >> 20) + " MiB";
+        results.push_back(r);
+    }
+    return results;
 }
 
 // W2: four reductions of a 4096 x 4096 matrix.
@@ -475,6 +507,8 @@ int main(int argc, char** argv) {
             std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 W9 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad,\n"
                         "      with streaming stores (the default at this size) and with ordinary ones\n"
+                        "  WS  streaming stores against ordinary ones for x + 3*y then sum, 2^18..2^24 float64\n"
+                        "      (not in the default set)\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
@@ -501,6 +535,8 @@ int main(int argc, char** argv) {
                 print(stream_triad(ordinary_stores), json);
             }
         }
+        if (!selected.empty() && wanted("WS"))
+            for (const Result& r : streaming_sweep()) print(r, json);
         if (wanted("W2")) {
             for (const Result& r : reductions<double>("f64")) print(r, json);
             for (const Result& r : reductions<float>("f32")) print(r, json);
