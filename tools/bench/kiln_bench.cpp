@@ -1,7 +1,8 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
 //   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W8 W9 WS; default all but WS)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
-// kiln (higher is better). Times are medians of N repeats.
+// kiln (higher is better). Times are medians of N rounds that alternate kiln's
+// work and the baseline's.
 #include "handwritten.hpp"
 
 #include "common/logistic_regression.hpp"
@@ -21,6 +22,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 using namespace kiln;
@@ -49,12 +51,6 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
-double median_seconds(const std::function<void()>& f) {
-    std::vector<double> times;
-    for (int r = 0; r < repeats; ++r) times.push_back(seconds_of(f));
-    return median(times);
-}
-
 // Median times of kiln's and the baseline's work over `rounds` rounds that
 // alternate which side goes first, so neither always runs right after the
 // other's work (thread pools still awake, caches holding its data).
@@ -71,6 +67,11 @@ std::pair<double, double> alternating_medians(int rounds, const std::function<vo
         }
     }
     return {median(kiln_times), median(baseline_times)};
+}
+
+// Sets r's two times: medians of `repeats` alternating rounds.
+void time_both(Result& r, const std::function<void()>& kiln_work, const std::function<void()>& baseline_work) {
+    std::tie(r.kiln_s, r.baseline_s) = alternating_medians(repeats, kiln_work, baseline_work);
 }
 
 template <class T> std::vector<T> random_values(std::size_t n, unsigned seed) {
@@ -98,9 +99,9 @@ template <class T> Result fused_chain(std::string name, bool ordinary_stores) {
                 C = Array::from_values(random_values<T>(n, 3));
     std::vector<T> out(n);
     Result r{name};
-    r.kiln_s = median_seconds([&] { f(A, B, C); });
     r.baseline = "hand-written loop (-O3 -march=native -ffast-math, all cores)";
-    r.baseline_s = median_seconds(
+    time_both(
+        r, [&] { f(A, B, C); },
         [&] { bench::sigmoid_chain(A.data_as<T>(), B.data_as<T>(), C.data_as<T>(), out.data(), n); });
     r.gbps = 4.0 * n * sizeof(T) / r.kiln_s / 1e9;
     r.note = "kernels: " + std::to_string(f.kernels().size());
@@ -114,11 +115,11 @@ Result stream_triad(bool ordinary_stores) {
     std::vector<double> out(n);
     Result r{ordinary_stores ? "STREAM triad f64 2^24, ordinary stores" : "STREAM triad f64 2^24"};
     r.baseline = "hand-written triad (all cores)";
-    r.baseline_s = median_seconds([&] { bench::triad(a.data(), b.data(), 3.0, out.data(), n); });
     const Var x = dvector("x"), y = dvector("y");
     const Function f = compile({x, y}, x + 3.0 * y);
     const Array X = Array::from_values(a), Y = Array::from_values(b);
-    r.kiln_s = median_seconds([&] { f(X, Y); });
+    time_both(
+        r, [&] { f(X, Y); }, [&] { bench::triad(a.data(), b.data(), 3.0, out.data(), n); });
     r.gbps = 3.0 * n * sizeof(double) / r.kiln_s / 1e9;
     r.note = "baseline " + std::to_string(3.0 * n * sizeof(double) / r.baseline_s / 1e9).substr(0, 5) + " GB/s";
     return r;
@@ -180,9 +181,9 @@ template <class T> std::vector<Result> reductions(const char* dtype_label) {
     for (const Case& c : cases) {
         const Function f = compile({x}, c.graph);
         Result r{std::string("W2 ") + c.name + " " + dtype_label + " 4096x4096"};
-        r.kiln_s = median_seconds([&] { f(X); });
         r.baseline = "hand-written loop (-O3 -march=native -ffast-math, all cores)";
-        r.baseline_s = median_seconds(c.baseline);
+        time_both(
+            r, [&] { f(X); }, c.baseline);
         r.gbps = static_cast<double>(rows * cols * sizeof(T)) / r.kiln_s / 1e9;
         r.note = "kernels: " + std::to_string(f.kernels().size()) + "; checksum " + std::to_string(checksum);
         results.push_back(r);
@@ -205,9 +206,9 @@ std::vector<Result> softmax_workloads() {
 
     const Function f = compile({x}, softmax(x));
     Result r{"W3 row softmax f64 4096x1000"};
-    r.kiln_s = median_seconds([&] { f(X); });
     r.baseline = "hand-written rows: max, exp and sum, scale (-O3 -march=native -ffast-math, all cores)";
-    r.baseline_s = median_seconds([&] { bench::softmax_rows(X.data_as<double>(), rows, cols, out.data()); });
+    time_both(
+        r, [&] { f(X); }, [&] { bench::softmax_rows(X.data_as<double>(), rows, cols, out.data()); });
     r.gbps = 2.0 * static_cast<double>(rows * cols * sizeof(double)) / r.kiln_s / 1e9;
     r.note = "kernels: " + std::to_string(f.kernels().size());
     results.push_back(r);
@@ -217,9 +218,9 @@ std::vector<Result> softmax_workloads() {
     const Function g = compile({x, labels}, nll);
     Result n{"W3 log-softmax + NLL f64 4096x1000"};
     double kiln_loss = 0, hand_loss = 0;
-    n.kiln_s = median_seconds([&] { kiln_loss = g(X, Labels)[0].value_at<double>(0); });
     n.baseline = "hand-written rows: max, log-sum-exp, picked label (-O3 -march=native -ffast-math, all cores)";
-    n.baseline_s = median_seconds(
+    time_both(
+        n, [&] { kiln_loss = g(X, Labels)[0].value_at<double>(0); },
         [&] { hand_loss = bench::softmax_nll(X.data_as<double>(), label_values.data(), rows, cols); });
     n.gbps = static_cast<double>(rows * cols * sizeof(double)) / n.kiln_s / 1e9;
     const std::string steps = g.steps_text();
@@ -312,17 +313,18 @@ std::vector<Result> indexing_workloads() {
 
     const Function lookup = compile({ids}, W[ids]);
     Result gather{"W8 gather rows W[ids] f64 50000x128, 2^16 ids"};
-    gather.kiln_s = median_seconds([&] { lookup(Ids); });
     gather.baseline = "hand-written row copies (all cores)";
-    gather.baseline_s = median_seconds([&] { bench::gather_rows(table.data(), cols, id_values.data(), count, out.data()); });
+    time_both(
+        gather, [&] { lookup(Ids); },
+        [&] { bench::gather_rows(table.data(), cols, id_values.data(), count, out.data()); });
     add(gather, lookup, 2.0 * static_cast<double>(count * cols * sizeof(double)));
 
     // The core of W[ids]'s gradient: rows added into a zero table.
     const Function backward = compile({ids, G}, inc_subtensor(zeros_like(W)[ids], G));
     Result scatter{"W8 scatter-add rows inc_subtensor(zeros_like(W)[ids], G)"};
-    scatter.kiln_s = median_seconds([&] { backward(Ids, Grows); });
     scatter.baseline = "hand-written zero fill and row additions (one thread: repeated ids)";
-    scatter.baseline_s = median_seconds(
+    time_both(
+        scatter, [&] { backward(Ids, Grows); },
         [&] { bench::scatter_add_rows(Grows.data_as<double>(), cols, id_values.data(), count, out.data(), table_rows); });
     add(scatter, backward, static_cast<double>((table_rows + 3 * count) * cols * sizeof(double)));
 
@@ -335,10 +337,10 @@ std::vector<Result> indexing_workloads() {
     const Function pick = compile({x, ids}, x[ids]);
     std::vector<double> picked(n);
     Result elements{"W8 gather elements x[ids] f64 2^22"};
-    elements.kiln_s = median_seconds([&] { pick(X, ElementIds); });
     elements.baseline = "hand-written loop (all cores)";
-    elements.baseline_s =
-        median_seconds([&] { bench::gather_elements(X.data_as<double>(), element_ids.data(), n, picked.data()); });
+    time_both(
+        elements, [&] { pick(X, ElementIds); },
+        [&] { bench::gather_elements(X.data_as<double>(), element_ids.data(), n, picked.data()); });
     add(elements, pick, static_cast<double>(n * (2 * sizeof(double) + sizeof(std::int64_t))));
 
     const std::int64_t rows = 4096, half = 2048;
@@ -348,9 +350,9 @@ std::vector<Result> indexing_workloads() {
     const Function join = compile({a, b}, concatenate({a, b}, 1));
     std::vector<double> joined(static_cast<std::size_t>(rows * 2 * half));
     Result side{"W8 join columns [a b] f64 4096x2048 twice"};
-    side.kiln_s = median_seconds([&] { join(A, B); });
     side.baseline = "hand-written row copies (all cores)";
-    side.baseline_s = median_seconds(
+    time_both(
+        side, [&] { join(A, B); },
         [&] { bench::join_columns(A.data_as<double>(), half, B.data_as<double>(), half, rows, joined.data()); });
     add(side, join, 4.0 * static_cast<double>(rows * half * sizeof(double)));
     return results;
@@ -434,13 +436,17 @@ Result call_overhead() {
     const int calls = 1000000;
     Result r{"W5 call overhead f(x, y) = x + y"};
     double sink = 0;
-    r.kiln_s = median_seconds([&] {
-                   for (int i = 0; i < calls; ++i) sink += f(1.0, 2.0)[0].value_at<double>(0);
-               }) / calls;
     r.baseline = "C++ function-pointer call";
-    r.baseline_s = median_seconds([&] {
-                       for (int i = 0; i < calls; ++i) sink += bench::add_pointer(1.0, 2.0);
-                   }) / calls;
+    time_both(
+        r,
+        [&] {
+            for (int i = 0; i < calls; ++i) sink += f(1.0, 2.0)[0].value_at<double>(0);
+        },
+        [&] {
+            for (int i = 0; i < calls; ++i) sink += bench::add_pointer(1.0, 2.0);
+        });
+    r.kiln_s /= calls;
+    r.baseline_s /= calls;
     r.note = "per call; checksum " + std::to_string(sink);
     return r;
 }
