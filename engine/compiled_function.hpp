@@ -24,6 +24,9 @@ public:
     std::optional<bool> allow_input_downcast;
     /// The leaves that are not explicit inputs: shared variables and constants.
     std::vector<VariablePtr> implicit_leaves;
+    /// Each update's target's slot among the executable's leaves (-1: the
+    /// graph does not read it).
+    std::vector<int> update_leaf_slots;
     std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
     /// The request's outputs then update values, givens applied, before

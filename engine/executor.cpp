@@ -91,6 +91,9 @@ struct LoopRun {
     bool scalar = false;
     /// Set where the kernel can stream its stores.
     std::shared_ptr<StreamingLoop> streaming;
+    /// The input whose buffer the loop's one output may overwrite (-1 for
+    /// none): a leaf the output replaces after the run (see in_place_from).
+    int in_place_input = -1;
 };
 
 constexpr std::size_t max_scalar_loop_buffers = 16;
@@ -169,6 +172,41 @@ int loop_rank(const FusedLoop& loop) {
     return rank;
 }
 
+bool step_reads(const Step& step, const Variable* value) {
+    const auto is_value = [value](const VariablePtr& v) { return v.get() == value; };
+    if (const auto* op = std::get_if<OpStep>(&step)) return std::ranges::any_of(op->node->inputs(), is_value);
+    const auto& loop = std::get<FusedLoop>(step);
+    return std::ranges::any_of(loop.inputs, is_value) || std::ranges::any_of(loop.params, is_value);
+}
+
+// The input of `step` whose buffer its output may overwrite, or -1: the
+// step is an elementwise loop that cannot stop half-way, over at least one
+// dimension, whose one output is a root read by no step and returned once,
+// that replaces a leaf the loop reads at the same positions it writes and
+// that is no root itself.
+int in_place_input(const Step& step, const std::vector<Step>& steps, const std::vector<VariablePtr>& leaves,
+                   const std::vector<VariablePtr>& roots, const std::vector<Executable::Replacement>& replacements) {
+    const auto* loop = std::get_if<FusedLoop>(&step);
+    if (!loop || loop->kernel.reduction() || loop->kernel.row_kernel() || can_report_errors(loop->kernel) ||
+        loop->outputs.size() != 1)
+        return -1;
+    const VariablePtr& output = loop->outputs[0];
+    if (output->type().ndim() == 0 || output->type().ndim() != loop_rank(*loop)) return -1;
+    if (std::ranges::count(roots, output) != 1) return -1;
+    for (const Step& other : steps)
+        if (step_reads(other, output.get())) return -1;
+    for (const Executable::Replacement& replacement : replacements) {
+        if (roots[replacement.root] != output) continue;
+        const VariablePtr& leaf = leaves[replacement.leaf];
+        if (std::ranges::count(roots, leaf) != 0 || leaf->type() != output->type()) return -1;
+        for (std::size_t k = 0; k < loop->inputs.size(); ++k)
+            if (loop->inputs[k] == leaf && loop->input_orders[k].empty() && !loop->kernel.inputs()[k].broadcast_inner &&
+                loop->kernel.outputs()[0].dtype == output->type().dtype())
+                return static_cast<int>(k);
+    }
+    return -1;
+}
+
 } // namespace
 
 struct Executable::Plan {
@@ -182,11 +220,28 @@ struct Executable::Plan {
     std::vector<std::string> leaf_labels;
     std::vector<int> root_slots;
     std::vector<bool> root_moves;
+    /// The steps from here on are loops that may compute an update into its
+    /// shared variable's buffer. They run after every other step, and only
+    /// once each of them has checked its shapes (they cannot fail after
+    /// that), so that a failed call leaves every shared variable as it was.
+    std::size_t in_place_from = 0;
 
     using Slots = Executable::Slots;
 
-    /// Runs a compiled loop and puts its outputs in their slots.
-    void run_loop_step(const LoopRun& run, Frame& frame) const;
+    /// Runs a compiled loop and puts its outputs in their slots; with
+    /// `may_overwrite`, into its in-place input's buffer where that is free.
+    void run_loop_step(const LoopRun& run, Frame& frame, bool may_overwrite = false) const;
+    /// The iteration space of a loop over these inputs; false when their
+    /// shapes disagree.
+    bool loop_shape(const LoopRun& run, const Slots& slots, Shape& shape) const;
+    /// Whether every loop from in_place_from on has shapes that agree, so
+    /// that none of them can fail once one has overwritten a value.
+    bool in_place_loops_can_run(const Slots& slots) const {
+        Shape shape;
+        for (std::size_t s = in_place_from; s < runs.size(); ++s)
+            if (!loop_shape(std::get<LoopRun>(runs[s]), slots, shape)) return false;
+        return true;
+    }
     /// The same for a loop over 0-d values: no shapes or strides to work out.
     void run_scalar_loop_step(const LoopRun& run, Slots& slots) const;
     /// Raises the interpreter's error for a failed loop, or casts outputs
@@ -202,7 +257,8 @@ struct Executable::Plan {
 };
 
 Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
-                       const std::vector<ApplyPtr>& schedule, Linker linker)
+                       const std::vector<ApplyPtr>& schedule, Linker linker,
+                       const std::vector<Replacement>& replacements)
     : plan_(std::make_unique<Plan>()) {
     using Clock = std::chrono::steady_clock;
     const auto seconds_since = [](Clock::time_point start) {
@@ -215,6 +271,29 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         for (const ApplyPtr& node : schedule) plan.steps.push_back(OpStep{node});
     } else {
         plan.steps = fuse(schedule, roots);
+    }
+    // Loops that may compute an update in place go last; one whose target
+    // another of them reads stays where it was.
+    std::vector<int> in_place(plan.steps.size(), -1);
+    if (linker == Linker::jit)
+        for (std::size_t s = 0; s < plan.steps.size(); ++s)
+            in_place[s] = in_place_input(plan.steps[s], plan.steps, leaves, roots, replacements);
+    std::vector<std::size_t> order;
+    for (std::size_t s = 0; s < plan.steps.size(); ++s) {
+        if (in_place[s] < 0) continue;
+        const Variable* target = std::get<FusedLoop>(plan.steps[s]).inputs[static_cast<std::size_t>(in_place[s])].get();
+        for (std::size_t t = 0; t < plan.steps.size(); ++t)
+            if (t != s && in_place[t] >= 0 && step_reads(plan.steps[t], target)) in_place[s] = -1;
+    }
+    for (std::size_t s = 0; s < plan.steps.size(); ++s)
+        if (in_place[s] < 0) order.push_back(s);
+    plan.in_place_from = order.size();
+    for (std::size_t s = 0; s < plan.steps.size(); ++s)
+        if (in_place[s] >= 0) order.push_back(s);
+    {
+        std::vector<Step> ordered;
+        for (std::size_t s : order) ordered.push_back(std::move(plan.steps[s]));
+        plan.steps = std::move(ordered);
     }
 
     std::unordered_map<const Variable*, int> slot_of;
@@ -263,6 +342,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         run.scalar = run.rank == 0 && !loop.kernel.row_kernel() &&
                      run.inputs.size() + run.outputs.size() <= max_scalar_loop_buffers;
         if (can_stream_stores(loop.kernel)) run.streaming = std::make_shared<StreamingLoop>();
+        run.in_place_input = in_place[order[plan.runs.size()]];
         plan.runs.emplace_back(std::move(run));
     }
     for (const VariablePtr& root : roots) plan.root_slots.push_back(slot(root));
@@ -362,13 +442,8 @@ ValueMap Executable::Plan::interpret_values(const LoopRun& run, const Slots& slo
     return values;
 }
 
-void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
-    Slots& slots = frame.slots;
-    if (run.scalar) {
-        run_scalar_loop_step(run, slots);
-        return;
-    }
-    Shape shape(run.rank, 1);
+bool Executable::Plan::loop_shape(const LoopRun& run, const Slots& slots, Shape& shape) const {
+    shape.assign(static_cast<std::size_t>(run.rank), 1);
     bool shapes_agree = true;
     std::vector<bool> seen(run.rank, false);
     for (std::size_t k = 0; k < run.inputs.size(); ++k) {
@@ -386,6 +461,17 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
             }
         }
     }
+    return shapes_agree;
+}
+
+void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame, bool may_overwrite) const {
+    Slots& slots = frame.slots;
+    if (run.scalar) {
+        run_scalar_loop_step(run, slots);
+        return;
+    }
+    Shape shape;
+    const bool shapes_agree = loop_shape(run, slots, shape);
     // What the loop does not cover goes to the interpreter, for its exact
     // result or error: shapes that disagree (the error names the node and
     // the inputs; fewer labels than rows is no error), and a row kernel's
@@ -420,6 +506,16 @@ void Executable::Plan::run_loop_step(const LoopRun& run, Frame& frame) const {
         // A row kernel's per-row outputs have no row dimension.
         for (std::size_t j = 0; j < output_count; ++j) {
             const Shape output_shape(shape.begin(), shape.begin() + run.output_ranks[j]);
+            if (may_overwrite && run.in_place_input >= 0) {
+                // Nobody else sees the replaced value's buffer: the loop reads
+                // each element there before it writes the new one.
+                const Array& replaced = *slots[run.inputs[static_cast<std::size_t>(run.in_place_input)]];
+                if (replaced.writable_in_place() && replaced.dtype() == run.kernel_dtypes[j] &&
+                    replaced.shape() == output_shape) {
+                    slots[run.outputs[j]].emplace(replaced);
+                    continue;
+                }
+            }
             slots[run.outputs[j]].emplace(Array::uninitialized(run.kernel_dtypes[j], output_shape));
         }
     }
@@ -517,7 +613,9 @@ ArrayList Executable::run(Frame& frame) const {
     Slots& slots = frame.slots;
     KILN_CHECK(slots.size() == static_cast<std::size_t>(plan.slot_count), "executable run with the wrong slots");
     for (std::size_t i = 0; i < plan.leaf_count; ++i) KILN_CHECK(slots[i].has_value(), "executable run without a leaf value");
+    bool may_overwrite = false;
     for (std::size_t s = 0; s < plan.runs.size(); ++s) {
+        if (s == plan.in_place_from) may_overwrite = plan.in_place_loops_can_run(slots);
         if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
             std::vector<Array> inputs;
             inputs.reserve(op->inputs.size());
@@ -529,7 +627,7 @@ ArrayList Executable::run(Frame& frame) const {
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {
             const auto& loop = std::get<LoopRun>(plan.runs[s]);
-            plan.run_loop_step(loop, frame);
+            plan.run_loop_step(loop, frame, may_overwrite);
             if (plan.linker == Linker::debug) plan.check_against_interpreter(s, loop, slots);
         }
         for (int released : plan.release_after[s]) slots[released].reset();
@@ -560,9 +658,13 @@ std::string Executable::steps_text() const {
             if constexpr (std::is_same_v<std::decay_t<decltype(run)>, LoopRun>)
                 reads.insert(reads.end(), run.params.begin(), run.params.end());
             text += "reads " + buffers(reads) + "; writes " + buffers(run.outputs);
-            if constexpr (std::is_same_v<std::decay_t<decltype(run)>, OpRun>)
+            if constexpr (std::is_same_v<std::decay_t<decltype(run)>, OpRun>) {
                 if (run.given_up >= 0)
                     text += " (into the buffer of $" + std::to_string(run.inputs[static_cast<std::size_t>(run.given_up)]) + ")";
+            } else if (run.in_place_input >= 0) {
+                text += " (into the buffer of $" + std::to_string(run.inputs[static_cast<std::size_t>(run.in_place_input)]) +
+                        " where nothing else holds it)";
+            }
         }, plan.runs[s]);
         if (!plan.release_after[s].empty()) text += "; frees " + buffers(plan.release_after[s]);
         text += "\n";

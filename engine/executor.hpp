@@ -20,10 +20,18 @@ namespace kiln {
 
 class Executable {
 public:
+    /// A root that replaces a leaf's value once a run has succeeded (the
+    /// update of a shared variable): a loop may compute it into the leaf's
+    /// buffer, where nothing else holds that buffer.
+    struct Replacement {
+        std::size_t root = 0;
+        std::size_t leaf = 0;
+    };
+
     /// `leaves` get their values at each run, in this order; `roots` are
     /// returned in this order.
     Executable(const std::vector<VariablePtr>& leaves, const std::vector<VariablePtr>& roots,
-               const std::vector<ApplyPtr>& schedule, Linker linker);
+               const std::vector<ApplyPtr>& schedule, Linker linker, const std::vector<Replacement>& replacements = {});
     ~Executable();
     Executable(const Executable&) = delete;
     Executable& operator=(const Executable&) = delete;

@@ -141,10 +141,12 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
 
 // Rewrites, schedules and lowers a request's graph. Shared variables become
 // placeholders, so the result serves any request of the same structure.
-// `shared` is request_shared_leaves(roots, explicit_inputs).
+// `shared` is request_shared_leaves(roots, explicit_inputs); the roots
+// after the first `output_count` are the updates of `update_targets`.
 std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr>& roots,
                                                    const std::vector<VariablePtr>& explicit_inputs,
-                                                   const std::vector<VariablePtr>& shared,
+                                                   const std::vector<VariablePtr>& shared, std::size_t output_count,
+                                                   const std::vector<UpdateTarget>& update_targets,
                                                    const RewriteOptions& rewrite_options, Linker linker) {
     // Rewrite a copy-on-write view; the user's graph stays as it was.
     using Clock = std::chrono::steady_clock;
@@ -178,9 +180,15 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
 
     std::vector<VariablePtr> leaves = explicit_inputs;
     for (const CompiledGraph::Leaf& leaf : graph->implicit_leaves) leaves.push_back(leaf.variable);
+    std::vector<Executable::Replacement> replacements;
+    for (std::size_t i = 0; i < update_targets.size(); ++i)
+        for (std::size_t k = 0; k < graph->implicit_leaves.size(); ++k)
+            if (update_targets[i].shared_index >= 0 &&
+                graph->implicit_leaves[k].shared_index == update_targets[i].shared_index)
+                replacements.push_back({output_count + i, explicit_inputs.size() + k});
     const jit::JitCounters before = jit::CpuBackend::instance().counters();
-    graph->executable =
-        std::make_shared<Executable>(leaves, graph->roots, toposort(graph->roots, explicit_inputs), linker);
+    graph->executable = std::make_shared<Executable>(leaves, graph->roots, toposort(graph->roots, explicit_inputs),
+                                                     linker, replacements);
     graph->costs.planning_seconds = graph->executable->build_costs().planning_seconds;
     graph->costs.kernels_seconds = graph->executable->build_costs().kernels_seconds;
     const jit::JitCounters after = jit::CpuBackend::instance().counters();
@@ -211,16 +219,20 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     if (options.mode) rewrite_options.mode = *options.mode;
     rewrite_options.excluding.insert(rewrite_options.excluding.end(), options.excluding.begin(), options.excluding.end());
     const Linker linker = options.linker.value_or(config().linker());
-    std::vector<TensorType> update_types;
-    for (const auto& update : options.updates) update_types.push_back(update.first.type());
-    std::vector<KeyComponent> key_components =
-        function_key_components(roots, explicit_inputs, outputs.size(), update_types, rewrite_options, linker);
-    const Hash128 key = function_key(key_components);
     const std::vector<VariablePtr> shared = request_shared_leaves(roots, explicit_inputs);
+    std::vector<UpdateTarget> update_targets;
+    for (const auto& [target, value] : options.updates) {
+        const auto found = std::find(shared.begin(), shared.end(), target.node());
+        update_targets.push_back(
+            {target.type(), found == shared.end() ? -1 : static_cast<int>(found - shared.begin())});
+    }
+    std::vector<KeyComponent> key_components =
+        function_key_components(roots, explicit_inputs, outputs.size(), update_targets, rewrite_options, linker);
+    const Hash128 key = function_key(key_components);
     std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
     const bool found = graph != nullptr;
     if (!found) {
-        graph = compile_graph(roots, explicit_inputs, shared, rewrite_options, linker);
+        graph = compile_graph(roots, explicit_inputs, shared, outputs.size(), update_targets, rewrite_options, linker);
         keep_compiled_graph(key, graph);
     }
 
@@ -251,8 +263,14 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     }
     const std::vector<VariablePtr> bound = clone_replace(graph->roots, bindings);
     for (std::size_t i = 0; i < outputs.size(); ++i) compiled->outputs.emplace_back(bound[i]);
-    for (std::size_t i = 0; i < options.updates.size(); ++i)
-        compiled->updates.emplace_back(options.updates[i].first, Var(bound[outputs.size() + i]));
+    for (std::size_t i = 0; i < options.updates.size(); ++i) {
+        const Var& target = options.updates[i].first;
+        compiled->updates.emplace_back(target, Var(bound[outputs.size() + i]));
+        const auto leaf = std::find(compiled->implicit_leaves.begin(), compiled->implicit_leaves.end(), target.node());
+        compiled->update_leaf_slots.push_back(leaf == compiled->implicit_leaves.end()
+                                                  ? -1
+                                                  : static_cast<int>(inputs.size() + (leaf - compiled->implicit_leaves.begin())));
+    }
     logging::get("engine")->debug("compiled {} ({})", compiled->label(),
                                   found ? "graph found by its structure" : "new graph");
     return compiled;
@@ -320,9 +338,14 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
         return false;
     };
     // Updates first: a result that aliases an update value is the one copied.
+    // An update may keep its own target's buffer (a loop wrote it in place,
+    // or the value is a view of the old one): the old value goes at commit.
     const std::size_t outputs = f.outputs.size();
     for (std::size_t i = outputs; i < values.size(); ++i) {
-        bool shared = aliases(values[i], 0);
+        const int own_leaf = f.update_leaf_slots[i - outputs];
+        bool shared = false;
+        for (std::size_t l = 0; l < leaf_count && !shared; ++l)
+            shared = static_cast<int>(l) != own_leaf && values[i].shares_buffer_with(*slots[l]);
         for (std::size_t j = outputs; j < i && !shared; ++j) shared = values[i].shares_buffer_with(values[j]);
         if (shared) values[i] = values[i].copy();
     }

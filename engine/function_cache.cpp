@@ -96,7 +96,7 @@ std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& r
 
 std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
                                                   const std::vector<VariablePtr>& inputs, std::size_t output_count,
-                                                  const std::vector<TensorType>& update_types,
+                                                  const std::vector<UpdateTarget>& update_targets,
                                                   const RewriteOptions& rewrite_options, Linker linker) {
     const auto hash_of = [](const std::string& text) { return hash_bytes(text.data(), text.size()).hex(); };
     // The canonical text numbers shared variables as the walk meets them,
@@ -106,7 +106,10 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
     for (const VariablePtr& v : ancestors(roots, inputs)) names += " '" + v->name() + "'";
     for (const VariablePtr& input : inputs) names += " '" + input->name() + "'";
     std::string updates;
-    for (const TensorType& type : update_types) updates += (updates.empty() ? "" : " ") + type.str();
+    for (const UpdateTarget& target : update_targets)
+        updates += (updates.empty() ? "" : ", ") + target.type.str() + " into " +
+                   (target.shared_index < 0 ? std::string("a shared variable it does not read")
+                                            : "shared variable " + std::to_string(target.shared_index));
     std::string excluding;
     for (const std::string& name : rewrite_options.excluding) excluding += (excluding.empty() ? "" : ":") + name;
     const char* mode = rewrite_options.mode == OptimizerMode::fast_run       ? "fast_run"

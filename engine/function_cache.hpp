@@ -71,13 +71,21 @@ struct KeyComponent {
     std::string value;
 };
 
+/// An update's target as a function key sees it: its type, and which of
+/// the request's shared leaves it is (-1: one the graph does not read).
+/// The executable may write the new value into that leaf's buffer.
+struct UpdateTarget {
+    TensorType type;
+    int shared_index = -1;
+};
+
 /// Everything that decides what compile() builds from a request, part by
 /// part: the graph's structure and constants' values ("graph", a hash),
 /// its names ("names", a hash), how many roots are outputs, the update
-/// targets' types, the rewrite mode and exclusions, and the linker.
+/// targets, the rewrite mode and exclusions, and the linker.
 std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
                                                   const std::vector<VariablePtr>& inputs, std::size_t output_count,
-                                                  const std::vector<TensorType>& update_types,
+                                                  const std::vector<UpdateTarget>& update_targets,
                                                   const RewriteOptions& rewrite_options, Linker linker);
 /// The hash of all the components: what compile() looks a graph up by.
 Hash128 function_key(const std::vector<KeyComponent>& components);

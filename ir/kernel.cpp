@@ -165,4 +165,14 @@ bool can_stream_stores(const Kernel& kernel) {
     return true;
 }
 
+bool can_report_errors(const Kernel& kernel) {
+    for (const KernelValue& value : kernel.values()) {
+        if (value.kind == KernelValue::Kind::row_index) return true;
+        const bool division = value.kind == KernelValue::Kind::op &&
+                              (value.op == ScalarOp::int_div || value.op == ScalarOp::mod);
+        if (division && !is_float(kernel.values()[value.operands[1]].dtype)) return true;
+    }
+    return false;
+}
+
 } // namespace kiln

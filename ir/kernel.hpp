@@ -154,4 +154,8 @@ private:
 /// outputs share one element size, so one first stretch aligns them all.
 bool can_stream_stores(const Kernel& kernel);
 
+/// Whether the kernel's loop can report a non-zero status (an integer
+/// division or a row index): one that cannot never stops half-way.
+bool can_report_errors(const Kernel& kernel);
+
 } // namespace kiln
