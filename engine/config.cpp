@@ -52,7 +52,8 @@ const std::vector<ConfigOption>& Config::options() {
         {"optimizer_excluding", "rewrites, phases, 'merge' or 'constant_folding' that compile() leaves out, "
                                 "separated by ':'", "", {}, false},
         {"streaming_stores", "when compiled loops write outputs with non-temporal stores, which bypass the caches: "
-                             "auto (outputs at least as large as the last-level cache), always, never", "auto",
+                             "auto (outputs at least as large as the last-level cache, of loops that call no math "
+                             "function), always, never", "auto",
          {"auto", "always", "never"},
          false},
     };

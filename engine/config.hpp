@@ -34,7 +34,7 @@ enum class Linker {
 /// When compiled loops write their outputs with non-temporal (streaming)
 /// stores (config "streaming_stores").
 enum class StreamingStores {
-    by_size, // outputs of at least streaming_store_min_bytes()
+    by_size, // outputs of at least streaming_store_min_bytes(), of loops bound by memory
     always,
     never,
 };

@@ -91,6 +91,8 @@ struct LoopRun {
     bool scalar = false;
     /// Set where the kernel can stream its stores.
     std::shared_ptr<StreamingLoop> streaming;
+    /// The kernel calls math functions (see calls_math_functions).
+    bool computes_math = false;
     /// The input whose buffer the loop's one output may overwrite (-1 for
     /// none): a leaf the output replaces after the run (see in_place_from).
     int in_place_input = -1;
@@ -149,12 +151,15 @@ std::string difference(const Array& expected, const Array& actual, const Array* 
 
 // The loop a call runs: the streaming-stores variant where the config
 // asks for it and the kernel allows it (by size: where the outputs are too
-// large to stay in the cache, once the variant is compiled).
+// large to stay in the cache, once the variant is compiled, and only for a
+// loop bound by memory: on a Zen 5 machine a streamed sigmoid chain ran 30%
+// slower, while a triad gained; kiln-bench W1).
 LoopFunction loop_function(const LoopRun& run, const Shape& shape) {
     if (!run.streaming) return run.function;
     const StreamingStores setting = config().streaming_stores();
     if (setting == StreamingStores::never) return run.function;
     if (setting == StreamingStores::by_size) {
+        if (run.computes_math) return run.function;
         std::int64_t bytes = 0;
         for (DType dtype : run.kernel_dtypes) bytes += dtype_size(dtype);
         for (std::int64_t extent : shape) bytes *= extent;
@@ -342,6 +347,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
         run.scalar = run.rank == 0 && !loop.kernel.row_kernel() &&
                      run.inputs.size() + run.outputs.size() <= max_scalar_loop_buffers;
         if (can_stream_stores(loop.kernel)) run.streaming = std::make_shared<StreamingLoop>();
+        run.computes_math = calls_math_functions(loop.kernel);
         run.in_place_input = in_place[order[plan.runs.size()]];
         plan.runs.emplace_back(std::move(run));
     }

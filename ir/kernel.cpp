@@ -165,6 +165,21 @@ bool can_stream_stores(const Kernel& kernel) {
     return true;
 }
 
+bool calls_math_functions(const Kernel& kernel) {
+    const auto within = [](ScalarOp op, ScalarOp first, ScalarOp last) {
+        return static_cast<int>(op) >= static_cast<int>(first) && static_cast<int>(op) <= static_cast<int>(last);
+    };
+    for (const KernelValue& value : kernel.values()) {
+        if (value.kind != KernelValue::Kind::op) continue;
+        const ScalarOp op = value.op;
+        if (within(op, ScalarOp::exp, ScalarOp::log1p) || within(op, ScalarOp::sin, ScalarOp::tanh) ||
+            within(op, ScalarOp::sigmoid, ScalarOp::erfc) ||
+            (op == ScalarOp::pow && is_float(kernel.values()[value.operands[0]].dtype)))
+            return true;
+    }
+    return false;
+}
+
 bool can_report_errors(const Kernel& kernel) {
     for (const KernelValue& value : kernel.values()) {
         if (value.kind == KernelValue::Kind::row_index) return true;

@@ -154,6 +154,11 @@ private:
 /// outputs share one element size, so one first stretch aligns them all.
 bool can_stream_stores(const Kernel& kernel);
 
+/// Whether the kernel computes a float transcendental function (exp, log,
+/// tanh, sigmoid, pow, ...): its loop is then bound by computing rather
+/// than by memory.
+bool calls_math_functions(const Kernel& kernel);
+
 /// Whether the kernel's loop can report a non-zero status (an integer
 /// division or a row index): one that cannot never stops half-way.
 bool can_report_errors(const Kernel& kernel);
