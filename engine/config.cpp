@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include "../ir/errors.hpp"
+#include "../jit/disk_cache.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -56,6 +57,11 @@ const std::vector<ConfigOption>& Config::options() {
                              "function), always, never", "auto",
          {"auto", "always", "never"},
          false},
+        {"disk_cache", "whether compiled kernels are kept in, and loaded from, the on-disk kernel cache "
+                       "(KILN_CACHE=off turns it off)", "on", {"on", "off"}, false},
+        {"disk_cache_dir", "the on-disk kernel cache's folder: KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else "
+                           "~/.cache/kiln; refused unless it belongs to the user and nobody else can write to it",
+         "", {}, false},
     };
     return registry;
 }
@@ -63,6 +69,8 @@ const std::vector<ConfigOption>& Config::options() {
 Config::Config() {
     for (const auto& option : options()) values_.push_back(option.default_value);
     if (const char* folder = std::getenv("KILN_DUMP_DIR")) values_[option_index("dump_dir")] = folder;
+    values_[option_index("disk_cache_dir")] = jit::disk_cache_directory_from_environment();
+    if (!jit::disk_cache_enabled_by_environment()) values_[option_index("disk_cache")] = "off";
     if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
 }
 
@@ -108,6 +116,10 @@ void Config::apply_flags(const std::string& flags) {
             throw ValueError("config: flag '" + item + "' is not of the form name=value");
         set(item.substr(0, equals), item.substr(equals + 1));
     }
+}
+
+std::string Config::disk_cache_directory() const {
+    return get("disk_cache") == "on" ? get("disk_cache_dir") : std::string();
 }
 
 DType Config::floatX() const { return dtype_from_name(get("floatX")); }

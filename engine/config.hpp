@@ -65,6 +65,8 @@ public:
     DType floatX() const;
     OnUnusedInput on_unused_input() const;
     Linker linker() const;
+    /// The on-disk kernel cache's folder, "" when it is off.
+    std::string disk_cache_directory() const;
     /// Read on every loop call, so kept parsed.
     StreamingStores streaming_stores() const { return streaming_stores_; }
 

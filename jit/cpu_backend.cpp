@@ -1,7 +1,10 @@
 #include "cpu_backend.hpp"
 
+#include "disk_cache.hpp"
 #include "host.hpp"
 #include "lower_loop.hpp"
+
+#include "kiln_build_config.hpp"
 
 #include "../ir/errors.hpp"
 #include "../ir/log.hpp"
@@ -16,7 +19,9 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/MC/MCContext.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -106,6 +111,9 @@ struct CpuBackend::State {
     mutable std::mutex mutex;
     std::unordered_map<Hash128, std::shared_future<LoopFunction>, HashKey> loops;
     JitCounters counters;
+    /// The on-disk kernel cache and the directory it was asked for ("" for none).
+    std::shared_ptr<DiskCache> disk;
+    std::string disk_directory;
     /// Compiles that nobody waits for; the backend waits for them when it goes.
     tbb::task_group background;
 
@@ -115,9 +123,10 @@ struct CpuBackend::State {
     /// a new entry whose promise the caller must fulfil.
     using Promise = std::shared_ptr<std::promise<LoopFunction>>;
     std::pair<std::shared_future<LoopFunction>, Promise> find_or_claim(const Hash128& key, LoopVariant variant);
-    /// Compiles the loop of a claimed entry and fulfils its promise; a
-    /// failure leaves the exception in it and frees the entry for a retry.
-    void fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant, const Hash128& key);
+    /// Compiles (or loads) the loop of a claimed entry and fulfils its
+    /// promise; a failure leaves the exception in it and frees the entry for
+    /// a retry. True when the disk cache had the loop.
+    bool fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant, const Hash128& key);
 
     void register_vector_math(void* libmvec, const HostTarget& host);
     std::unique_ptr<llvm::TargetMachine> target_machine() const {
@@ -139,8 +148,17 @@ struct CpuBackend::State {
         lowered->print(stream, nullptr);
         return stream.str();
     }
-    /// Lowers, optimizes and JIT-links a kernel; returns its entry point.
-    LoopFunction build(const Kernel& kernel, LoopVariant variant, const Hash128& key);
+    /// Lowers, optimizes and JIT-links a kernel, or loads its object code
+    /// from the disk cache; returns its entry point.
+    std::pair<LoopFunction, bool> build(const Kernel& kernel, LoopVariant variant, const Hash128& key);
+    /// The kernel's object code, compiled.
+    std::string object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol) const;
+    /// Everything that decides a kernel's machine code, as the disk cache
+    /// keys and checks it.
+    std::string disk_key_material(const Hash128& key) const {
+        return "kiln kernel cache format 1\nkiln " KILN_VERSION "\nkernel " + key.hex() + "\ntarget " + description +
+               "\n";
+    }
 };
 
 std::pair<std::shared_future<LoopFunction>, CpuBackend::State::Promise>
@@ -156,44 +174,74 @@ CpuBackend::State::find_or_claim(const Hash128& key, LoopVariant variant) {
     return {future, promise};
 }
 
-void CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant,
+bool CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant,
                                const Hash128& key) {
     try {
-        const LoopFunction loop = build(kernel, variant, key);
-        {
-            std::lock_guard lock(mutex);
-            ++(variant == LoopVariant::plain ? counters.compiled : counters.streaming_variants_compiled);
-        }
+        const auto [loop, from_disk] = build(kernel, variant, key);
         promise.set_value(loop);
+        return from_disk;
     } catch (...) {
         {
             std::lock_guard lock(mutex);
             loops.erase(key); // a later request tries again
         }
         promise.set_exception(std::current_exception());
+        return false;
     }
 }
 
-LoopFunction CpuBackend::State::build(const Kernel& kernel, LoopVariant variant, const Hash128& key) {
+std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, LoopVariant variant, const Hash128& key) {
     const auto start = std::chrono::steady_clock::now();
     const std::string symbol = loop_symbol(key);
-    auto context = std::make_unique<llvm::LLVMContext>();
-    auto diagnostics = std::make_shared<std::string>();
-    auto lowered = module(kernel, variant, symbol, *context, true, diagnostics);
-    if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
-    const auto optimized = std::chrono::steady_clock::now();
-    if (llvm::Error error = jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))))
+    std::shared_ptr<DiskCache> cache;
+    {
+        std::lock_guard lock(mutex);
+        cache = disk;
+    }
+    const std::string material = disk_key_material(key);
+    const Hash128 disk_key = hash_bytes(material.data(), material.size());
+    std::optional<std::string> object = cache ? cache->load(disk_key, material) : std::nullopt;
+    const bool from_disk = object.has_value();
+    if (!from_disk) {
+        object = object_code(kernel, variant, symbol);
+        if (cache) cache->store(disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\n");
+    }
+    const auto compiled = std::chrono::steady_clock::now();
+    if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbol)))
         throw InternalError("adding kernel " + symbol + " to the JIT failed: " + error_text(std::move(error)));
     auto address = jit->lookup(symbol);
-    if (!address)
-        throw InternalError("compiling kernel " + symbol + " failed: " + error_text(address.takeError()) +
-                            (diagnostics->empty() ? "" : "\n" + *diagnostics));
+    if (!address) throw InternalError("linking kernel " + symbol + " failed: " + error_text(address.takeError()));
     using milliseconds = std::chrono::duration<double, std::milli>;
     const auto end = std::chrono::steady_clock::now();
-    logging::get("jit")->debug("compiled {} in {:.2f} ms (lower and optimize {:.2f} ms, machine code {:.2f} ms)", symbol,
-                               milliseconds(end - start).count(), milliseconds(optimized - start).count(),
-                               milliseconds(end - optimized).count());
-    return address->toPtr<LoopFunction>();
+    {
+        std::lock_guard lock(mutex);
+        ++(from_disk                        ? counters.disk_hits
+           : variant == LoopVariant::plain ? counters.compiled
+                                           : counters.streaming_variants_compiled);
+    }
+    logging::get("jit")->debug("{} {} in {:.2f} ms (object code {:.2f} ms, linking {:.2f} ms)",
+                               from_disk ? "loaded from the disk cache" : "compiled", symbol,
+                               milliseconds(end - start).count(), milliseconds(compiled - start).count(),
+                               milliseconds(end - compiled).count());
+    return {address->toPtr<LoopFunction>(), from_disk};
+}
+
+std::string CpuBackend::State::object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol) const {
+    llvm::LLVMContext context;
+    auto diagnostics = std::make_shared<std::string>();
+    auto lowered = module(kernel, variant, symbol, context, true, diagnostics);
+    auto machine = target_machine();
+    llvm::SmallVector<char, 0> object;
+    {
+        llvm::raw_svector_ostream stream(object);
+        llvm::legacy::PassManager passes;
+        llvm::MCContext* machine_code_context = nullptr;
+        if (machine->addPassesToEmitMC(passes, machine_code_context, stream))
+            throw InternalError("the host target cannot emit object code");
+        passes.run(*lowered);
+    }
+    if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
+    return std::string(object.data(), object.size());
 }
 
 void CpuBackend::State::register_vector_math(void* libmvec, const HostTarget& host) {
@@ -317,8 +365,21 @@ CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     auto [future, promise] = s.find_or_claim(key, variant);
     // Another thread compiles (or compiled) this kernel: wait for it.
     if (!promise) return {future.get(), true};
-    s.fulfil(*promise, kernel, variant, key);
-    return {future.get(), false}; // rethrows a failure
+    const bool from_disk = s.fulfil(*promise, kernel, variant, key);
+    return {future.get(), from_disk}; // rethrows a failure
+}
+
+void CpuBackend::use_disk_cache(const std::string& directory) {
+    State& s = *state_;
+    {
+        std::lock_guard lock(s.mutex);
+        if (directory == s.disk_directory) return;
+    }
+    // Opening checks (and may create) the directory: outside the lock.
+    std::shared_ptr<DiskCache> cache = directory.empty() ? nullptr : DiskCache::open(directory);
+    std::lock_guard lock(s.mutex);
+    s.disk_directory = directory;
+    s.disk = std::move(cache);
 }
 
 std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel& kernel, LoopVariant variant) {

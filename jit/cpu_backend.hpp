@@ -20,10 +20,12 @@ struct JitCounters {
     /// Streaming-stores variants compiled (not counted above: they compile
     /// in the background, when a call's outputs first turn out large).
     std::uint64_t streaming_variants_compiled = 0;
+    /// Kernels (of either variant) loaded from the on-disk kernel cache.
+    std::uint64_t disk_hits = 0;
 };
 
-/// A kernel's native loop, and whether the in-memory kernel cache had it
-/// (compiled earlier, or by another thread meanwhile).
+/// A kernel's native loop, and whether the kernel cache had it (in memory:
+/// compiled earlier, or by another thread meanwhile; or on disk).
 struct CompiledLoop {
     LoopFunction function = nullptr;
     bool from_cache = false;
@@ -41,6 +43,10 @@ public:
     /// The same, compiled on TBB's workers: returns at once. The backend
     /// waits for such compiles before it is destroyed.
     std::shared_future<LoopFunction> compile_in_background(const Kernel& kernel, LoopVariant variant);
+    /// Keeps compiled kernels in the on-disk kernel cache in `directory`
+    /// from now on, and loads them from there ("" for none). A directory
+    /// that is not safe to load code from is refused with a warning.
+    void use_disk_cache(const std::string& directory);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
     std::string llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;

@@ -1,0 +1,204 @@
+#include "disk_cache.hpp"
+
+#include "../ir/log.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <thread>
+
+namespace kiln::jit {
+
+namespace {
+
+constexpr std::string_view entry_magic = "kiln-kernel-cache 1\n";
+
+// Why `path` may not hold code kiln runs, or "" when it may.
+std::string unsafe_directory(const std::filesystem::path& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) return std::strerror(errno);
+    if (!S_ISDIR(status.st_mode)) return "it is not a directory";
+    if (status.st_uid != ::geteuid()) return "it belongs to another user (uid " + std::to_string(status.st_uid) + ")";
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) return "others can write to it";
+    return {};
+}
+
+// Creates `path` with mode 0700 where it is missing (its parents as usual).
+void make_private_directory(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::create_directories(path.parent_path(), ignored);
+    ::mkdir(path.c_str(), 0700);
+}
+
+// Writes `bytes` to a new file beside `final_path`, synced; returns its
+// path, or "" after setting `why`.
+std::filesystem::path write_temporary(const std::filesystem::path& final_path, std::string_view bytes, std::string& why) {
+    static std::atomic<std::uint64_t> counter{0};
+    const std::filesystem::path temporary =
+        final_path.parent_path() /
+        (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())) +
+         "-" + std::to_string(counter++));
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        why = std::strerror(errno);
+        return {};
+    }
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        written += static_cast<std::size_t>(n);
+    }
+    const bool whole = written == bytes.size();
+    if (!whole) why = std::strerror(errno);
+    const bool synced = whole && ::fsync(fd) == 0;
+    if (whole && !synced) why = std::strerror(errno);
+    ::close(fd);
+    if (!synced) {
+        ::unlink(temporary.c_str());
+        return {};
+    }
+    return temporary;
+}
+
+// Puts a written temporary file in place: a hard link keeps the first
+// writer's entry; where the filesystem has no hard links, a rename.
+bool publish(const std::filesystem::path& temporary, const std::filesystem::path& final_path, std::string& why) {
+    bool placed = ::link(temporary.c_str(), final_path.c_str()) == 0 || errno == EEXIST;
+    if (!placed) placed = ::rename(temporary.c_str(), final_path.c_str()) == 0;
+    if (!placed) why = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    return placed;
+}
+
+// The whole of a regular file, or nothing when it is missing or cannot be
+// read (not a regular file, an I/O error).
+std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    struct stat status {};
+    std::optional<std::string> bytes;
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
+        bytes.emplace();
+        char block[1 << 16];
+        for (;;) {
+            const ssize_t n = ::read(fd, block, sizeof block);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                bytes.reset();
+                break;
+            }
+            if (n == 0) break;
+            bytes->append(block, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return bytes;
+}
+
+// What is wrong with an entry's bytes for `key_material`, or "" with the
+// payload stored in `payload`.
+std::string check_entry(const std::string& bytes, const std::string& key_material, std::string& payload) {
+    if (bytes.compare(0, entry_magic.size(), entry_magic) != 0) return "not a kiln cache entry of this format";
+    std::istringstream in(bytes.substr(entry_magic.size()));
+    std::size_t key_length = 0;
+    if (!(in >> key_length) || in.get() != '\n') return "no key length";
+    std::string stored_key(key_length, '\0');
+    if (!in.read(stored_key.data(), static_cast<std::streamsize>(key_length))) return "truncated in its key";
+    if (stored_key != key_material) return "made for another key";
+    std::size_t payload_length = 0;
+    std::string checksum;
+    if (!(in >> payload_length >> checksum) || in.get() != '\n') return "no payload header";
+    payload.assign(payload_length, '\0');
+    if (!in.read(payload.data(), static_cast<std::streamsize>(payload_length))) return "truncated in its payload";
+    if (in.peek() != std::char_traits<char>::eof()) return "longer than its payload";
+    if (hash_bytes(payload.data(), payload.size()).hex() != checksum) return "its checksum does not match";
+    return {};
+}
+
+} // namespace
+
+bool disk_cache_enabled_by_environment() {
+    const char* setting = std::getenv("KILN_CACHE");
+    return !setting || (std::string_view(setting) != "off" && std::string_view(setting) != "0");
+}
+
+std::string disk_cache_directory_from_environment() {
+    if (const char* directory = std::getenv("KILN_CACHE_DIR"); directory && *directory) return directory;
+    if (const char* cache_home = std::getenv("XDG_CACHE_HOME"); cache_home && *cache_home)
+        return (std::filesystem::path(cache_home) / "kiln").string();
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return (std::filesystem::path(home) / ".cache" / "kiln").string();
+    return {};
+}
+
+std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& directory) {
+    const auto refuse = [&](const std::filesystem::path& path, const std::string& why) {
+        logging::get("jit")->warn("kernel cache directory {} refused ({}): kernels stay in memory only", path.string(),
+                                  why);
+        return nullptr;
+    };
+    make_private_directory(directory);
+    if (std::string why = unsafe_directory(directory); !why.empty()) return refuse(directory, why);
+    const std::filesystem::path kernels = directory / "kernels";
+    make_private_directory(kernels);
+    if (std::string why = unsafe_directory(kernels); !why.empty()) return refuse(kernels, why);
+    logging::get("jit")->debug("kernel cache in {}", kernels.string());
+    return std::unique_ptr<DiskCache>(new DiskCache(kernels));
+}
+
+std::filesystem::path DiskCache::entry_path(const Hash128& key) const { return directory_ / (key.hex() + ".kernel"); }
+
+std::filesystem::path DiskCache::manifest_path(const Hash128& key) const { return directory_ / (key.hex() + ".txt"); }
+
+std::optional<std::string> DiskCache::load(const Hash128& key, const std::string& key_material) {
+    const std::filesystem::path path = entry_path(key);
+    // Missing, or an I/O error: a miss, and the entry may well be fine.
+    const std::optional<std::string> contents = read_whole_file(path);
+    if (!contents) return std::nullopt;
+    std::string payload;
+    if (const std::string why = check_entry(*contents, key_material, payload); !why.empty()) {
+        logging::get("jit")->warn("removing kernel cache entry {}: {}", path.string(), why);
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        std::filesystem::remove(manifest_path(key), ignored);
+        return std::nullopt;
+    }
+    return payload;
+}
+
+bool DiskCache::store(const Hash128& key, const std::string& key_material, std::string_view payload,
+                      std::string_view details) {
+    const std::string checksum = hash_bytes(payload.data(), payload.size()).hex();
+    std::string entry(entry_magic);
+    entry += std::to_string(key_material.size()) + "\n" + key_material;
+    entry += std::to_string(payload.size()) + " " + checksum + "\n";
+    entry += payload;
+    const std::string manifest = key_material + "payload " + std::to_string(payload.size()) + " bytes, XXH3-128 " +
+                                 checksum + "\n" + std::string(details);
+    std::string why;
+    bool stored = false;
+    // The manifest first: an entry never stands without its description.
+    if (const auto temporary = write_temporary(manifest_path(key), manifest, why); !temporary.empty()) {
+        std::error_code error;
+        std::filesystem::rename(temporary, manifest_path(key), error);
+        if (error) {
+            why = error.message();
+            std::filesystem::remove(temporary, error);
+        } else if (const auto written = write_temporary(entry_path(key), entry, why); !written.empty()) {
+            stored = publish(written, entry_path(key), why);
+        }
+    }
+    if (!stored && !warned_about_writes_.exchange(true))
+        logging::get("jit")->warn("cannot write to the kernel cache in {} ({}): new kernels stay in memory only",
+                                  directory_.string(), why);
+    return stored;
+}
+
+} // namespace kiln::jit

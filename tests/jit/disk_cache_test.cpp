@@ -1,0 +1,233 @@
+// The on-disk kernel cache: entries come back whole or not at all, damaged
+// ones are removed, unsafe directories are refused, and writers race safely.
+#include "jit/cpu_backend.hpp"
+#include "jit/disk_cache.hpp"
+
+#include <kiln/kiln.hpp>
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+using namespace kiln;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh folder under the system's temporary one, removed afterwards.
+struct TemporaryFolder {
+    fs::path path;
+    TemporaryFolder() {
+        std::random_device random;
+        path = fs::temp_directory_path() / ("kiln-disk-cache-test-" + std::to_string(random()));
+        fs::create_directories(path);
+    }
+    ~TemporaryFolder() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+};
+
+std::string file_text(const fs::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& path, const std::string& bytes) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << bytes;
+}
+
+unsigned mode_of(const fs::path& path) {
+    struct stat status {};
+    ::stat(path.c_str(), &status);
+    return status.st_mode & 0777;
+}
+
+const std::string material = "kiln kernel cache format 1\nkernel 0123\ntarget test\n";
+const Hash128 key = hash_bytes(material.data(), material.size());
+
+// Object code is binary: every byte value, NULs and newlines included.
+std::string binary_payload() {
+    std::string payload;
+    for (int round = 0; round < 40; ++round)
+        for (int byte = 0; byte < 256; ++byte) payload.push_back(static_cast<char>(byte));
+    return payload;
+}
+
+} // namespace
+
+TEST_CASE("an entry comes back for its key material and nothing else") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path / "cache");
+    REQUIRE(cache);
+    CHECK(mode_of(folder.path / "cache") == 0700);
+    CHECK(mode_of(folder.path / "cache" / "kernels") == 0700);
+    CHECK_FALSE(cache->load(key, material).has_value());
+    const std::string payload = binary_payload();
+    REQUIRE(cache->store(key, material, payload, "kernel IR:\nkernel() -> ()\n"));
+    CHECK(cache->load(key, material) == payload);
+    // The manifest beside it says, in plain text, what the entry was made for.
+    const std::string manifest = file_text(cache->manifest_path(key));
+    CHECK(manifest.find(material) == 0);
+    CHECK(manifest.find("payload " + std::to_string(payload.size()) + " bytes") != std::string::npos);
+    CHECK(manifest.find("kernel IR:") != std::string::npos);
+    // A second process's cache over the same folder reads the same entry.
+    auto other = jit::DiskCache::open(folder.path / "cache");
+    CHECK(other->load(key, material) == payload);
+    // The same file name asked for with other key material is a foreign entry.
+    CHECK_FALSE(cache->load(key, material + "features +avx512f\n").has_value());
+    CHECK_FALSE(fs::exists(cache->entry_path(key)));
+    CHECK_FALSE(fs::exists(cache->manifest_path(key)));
+}
+
+TEST_CASE("a damaged entry is a miss and is removed") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path);
+    REQUIRE(cache);
+    const std::string payload = binary_payload();
+    REQUIRE(cache->store(key, material, payload));
+    const std::string whole = file_text(cache->entry_path(key));
+    struct Damage {
+        const char* what;
+        std::string bytes;
+    };
+    std::string flipped = whole;
+    flipped[flipped.size() - 100] ^= 0x20;
+    const Damage damages[] = {
+        {"truncated", whole.substr(0, whole.size() - 1)},
+        {"cut in its header", whole.substr(0, 30)},
+        {"empty", ""},
+        {"a flipped payload bit", flipped},
+        {"grown", whole + "x"},
+        {"another format", "kiln-kernel-cache 2\n" + whole.substr(whole.find('\n') + 1)},
+    };
+    for (const Damage& damage : damages) {
+        CAPTURE(damage.what);
+        write_file(cache->entry_path(key), damage.bytes);
+        CHECK_FALSE(cache->load(key, material).has_value());
+        CHECK_FALSE(fs::exists(cache->entry_path(key)));
+    }
+    // Stored again, it is whole again.
+    REQUIRE(cache->store(key, material, payload));
+    CHECK(cache->load(key, material) == payload);
+}
+
+TEST_CASE("an entry that cannot be read is a miss and stays") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path);
+    REQUIRE(cache);
+    // Reading a folder fails with an I/O error, whoever runs the test.
+    fs::create_directories(cache->entry_path(key));
+    CHECK_FALSE(cache->load(key, material).has_value());
+    CHECK(fs::is_directory(cache->entry_path(key)));
+}
+
+TEST_CASE("folders others could write to, or that are no folders, are refused") {
+    TemporaryFolder folder;
+    const fs::path shared_folder = folder.path / "shared";
+    fs::create_directories(shared_folder);
+    ::chmod(shared_folder.c_str(), 0777);
+    CHECK_FALSE(jit::DiskCache::open(shared_folder));
+    ::chmod(shared_folder.c_str(), 0770);
+    CHECK_FALSE(jit::DiskCache::open(shared_folder));
+    ::chmod(shared_folder.c_str(), 0755);
+    CHECK(jit::DiskCache::open(shared_folder));
+    const fs::path file = folder.path / "file";
+    write_file(file, "not a folder");
+    CHECK_FALSE(jit::DiskCache::open(file));
+    if (::geteuid() == 0) {
+        // Only root can hand a folder to another user.
+        const fs::path foreign = folder.path / "foreign";
+        fs::create_directories(foreign);
+        ::chmod(foreign.c_str(), 0700);
+        REQUIRE(::chown(foreign.c_str(), 65534, 65534) == 0);
+        CHECK_FALSE(jit::DiskCache::open(foreign));
+    }
+}
+
+TEST_CASE("a cache that can no longer write says so and keeps nothing half-written") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path);
+    REQUIRE(cache);
+    fs::remove_all(cache->directory());
+    CHECK_FALSE(cache->store(key, material, binary_payload()));
+    CHECK_FALSE(cache->load(key, material).has_value());
+}
+
+TEST_CASE("writers racing on one key all leave one whole entry") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path);
+    REQUIRE(cache);
+    const std::string payload = binary_payload();
+    std::vector<std::thread> writers;
+    std::atomic<int> failed{0};
+    for (int w = 0; w < 8; ++w)
+        writers.emplace_back([&] {
+            auto own = jit::DiskCache::open(folder.path);
+            for (int round = 0; round < 20; ++round) {
+                if (!own->store(key, material, payload)) ++failed;
+                const auto loaded = own->load(key, material);
+                if (!loaded || *loaded != payload) ++failed;
+            }
+        });
+    for (auto& writer : writers) writer.join();
+    CHECK(failed == 0);
+    CHECK(cache->load(key, material) == payload);
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(cache->directory())) {
+        CHECK(entry.path().filename().string().rfind(".tmp", 0) != 0);
+        ++files;
+    }
+    CHECK(files == 2);
+}
+
+TEST_CASE("compile() keeps each new kernel in the disk cache the config names") {
+    TemporaryFolder folder;
+    const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
+    // A kernel no other test compiles: a chain of ops drawn at random.
+    std::random_device random;
+    const Var x = dvector("x");
+    Var chain = x;
+    const unsigned draw = random();
+    for (int i = 0; i < 6; ++i) {
+        const unsigned pick = (draw >> (2 * i)) & 3;
+        chain = pick == 0 ? sin(chain) : pick == 1 ? tanh(chain) : pick == 2 ? chain + 1.5 : chain * 0.5;
+    }
+    chain = chain * 0.25 + x;
+    const auto before = jit::CpuBackend::instance().counters();
+    const Function f = compile({x}, chain);
+    const auto after = jit::CpuBackend::instance().counters();
+    std::vector<fs::path> entries, manifests;
+    for (const auto& entry : fs::directory_iterator(folder.path / "kernels"))
+        (entry.path().extension() == ".kernel" ? entries : manifests).push_back(entry.path());
+    // Compiled now, or loaded from memory when this draw came up before.
+    CHECK(entries.size() == after.compiled - before.compiled);
+    CHECK(manifests.size() == entries.size());
+    for (const fs::path& manifest : manifests) {
+        const std::string text = file_text(manifest);
+        CHECK(text.find("kernel IR:") != std::string::npos);
+        CHECK(text.find("target triple=") != std::string::npos);
+        CHECK(text.find("kiln ") != std::string::npos);
+    }
+    // The compiled function computes what the interpreter does.
+    const Function reference = compile({x}, chain, {.linker = Linker::interpreter});
+    const Array input = Array::from_values<double>({0.5, -1.25, 2.0});
+    const std::vector<double> compiled = f(input)[0].to_vector<double>(), expected = reference(input)[0].to_vector<double>();
+    for (std::size_t i = 0; i < expected.size(); ++i) CHECK(compiled[i] == doctest::Approx(expected[i]).epsilon(1e-14));
+    // Off, nothing more is written.
+    const ConfigOverride off{{"disk_cache", "off"}};
+    const Function g = compile({x}, chain * 3.0 - x);
+    CHECK(std::distance(fs::directory_iterator(folder.path / "kernels"), fs::directory_iterator()) ==
+          static_cast<std::ptrdiff_t>(entries.size() + manifests.size()));
+}

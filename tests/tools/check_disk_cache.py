@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""The on-disk kernel cache across processes: kiln-dump eval run again
+loads its kernel instead of compiling it, damaged entries are replaced,
+unsafe folders and KILN_CACHE=off leave kiln working from memory.
+
+usage: check_disk_cache.py KILN_DUMP
+"""
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+KILN_DUMP = sys.argv[1]
+GRAPH = "x: f64[:]; out = log1p(exp(x) * 2.5) - x"
+VALUES = "x=[0.5, -1.25, 3.0, 7.5]"
+failures = []
+
+
+def run(cache_dir, cache="on"):
+    env = dict(os.environ, KILN_CACHE=cache, KILN_CACHE_DIR=str(cache_dir), KILN_LOG="jit=debug")
+    done = subprocess.run([KILN_DUMP, "eval", "-e", GRAPH, "--set", VALUES], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        failures.append(f"kiln-dump failed ({done.returncode}): {done.stderr}")
+    return done.stdout, done.stderr
+
+
+def check(condition, what, log=""):
+    if not condition:
+        failures.append(what + ("\n" + log if log else ""))
+
+
+def entries(folder):
+    kernels = pathlib.Path(folder) / "kernels"
+    return sorted(kernels.glob("*.kernel")) if kernels.is_dir() else []
+
+
+with tempfile.TemporaryDirectory() as temporary:
+    cache = pathlib.Path(temporary) / "cache"
+    first, log = run(cache)
+    check("compiled kiln_loop_" in log and "loaded from the disk cache" not in log, "a first run compiles", log)
+    check(len(entries(cache)) >= 1, "a first run stores its kernels")
+    check(oct(cache.stat().st_mode & 0o777) == "0o700", "the cache folder is private")
+
+    again, log = run(cache)
+    check(again == first, f"a second run prints the same: {again!r} vs {first!r}")
+    check("loaded from the disk cache" in log and "compiled kiln_loop_" not in log, "a second run loads", log)
+
+    # Every entry cut short: detected, removed, compiled again and stored whole.
+    for entry in entries(cache):
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2])
+    damaged, log = run(cache)
+    check(damaged == first, "a run over damaged entries prints the same")
+    check("removing kernel cache entry" in log and "compiled kiln_loop_" in log, "damage is found and repaired", log)
+    repaired, log = run(cache)
+    check(repaired == first and "loaded from the disk cache" in log, "repaired entries load", log)
+
+    # Off: nothing read, nothing written.
+    before = [(e, e.stat().st_mtime_ns) for e in entries(cache)]
+    off, log = run(cache, cache="off")
+    check(off == first and "disk cache" not in log and "kernel cache" not in log, "KILN_CACHE=off uses no disk", log)
+    check([(e, e.stat().st_mtime_ns) for e in entries(cache)] == before, "KILN_CACHE=off writes nothing")
+
+    # A folder others can write to is refused, with a warning; kiln still runs.
+    open_folder = pathlib.Path(temporary) / "open"
+    open_folder.mkdir(mode=0o777)
+    open_folder.chmod(0o777)
+    refused, log = run(open_folder)
+    check(refused == first, "a refused folder still computes")
+    check("refused (others can write to it)" in log, "a refused folder is named with the reason", log)
+    check(not (open_folder / "kernels").exists(), "nothing is written into a refused folder")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("disk cache across processes: ok")
