@@ -4,6 +4,7 @@
 #include "../jit/disk_cache.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 
@@ -35,6 +36,17 @@ std::int64_t last_level_cache_bytes() {
     }
 }
 
+// "1G", "512M", "65536K" or a plain count of bytes; -1 when it is none.
+std::int64_t byte_count(const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    if (digits == 0 || digits > 15) return -1;
+    const std::string unit = text.substr(digits);
+    const int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
+    if (shift < 0) return -1;
+    return std::stoll(text.substr(0, digits)) << shift;
+}
+
 } // namespace
 
 const std::vector<ConfigOption>& Config::options() {
@@ -59,6 +71,8 @@ const std::vector<ConfigOption>& Config::options() {
          false},
         {"disk_cache", "whether compiled kernels are kept in, and loaded from, the on-disk kernel cache "
                        "(KILN_CACHE=off turns it off)", "on", {"on", "off"}, false},
+        {"disk_cache_limit", "the most the on-disk kernel cache holds, in bytes (suffixes K, M, G): beyond it, the "
+                             "least recently used kernels go", "1G", {}, false},
         {"disk_cache_dir", "the on-disk kernel cache's folder: KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else "
                            "~/.cache/kiln; refused unless it belongs to the user and nobody else can write to it",
          "", {}, false},
@@ -97,6 +111,9 @@ void Config::set(const std::string& name, const std::string& value) {
         for (const auto& choice : choices) allowed += (allowed.empty() ? "" : ", ") + choice;
         throw ValueError("config: option '" + name + "' cannot be '" + value + "' (choose one of " + allowed + ")");
     }
+    if (name == "disk_cache_limit" && byte_count(value) < 0)
+        throw ValueError("config: option 'disk_cache_limit' cannot be '" + value +
+                         "' (a count of bytes, with K, M or G after it for 2^10, 2^20 or 2^30)");
     values_[index] = value;
     if (name == "streaming_stores")
         streaming_stores_ = value == "always" ? StreamingStores::always
@@ -121,6 +138,8 @@ void Config::apply_flags(const std::string& flags) {
 std::string Config::disk_cache_directory() const {
     return get("disk_cache") == "on" ? get("disk_cache_dir") : std::string();
 }
+
+std::int64_t Config::disk_cache_limit_bytes() const { return byte_count(get("disk_cache_limit")); }
 
 DType Config::floatX() const { return dtype_from_name(get("floatX")); }
 

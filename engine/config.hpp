@@ -67,6 +67,7 @@ public:
     Linker linker() const;
     /// The on-disk kernel cache's folder, "" when it is off.
     std::string disk_cache_directory() const;
+    std::int64_t disk_cache_limit_bytes() const;
     /// Read on every loop call, so kept parsed.
     StreamingStores streaming_stores() const { return streaming_stores_; }
 

@@ -366,7 +366,8 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
     for (auto& run : plan.runs)
         if (auto* loop = std::get_if<LoopRun>(&run)) loops.push_back(loop);
     const Clock::time_point kernels_start = Clock::now();
-    if (!loops.empty()) jit::CpuBackend::instance().use_disk_cache(config().disk_cache_directory());
+    if (!loops.empty())
+        jit::CpuBackend::instance().use_disk_cache(config().disk_cache_directory(), config().disk_cache_limit_bytes());
     tbb::parallel_for(std::size_t{0}, loops.size(), [&](std::size_t i) {
         const Clock::time_point kernel_start = Clock::now();
         const jit::CompiledLoop compiled = jit::CpuBackend::instance().compile(loops[i]->loop->kernel);

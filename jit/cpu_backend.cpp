@@ -111,9 +111,10 @@ struct CpuBackend::State {
     mutable std::mutex mutex;
     std::unordered_map<Hash128, std::shared_future<LoopFunction>, HashKey> loops;
     JitCounters counters;
-    /// The on-disk kernel cache and the directory it was asked for ("" for none).
+    /// The on-disk kernel cache, and the directory and limit it was asked
+    /// for ("" for none).
     std::shared_ptr<DiskCache> disk;
-    std::string disk_directory;
+    std::string disk_setting;
     /// Compiles that nobody waits for; the backend waits for them when it goes.
     tbb::task_group background;
 
@@ -369,16 +370,17 @@ CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     return {future.get(), from_disk}; // rethrows a failure
 }
 
-void CpuBackend::use_disk_cache(const std::string& directory) {
+void CpuBackend::use_disk_cache(const std::string& directory, std::int64_t limit_bytes) {
     State& s = *state_;
+    const std::string setting = directory.empty() ? std::string() : directory + "\n" + std::to_string(limit_bytes);
     {
         std::lock_guard lock(s.mutex);
-        if (directory == s.disk_directory) return;
+        if (setting == s.disk_setting) return;
     }
     // Opening checks (and may create) the directory: outside the lock.
-    std::shared_ptr<DiskCache> cache = directory.empty() ? nullptr : DiskCache::open(directory);
+    std::shared_ptr<DiskCache> cache = directory.empty() ? nullptr : DiskCache::open(directory, limit_bytes);
     std::lock_guard lock(s.mutex);
-    s.disk_directory = directory;
+    s.disk_setting = setting;
     s.disk = std::move(cache);
 }
 

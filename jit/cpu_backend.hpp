@@ -44,9 +44,10 @@ public:
     /// waits for such compiles before it is destroyed.
     std::shared_future<LoopFunction> compile_in_background(const Kernel& kernel, LoopVariant variant);
     /// Keeps compiled kernels in the on-disk kernel cache in `directory`
-    /// from now on, and loads them from there ("" for none). A directory
-    /// that is not safe to load code from is refused with a warning.
-    void use_disk_cache(const std::string& directory);
+    /// (at most `limit_bytes` of them) from now on, and loads them from
+    /// there ("" for none). A directory that is not safe to load code from
+    /// is refused with a warning.
+    void use_disk_cache(const std::string& directory, std::int64_t limit_bytes);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
     std::string llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;

@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <algorithm>
+#include <chrono>
 #include <thread>
+#include <vector>
 
 namespace kiln::jit {
 
@@ -138,7 +141,7 @@ std::string disk_cache_directory_from_environment() {
     return {};
 }
 
-std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& directory) {
+std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& directory, std::int64_t limit_bytes) {
     const auto refuse = [&](const std::filesystem::path& path, const std::string& why) {
         logging::get("jit")->warn("kernel cache directory {} refused ({}): kernels stay in memory only", path.string(),
                                   why);
@@ -150,7 +153,7 @@ std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& director
     make_private_directory(kernels);
     if (std::string why = unsafe_directory(kernels); !why.empty()) return refuse(kernels, why);
     logging::get("jit")->debug("kernel cache in {}", kernels.string());
-    return std::unique_ptr<DiskCache>(new DiskCache(kernels));
+    return std::unique_ptr<DiskCache>(new DiskCache(kernels, limit_bytes));
 }
 
 std::filesystem::path DiskCache::entry_path(const Hash128& key) const { return directory_ / (key.hex() + ".kernel"); }
@@ -170,6 +173,7 @@ std::optional<std::string> DiskCache::load(const Hash128& key, const std::string
         std::filesystem::remove(manifest_path(key), ignored);
         return std::nullopt;
     }
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); // used now
     return payload;
 }
 
@@ -195,10 +199,67 @@ bool DiskCache::store(const Hash128& key, const std::string& key_material, std::
             stored = publish(written, entry_path(key), why);
         }
     }
+    if (stored) {
+        std::lock_guard lock(size_mutex_);
+        if (known_bytes_ < 0) known_bytes_ = evict();
+        known_bytes_ += static_cast<std::int64_t>(entry.size() + manifest.size());
+        if (known_bytes_ > limit_bytes_) known_bytes_ = evict();
+    }
     if (!stored && !warned_about_writes_.exchange(true))
         logging::get("jit")->warn("cannot write to the kernel cache in {} ({}): new kernels stay in memory only",
                                   directory_.string(), why);
     return stored;
+}
+
+std::int64_t DiskCache::evict() const {
+    struct Entry {
+        std::filesystem::path path;
+        std::int64_t bytes;
+        std::filesystem::file_time_type used;
+    };
+    std::vector<Entry> entries;
+    std::int64_t total = 0;
+    std::error_code error;
+    const auto now = std::filesystem::file_time_type::clock::now();
+    for (const auto& item : std::filesystem::directory_iterator(directory_, error)) {
+        std::error_code ignored;
+        const std::filesystem::path& path = item.path();
+        const auto modified = std::filesystem::last_write_time(path, ignored);
+        if (ignored) continue;
+        // A writer that died left its temporary file; a live one takes milliseconds.
+        if (path.filename().string().rfind(".tmp-", 0) == 0) {
+            if (now - modified > std::chrono::hours(1)) std::filesystem::remove(path, ignored);
+            continue;
+        }
+        if (path.extension() != ".kernel") continue;
+        std::filesystem::path manifest = path;
+        manifest.replace_extension(".txt");
+        const auto size_of = [](const std::filesystem::path& file) {
+            std::error_code missing;
+            const auto size = std::filesystem::file_size(file, missing);
+            return missing ? std::int64_t{0} : static_cast<std::int64_t>(size);
+        };
+        const std::int64_t bytes = size_of(path) + size_of(manifest);
+        entries.push_back({path, bytes, modified});
+        total += bytes;
+    }
+    if (total <= limit_bytes_) return total;
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    const std::int64_t target = limit_bytes_ / 10 * 9;
+    std::size_t removed = 0;
+    for (const Entry& entry : entries) {
+        if (total <= target) break;
+        std::filesystem::path manifest = entry.path;
+        manifest.replace_extension(".txt");
+        std::error_code ignored;
+        // Unlinking leaves a reader's open file whole: it still reads all of it.
+        if (std::filesystem::remove(entry.path, ignored)) ++removed;
+        std::filesystem::remove(manifest, ignored);
+        total -= entry.bytes;
+    }
+    logging::get("jit")->debug("kernel cache over its limit of {} bytes: removed the {} least recently used entries",
+                               limit_bytes_, removed);
+    return total;
 }
 
 } // namespace kiln::jit

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,21 +27,27 @@ bool disk_cache_enabled_by_environment();
 
 class DiskCache {
 public:
-    /// The cache in `directory`, created (mode 0700) where missing; null,
-    /// after one warning, when the directory cannot be made or is not safe
-    /// (another owner, writable by group or others).
-    static std::unique_ptr<DiskCache> open(const std::filesystem::path& directory);
+    /// The cache in `directory`, created (mode 0700) where missing, holding
+    /// at most `limit_bytes` of entries; null, after one warning, when the
+    /// directory cannot be made or is not safe (another owner, writable by
+    /// group or others).
+    static std::unique_ptr<DiskCache> open(const std::filesystem::path& directory,
+                                           std::int64_t limit_bytes = default_limit_bytes);
+    static constexpr std::int64_t default_limit_bytes = std::int64_t{1} << 30;
 
     /// The payload stored under `key` when the entry is whole and was made
     /// for exactly `key_material` (the text `key` hashes). A damaged,
     /// truncated or foreign entry is removed (said once); a file that
-    /// cannot be read is only a miss.
+    /// cannot be read is only a miss. A hit counts as a use for eviction.
     std::optional<std::string> load(const Hash128& key, const std::string& key_material);
     /// Publishes an entry and its readable manifest beside it (the key
     /// material, the payload's size and checksum, then `details`): written
     /// to a temporary file, synced, then linked into place, so readers see
     /// all of it or nothing and the first writer of a key wins. False, with
-    /// one warning per cache, when the directory refuses the write.
+    /// one warning per cache, when the directory refuses the write. Beyond
+    /// the limit, the least recently used entries go (a process still
+    /// reading one keeps its open file), and temporary files that crashed
+    /// writers left.
     bool store(const Hash128& key, const std::string& key_material, std::string_view payload,
                std::string_view details = {});
 
@@ -49,9 +56,19 @@ public:
     std::filesystem::path manifest_path(const Hash128& key) const;
 
 private:
-    explicit DiskCache(std::filesystem::path directory) : directory_(std::move(directory)) {}
+    DiskCache(std::filesystem::path directory, std::int64_t limit_bytes)
+        : directory_(std::move(directory)), limit_bytes_(limit_bytes) {}
+    /// Removes the least recently used entries until the folder holds at
+    /// most nine tenths of the limit; returns the bytes left.
+    std::int64_t evict() const;
+
     std::filesystem::path directory_;
+    std::int64_t limit_bytes_;
     std::atomic<bool> warned_about_writes_{false};
+    /// Bytes of entries in the folder as this process knows them (other
+    /// processes add to it unseen); -1 until the folder is first measured.
+    std::mutex size_mutex_;
+    std::int64_t known_bytes_ = -1;
 };
 
 } // namespace kiln::jit

@@ -42,6 +42,20 @@ TEST_CASE("options are validated and flags parsed") {
     CHECK(c.streaming_stores() == StreamingStores::never);
     c.set("streaming_stores", "auto");
     CHECK(c.streaming_stores() == StreamingStores::by_size);
+    // The disk cache: a folder, on or off, and a size limit in bytes.
+    {
+        ConfigOverride cache({{"disk_cache", "on"}, {"disk_cache_dir", "/somewhere/kiln"}, {"disk_cache_limit", "64M"}});
+        CHECK(c.disk_cache_directory() == "/somewhere/kiln");
+        CHECK(c.disk_cache_limit_bytes() == std::int64_t{64} << 20);
+        c.set("disk_cache", "off");
+        CHECK(c.disk_cache_directory().empty());
+        c.set("disk_cache_limit", "1048576");
+        CHECK(c.disk_cache_limit_bytes() == 1048576);
+        for (const char* wrong : {"12X", "", "G", "-5M", "1.5G"})
+            CHECK_THROWS_WITH_AS(c.set("disk_cache_limit", wrong), doctest::Contains("'disk_cache_limit' cannot be"),
+                                 ValueError);
+        CHECK(c.disk_cache_limit_bytes() == 1048576);
+    }
     for (const ConfigOption& option : Config::options()) CHECK_FALSE(option.doc.empty());
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -190,6 +191,48 @@ TEST_CASE("writers racing on one key all leave one whole entry") {
         ++files;
     }
     CHECK(files == 2);
+}
+
+TEST_CASE("beyond its limit the cache drops the least recently used entries and dead writers' files") {
+    TemporaryFolder folder;
+    const std::string payload(10000, 'k');
+    const auto key_of = [](int n) {
+        const std::string text = material + "entry " + std::to_string(n) + "\n";
+        return std::pair{hash_bytes(text.data(), text.size()), text};
+    };
+    // One entry and its manifest, as stored.
+    std::int64_t entry_bytes = 0;
+    {
+        TemporaryFolder probe;
+        auto measure = jit::DiskCache::open(probe.path);
+        const auto [k, m] = key_of(0);
+        REQUIRE(measure->store(k, m, payload));
+        entry_bytes = static_cast<std::int64_t>(fs::file_size(measure->entry_path(k)) + fs::file_size(measure->manifest_path(k)));
+    }
+    auto cache = jit::DiskCache::open(folder.path, entry_bytes * 7 / 2);
+    REQUIRE(cache);
+    // A writer that died long ago, and one that is writing now.
+    const fs::path dead = cache->directory() / ".tmp-1-2-3";
+    const fs::path live = cache->directory() / ".tmp-4-5-6";
+    write_file(dead, "half");
+    write_file(live, "half");
+    fs::last_write_time(dead, fs::file_time_type::clock::now() - std::chrono::hours(2));
+    // Entries 1, 2, 3 used 300, 200 and 100 seconds ago; then 1 is used again.
+    for (int n = 1; n <= 3; ++n) {
+        const auto [k, m] = key_of(n);
+        REQUIRE(cache->store(k, m, payload));
+        fs::last_write_time(cache->entry_path(k), fs::file_time_type::clock::now() - std::chrono::seconds(400 - 100 * n));
+    }
+    CHECK_FALSE(fs::exists(dead));
+    CHECK(fs::exists(live));
+    CHECK(cache->load(key_of(1).first, key_of(1).second) == payload);
+    // Two more: each time over the limit, the oldest use goes.
+    for (int n = 4; n <= 5; ++n) REQUIRE(cache->store(key_of(n).first, key_of(n).second, payload));
+    for (int n : {1, 4, 5}) CHECK(cache->load(key_of(n).first, key_of(n).second) == payload);
+    for (int n : {2, 3}) {
+        CHECK_FALSE(fs::exists(cache->entry_path(key_of(n).first)));
+        CHECK_FALSE(fs::exists(cache->manifest_path(key_of(n).first)));
+    }
 }
 
 TEST_CASE("compile() keeps each new kernel in the disk cache the config names") {

@@ -463,6 +463,8 @@ Result call_overhead() {
 }
 
 Result compile_latency() {
+    // Cold means compiled: kernels an earlier run left on disk would load instead.
+    const ConfigOverride cold{{"disk_cache", "off"}};
     // The backend itself starts before timing: W6 is about this function's kernels.
     {
         const Var warm = dscalar("warm");
