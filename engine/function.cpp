@@ -193,7 +193,8 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
     graph->costs.kernels_seconds = graph->executable->build_costs().kernels_seconds;
     const jit::JitCounters after = jit::CpuBackend::instance().counters();
     graph->costs.kernels_compiled = after.compiled - before.compiled;
-    graph->costs.kernels_from_cache = after.memory_hits - before.memory_hits;
+    graph->costs.kernels_from_disk = after.disk_hits - before.disk_hits;
+    graph->costs.kernels_from_cache = after.memory_hits - before.memory_hits + graph->costs.kernels_from_disk;
     return graph;
 }
 

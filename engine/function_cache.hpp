@@ -29,11 +29,12 @@ struct CompileCosts {
     /// Every kernel's machine code: lowering to LLVM IR, LLVM's passes and
     /// code generation, or a kernel cache look-up (kernels compile in parallel).
     double kernels_seconds = 0;
-    /// Kernels LLVM compiled for it, and kernels found in the in-memory
-    /// kernel cache (differences of the process's counters, so another
-    /// thread compiling at the same time can blur them).
+    /// Kernels LLVM compiled for it, and kernels found in the kernel cache,
+    /// in memory or on disk (differences of the process's counters, so
+    /// another thread compiling at the same time can blur them).
     std::uint64_t kernels_compiled = 0;
     std::uint64_t kernels_from_cache = 0;
+    std::uint64_t kernels_from_disk = 0;
 };
 
 /// What compile() derives from a graph, independent of which shared

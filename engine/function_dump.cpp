@@ -153,7 +153,9 @@ std::string Function::compile_report() const {
     text += "fusion and buffer planning: " + milliseconds(costs.planning_seconds) + "\n";
     text += "kernels (lowering, LLVM passes, machine code; in parallel): " + milliseconds(costs.kernels_seconds) + "\n";
     text += "kernels: " + std::to_string(kernels().size()) + " (" + std::to_string(costs.kernels_compiled) +
-            " compiled by LLVM, " + std::to_string(costs.kernels_from_cache) + " from the kernel cache)\n";
+            " compiled by LLVM, " + std::to_string(costs.kernels_from_cache) + " from the kernel cache" +
+            (costs.kernels_from_disk > 0 ? ", " + std::to_string(costs.kernels_from_disk) + " of them from disk" : "") +
+            ")\n";
     const std::vector<FunctionStep> all_steps = steps();
     for (std::size_t i = 0; i < all_steps.size(); ++i)
         if (all_steps[i].kernel)

@@ -152,8 +152,10 @@ struct CpuBackend::State {
     /// Lowers, optimizes and JIT-links a kernel, or loads its object code
     /// from the disk cache; returns its entry point.
     std::pair<LoopFunction, bool> build(const Kernel& kernel, LoopVariant variant, const Hash128& key);
-    /// The kernel's object code, compiled.
-    std::string object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol) const;
+    /// The kernel's object code, compiled; with `llvm_ir`, the optimized
+    /// LLVM IR it came from, as text.
+    std::string object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
+                            std::string* llvm_ir = nullptr) const;
     /// Everything that decides a kernel's machine code, as the disk cache
     /// keys and checks it.
     std::string disk_key_material(const Hash128& key) const {
@@ -204,8 +206,9 @@ std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, Loo
     std::optional<std::string> object = cache ? cache->load(disk_key, material) : std::nullopt;
     const bool from_disk = object.has_value();
     if (!from_disk) {
-        object = object_code(kernel, variant, symbol);
-        if (cache) cache->store(disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\n");
+        std::string llvm_ir;
+        object = object_code(kernel, variant, symbol, cache ? &llvm_ir : nullptr);
+        if (cache) cache->store(disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
     }
     const auto compiled = std::chrono::steady_clock::now();
     if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbol)))
@@ -227,10 +230,15 @@ std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, Loo
     return {address->toPtr<LoopFunction>(), from_disk};
 }
 
-std::string CpuBackend::State::object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol) const {
+std::string CpuBackend::State::object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
+                                           std::string* llvm_ir) const {
     llvm::LLVMContext context;
     auto diagnostics = std::make_shared<std::string>();
     auto lowered = module(kernel, variant, symbol, context, true, diagnostics);
+    if (llvm_ir) {
+        llvm::raw_string_ostream stream(*llvm_ir);
+        lowered->print(stream, nullptr);
+    }
     auto machine = target_machine();
     llvm::SmallVector<char, 0> object;
     {

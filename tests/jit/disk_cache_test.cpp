@@ -260,6 +260,8 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
     for (const fs::path& manifest : manifests) {
         const std::string text = file_text(manifest);
         CHECK(text.find("kernel IR:") != std::string::npos);
+        CHECK(text.find("LLVM IR:") != std::string::npos);
+        CHECK(text.find("define void @kiln_loop_") != std::string::npos);
         CHECK(text.find("target triple=") != std::string::npos);
         CHECK(text.find("kiln ") != std::string::npos);
     }

@@ -17,9 +17,10 @@ VALUES = "x=[0.5, -1.25, 3.0, 7.5]"
 failures = []
 
 
-def run(cache_dir, cache="on"):
+def run(cache_dir, cache="on", command=("eval", "--set", VALUES)):
     env = dict(os.environ, KILN_CACHE=cache, KILN_CACHE_DIR=str(cache_dir), KILN_LOG="jit=debug")
-    done = subprocess.run([KILN_DUMP, "eval", "-e", GRAPH, "--set", VALUES], env=env, capture_output=True, text=True)
+    arguments = [KILN_DUMP, command[0], "-e", GRAPH, *command[1:]]
+    done = subprocess.run(arguments, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         failures.append(f"kiln-dump failed ({done.returncode}): {done.stderr}")
     return done.stdout, done.stderr
@@ -45,6 +46,9 @@ with tempfile.TemporaryDirectory() as temporary:
     again, log = run(cache)
     check(again == first, f"a second run prints the same: {again!r} vs {first!r}")
     check("loaded from the disk cache" in log and "compiled kiln_loop_" not in log, "a second run loads", log)
+    summary, _ = run(cache, command=("compile",))
+    check("kernels: 1 (0 compiled by LLVM, 1 from the kernel cache, 1 of them from disk)" in summary,
+          "the compile report counts the kernel loaded from disk", summary)
 
     # Every entry cut short: detected, removed, compiled again and stored whole.
     for entry in entries(cache):
