@@ -16,10 +16,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -482,6 +484,55 @@ Result compile_latency() {
     return r;
 }
 
+// What a child process started with --compile-train-once does: the W4
+// training function compiled in a process of its own; prints the seconds.
+int compile_train_once() {
+    {
+        const Var warm = dscalar("warm");
+        compile({warm}, warm * 2.0);
+    }
+    SharedVar w = shared(Array::zeros(DType::float64, {784}), "w");
+    SharedVar b = shared(0.0, "b");
+    std::printf("%.9g\n", seconds_of([&] { logistic_train(w, b); }));
+    return 0;
+}
+
+// Seconds a child process took to compile the W4 training function, with
+// the environment settings in `env` ("NAME=value ...").
+double child_compile_seconds(const std::string& env) {
+    const std::string command = env + " " + std::filesystem::read_symlink("/proc/self/exe").string() +
+                                " --compile-train-once";
+    FILE* child = ::popen(command.c_str(), "r");
+    if (!child) throw std::runtime_error("cannot start " + command);
+    double seconds = -1;
+    if (std::fscanf(child, "%lf", &seconds) != 1) seconds = -1;
+    if (::pclose(child) != 0 || seconds < 0) throw std::runtime_error(command + " failed");
+    return seconds;
+}
+
+// W6 across processes: a new process compiling the W4 training function
+// with its kernels in the on-disk kernel cache, against compiling them.
+Result warm_start() {
+    char folder[] = "/tmp/kiln-bench-cache-XXXXXX";
+    if (!::mkdtemp(folder)) throw std::runtime_error("cannot make a temporary folder");
+    const std::string on = std::string("KILN_CACHE=on KILN_CACHE_DIR=") + folder;
+    child_compile_seconds(on); // fills the cache
+    Result r{"W6 compile in a new process, kernels on disk"};
+    std::vector<double> warm, cold;
+    for (int round = 0; round < repeats; ++round) {
+        // Alternating which goes first, as alternating_medians does.
+        if (round % 2 == 0) warm.push_back(child_compile_seconds(on));
+        cold.push_back(child_compile_seconds("KILN_CACHE=off"));
+        if (round % 2 == 1) warm.push_back(child_compile_seconds(on));
+    }
+    r.kiln_s = median(warm);
+    r.baseline_s = median(cold);
+    r.baseline = "the same compile in a new process with KILN_CACHE=off";
+    r.note = "compile() alone, timed inside each process";
+    std::filesystem::remove_all(folder);
+    return r;
+}
+
 // Seconds in the unit that suits them: "13.4 ms", "131 ns".
 std::string duration_text(double seconds) {
     const char* units[] = {"s", "ms", "us", "ns"};
@@ -517,6 +568,7 @@ int main(int argc, char** argv) {
     bool json = false;
     int steps = 10000;
     std::vector<std::string> selected;
+    if (argc == 2 && std::string(argv[1]) == "--compile-train-once") return compile_train_once();
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--json") json = true;
@@ -524,15 +576,16 @@ int main(int argc, char** argv) {
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
             std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W8 W9 ...]\n"
-                        "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad,\n"
-                        "      with streaming stores (the default at this size) and with ordinary ones\n"
+                        "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad, with\n"
+                        "      kiln's default stores, then streaming stores and ordinary ones forced\n"
                         "  WS  streaming stores against ordinary ones for x + 3*y then sum, 2^18..2^24 float64\n"
                         "      (not in the default set)\n"
                         "  W2  sum over all, along axis 0 and 1, max along axis 1 of 4096x4096 f64 and f32\n"
                         "  W3  row softmax and log-softmax + NLL of integer labels on 4096x1000 f64\n"
                         "  W4  the tutorial's logistic regression (N=400, feats=784), --steps steps (10000)\n"
                         "  W5  call overhead of f(x, y) = x + y on two scalars\n"
-                        "  W6  compile latency of the W4 training function, cold and cached\n"
+                        "  W6  compile latency of the W4 training function, cold and cached, and in a new\n"
+                        "      process with its kernels in the on-disk kernel cache\n"
                         "  W8  gather rows and scatter-add their gradient, gather elements, join columns\n"
                         "  W9  an epoch of the softmax_regression example (Fashion-MNIST when installed), f64 and f32\n"
                         "ratio = baseline_s / kiln_s: higher is better for kiln\n");
@@ -546,7 +599,10 @@ int main(int argc, char** argv) {
         std::printf("kiln-bench on %u hardware threads; %s\n", std::thread::hardware_concurrency(),
                     jit::CpuBackend::instance().target_description().substr(0, 60).c_str());
     try {
-        if (wanted("W6")) print(compile_latency(), json);
+        if (wanted("W6")) {
+            print(compile_latency(), json);
+            print(warm_start(), json);
+        }
         if (wanted("W1")) {
             for (Stores stores : {Stores::by_default, Stores::streaming, Stores::ordinary}) {
                 print(fused_chain<double>("W1 fused sigmoid chain f64 2^24", stores), json);
