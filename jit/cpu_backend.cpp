@@ -159,7 +159,7 @@ struct CpuBackend::State {
     /// Everything that decides a kernel's machine code, as the disk cache
     /// keys and checks it.
     std::string disk_key_material(const Hash128& key) const {
-        return "kiln kernel cache format 1\nkiln " KILN_VERSION "\nkernel " + key.hex() + "\ntarget " + description +
+        return "cache format 1\nkiln " KILN_VERSION "\nkernel " + key.hex() + "\ntarget " + description +
                "\n";
     }
 };

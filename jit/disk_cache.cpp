@@ -105,19 +105,19 @@ std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
     return bytes;
 }
 
-// What is wrong with an entry's bytes for `key_material`, or "" with the
-// payload stored in `payload`.
-std::string check_entry(const std::string& bytes, const std::string& key_material, std::string& payload) {
+// What is wrong with an entry's bytes, or "" with the key material and the
+// payload it holds stored in `key_material` and `payload`.
+std::string parse_entry(const std::string& bytes, std::string& key_material, std::string& payload) {
     if (bytes.compare(0, entry_magic.size(), entry_magic) != 0) return "not a kiln cache entry of this format";
     std::istringstream in(bytes.substr(entry_magic.size()));
     std::size_t key_length = 0;
-    if (!(in >> key_length) || in.get() != '\n') return "no key length";
-    std::string stored_key(key_length, '\0');
-    if (!in.read(stored_key.data(), static_cast<std::streamsize>(key_length))) return "truncated in its key";
-    if (stored_key != key_material) return "made for another key";
+    if (!(in >> key_length) || in.get() != '\n' || key_length > bytes.size()) return "no key length";
+    key_material.assign(key_length, '\0');
+    if (!in.read(key_material.data(), static_cast<std::streamsize>(key_length))) return "truncated in its key";
     std::size_t payload_length = 0;
     std::string checksum;
-    if (!(in >> payload_length >> checksum) || in.get() != '\n') return "no payload header";
+    if (!(in >> payload_length >> checksum) || in.get() != '\n' || payload_length > bytes.size())
+        return "no payload header";
     payload.assign(payload_length, '\0');
     if (!in.read(payload.data(), static_cast<std::streamsize>(payload_length))) return "truncated in its payload";
     if (in.peek() != std::char_traits<char>::eof()) return "longer than its payload";
@@ -165,8 +165,10 @@ std::optional<std::string> DiskCache::load(const Hash128& key, const std::string
     // Missing, or an I/O error: a miss, and the entry may well be fine.
     const std::optional<std::string> contents = read_whole_file(path);
     if (!contents) return std::nullopt;
-    std::string payload;
-    if (const std::string why = check_entry(*contents, key_material, payload); !why.empty()) {
+    std::string stored_material, payload;
+    std::string why = parse_entry(*contents, stored_material, payload);
+    if (why.empty() && stored_material != key_material) why = "made for another key";
+    if (!why.empty()) {
         logging::get("jit")->warn("removing kernel cache entry {}: {}", path.string(), why);
         std::error_code ignored;
         std::filesystem::remove(path, ignored);
@@ -260,6 +262,52 @@ std::int64_t DiskCache::evict() const {
     logging::get("jit")->debug("kernel cache over its limit of {} bytes: removed the {} least recently used entries",
                                limit_bytes_, removed);
     return total;
+}
+
+std::vector<DiskCacheEntry> DiskCache::entries() const {
+    std::vector<DiskCacheEntry> found;
+    std::error_code error;
+    for (const auto& item : std::filesystem::directory_iterator(directory_, error)) {
+        const std::filesystem::path& path = item.path();
+        if (path.extension() != ".kernel") continue;
+        DiskCacheEntry entry;
+        entry.name = path.stem().string();
+        std::error_code ignored;
+        entry.last_used = std::filesystem::last_write_time(path, ignored);
+        const std::optional<std::string> contents = read_whole_file(path);
+        std::string payload;
+        if (!contents) {
+            entry.problem = "it cannot be read";
+        } else {
+            entry.bytes = static_cast<std::int64_t>(contents->size());
+            entry.problem = parse_entry(*contents, entry.key_material, payload);
+            if (entry.problem.empty() &&
+                hash_bytes(entry.key_material.data(), entry.key_material.size()).hex() != entry.name)
+                entry.problem = "its name is not the hash of its key";
+        }
+        std::filesystem::path manifest = path;
+        manifest.replace_extension(".txt");
+        const auto manifest_bytes = std::filesystem::file_size(manifest, ignored);
+        if (!ignored) entry.bytes += static_cast<std::int64_t>(manifest_bytes);
+        found.push_back(std::move(entry));
+    }
+    std::sort(found.begin(), found.end(),
+              [](const DiskCacheEntry& a, const DiskCacheEntry& b) { return a.last_used > b.last_used; });
+    return found;
+}
+
+std::size_t DiskCache::clear() {
+    std::size_t removed = 0;
+    std::error_code error;
+    std::vector<std::filesystem::path> files;
+    for (const auto& item : std::filesystem::directory_iterator(directory_, error)) files.push_back(item.path());
+    for (const std::filesystem::path& path : files) {
+        std::error_code ignored;
+        if (std::filesystem::remove(path, ignored) && path.extension() == ".kernel") ++removed;
+    }
+    std::lock_guard lock(size_mutex_);
+    known_bytes_ = -1;
+    return removed;
 }
 
 } // namespace kiln::jit

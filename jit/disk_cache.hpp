@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiln::jit {
 
@@ -24,6 +25,19 @@ namespace kiln::jit {
 std::string disk_cache_directory_from_environment();
 /// False when the environment turns the disk cache off (KILN_CACHE=off or 0).
 bool disk_cache_enabled_by_environment();
+
+/// One entry as an inspection of the cache sees it.
+struct DiskCacheEntry {
+    /// The entry's name: the hash of its key material.
+    std::string name;
+    /// The entry's bytes, and its manifest's.
+    std::int64_t bytes = 0;
+    std::filesystem::file_time_type last_used;
+    /// What it was made for, as stored in it.
+    std::string key_material;
+    /// What is wrong with it ("" when it would load).
+    std::string problem;
+};
 
 class DiskCache {
 public:
@@ -50,6 +64,11 @@ public:
     /// writers left.
     bool store(const Hash128& key, const std::string& key_material, std::string_view payload,
                std::string_view details = {});
+
+    /// Every entry, each read and checked as a load would (nothing removed).
+    std::vector<DiskCacheEntry> entries() const;
+    /// Removes every entry, manifest and temporary file; returns the entries removed.
+    std::size_t clear();
 
     const std::filesystem::path& directory() const { return directory_; }
     std::filesystem::path entry_path(const Hash128& key) const;

@@ -60,11 +60,32 @@ with tempfile.TemporaryDirectory() as temporary:
     repaired, log = run(cache)
     check(repaired == first and "loaded from the disk cache" in log, "repaired entries load", log)
 
+    # kiln-dump cache lists, shows, verifies and clears the entries.
+    def dump_cache(*arguments):
+        done = subprocess.run([KILN_DUMP, "cache", *arguments, "--dir", str(cache)], capture_output=True, text=True)
+        return done.returncode, done.stdout + done.stderr
+
+    code, listing = dump_cache("list")
+    names = [line.split()[0] for line in listing.splitlines()[1:]]
+    check(code == 0 and len(names) == len(entries(cache)) and "kiln 0.1" in listing, "cache list names every entry", listing)
+    code, shown = dump_cache("show", names[0][:8])
+    check(code == 0 and "kernel IR:" in shown and "LLVM IR:" in shown, "cache show prints the manifest", shown)
+    code, verified = dump_cache("verify")
+    check(code == 0 and "every entry is whole" in verified, "cache verify passes whole entries", verified)
+    damaged_entry = entries(cache)[0]
+    damaged_entry.write_bytes(damaged_entry.read_bytes()[:-3])
+    code, verified = dump_cache("verify")
+    check(code == 1 and damaged_entry.stem in verified and "truncated" in verified, "cache verify names damage", verified)
+    run(cache)  # repairs it
+
     # Off: nothing read, nothing written.
     before = [(e, e.stat().st_mtime_ns) for e in entries(cache)]
     off, log = run(cache, cache="off")
     check(off == first and "disk cache" not in log and "kernel cache" not in log, "KILN_CACHE=off uses no disk", log)
     check([(e, e.stat().st_mtime_ns) for e in entries(cache)] == before, "KILN_CACHE=off writes nothing")
+
+    code, cleared = dump_cache("clear")
+    check(code == 0 and not entries(cache), "cache clear removes every entry", cleared)
 
     # A folder others can write to is refused, with a warning; kiln still runs.
     open_folder = pathlib.Path(temporary) / "open"

@@ -28,6 +28,8 @@ void run_graph(const CommandLine& line, std::ostream& out);
 void run_show(const CommandLine& line, std::ostream& out);
 /// explain: why two compiles gave different functions or kernels.
 void run_explain(const CommandLine& line, std::ostream& out);
+/// cache: the on-disk kernel cache's entries: list, show, verify, clear.
+void run_cache(const CommandLine& line, std::ostream& out);
 /// functions: the functions of the expression syntax.
 void run_functions(const CommandLine& line, std::ostream& out);
 

@@ -64,6 +64,16 @@ const std::vector<Command>& commands() {
          "                of the function key, the first difference between the graphs, the kernels\n"
          "                only one of them has, and a different target\n",
          {}, {}, run_explain},
+        {"cache", "list, show, verify or clear the on-disk kernel cache",
+         "kiln-dump cache [list|show NAME|verify|clear] [--dir DIR]\n"
+         "  list    every kernel, most recently used first: its name, size, last use, kernel key, CPU\n"
+         "  show    one entry's manifest (NAME or the start of it): what it was made for, its kernel IR\n"
+         "          and optimized LLVM IR\n"
+         "  verify  the entries that would not load, and why (exit code 1 when there are any)\n"
+         "  clear   remove every entry\n"
+         "  --dir   the cache folder (default: config disk_cache_dir: KILN_CACHE_DIR, else\n"
+         "          $XDG_CACHE_HOME/kiln, else ~/.cache/kiln)\n",
+         {}, {"dir"}, run_cache},
         {"functions", "list the functions of the expression syntax", "kiln-dump functions\n", {}, {}, run_functions},
     };
     return list;
