@@ -159,8 +159,8 @@ struct CpuBackend::State {
     /// Everything that decides a kernel's machine code, as the disk cache
     /// keys and checks it.
     std::string disk_key_material(const Hash128& key) const {
-        return "cache format 1\nkiln " KILN_VERSION "\nkernel " + key.hex() + "\ntarget " + description +
-               "\n";
+        return "cache format 1\nkiln " KILN_VERSION "\nbuild " + kiln_build_identity() + "\nkernel " + key.hex() +
+               "\ntarget " + description + "\n";
     }
 };
 

@@ -2,7 +2,9 @@
 
 #include "../ir/log.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,7 +127,64 @@ std::string parse_entry(const std::string& bytes, std::string& key_material, std
     return {};
 }
 
+// The GNU build ID of the loaded object that holds `address`, as hex ("" when it has none).
+std::string gnu_build_id(const void* address) {
+    struct Search {
+        std::uintptr_t address;
+        std::string id;
+    } search{reinterpret_cast<std::uintptr_t>(address), {}};
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void* data) -> int {
+            Search& found = *static_cast<Search*>(data);
+            bool holds = false;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& header = info->dlpi_phdr[i];
+                const std::uintptr_t start = info->dlpi_addr + header.p_vaddr;
+                if (header.p_type == PT_LOAD && found.address >= start && found.address < start + header.p_memsz)
+                    holds = true;
+            }
+            if (!holds) return 0;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& header = info->dlpi_phdr[i];
+                if (header.p_type != PT_NOTE) continue;
+                const char* at = reinterpret_cast<const char*>(info->dlpi_addr + header.p_vaddr);
+                const char* end = at + header.p_memsz;
+                while (at + sizeof(ElfW(Nhdr)) <= end) {
+                    const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+                    const char* name = at + sizeof(ElfW(Nhdr));
+                    const char* description = name + ((note->n_namesz + 3) & ~3u);
+                    if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+                        static constexpr char digits[] = "0123456789abcdef";
+                        for (std::size_t b = 0; b < note->n_descsz; ++b) {
+                            const auto byte = static_cast<unsigned char>(description[b]);
+                            found.id += digits[byte >> 4];
+                            found.id += digits[byte & 15];
+                        }
+                        return 1;
+                    }
+                    at = description + ((note->n_descsz + 3) & ~3u);
+                }
+            }
+            return 1;
+        },
+        &search);
+    return search.id;
+}
+
 } // namespace
+
+const std::string& kiln_build_identity() {
+    static const std::string identity = [] {
+        const void* here = reinterpret_cast<const void*>(&kiln_build_identity);
+        if (std::string id = gnu_build_id(here); !id.empty()) return "build-id " + id;
+        Dl_info object{};
+        if (::dladdr(here, &object) != 0 && object.dli_fname)
+            if (const std::optional<std::string> bytes = read_whole_file(object.dli_fname))
+                return "file " + hash_bytes(bytes->data(), bytes->size()).hex();
+        return std::string("unknown");
+    }();
+    return identity;
+}
 
 bool disk_cache_enabled_by_environment() {
     const char* setting = std::getenv("KILN_CACHE");

@@ -25,6 +25,11 @@ namespace kiln::jit {
 std::string disk_cache_directory_from_environment();
 /// False when the environment turns the disk cache off (KILN_CACHE=off or 0).
 bool disk_cache_enabled_by_environment();
+/// What identifies the machine code this build of kiln writes: the GNU
+/// build ID of the binary holding kiln's code (the program, or libkiln.so),
+/// else a hash of that file. A rebuilt kiln (the same version, other code)
+/// must not find the kernels an earlier build left.
+const std::string& kiln_build_identity();
 
 /// One entry as an inspection of the cache sees it.
 struct DiskCacheEntry {

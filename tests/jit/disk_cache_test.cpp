@@ -264,6 +264,8 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
         CHECK(text.find("define void @kiln_loop_") != std::string::npos);
         CHECK(text.find("target triple=") != std::string::npos);
         CHECK(text.find("kiln ") != std::string::npos);
+        // The build's own identity: a rebuilt kiln of the same version misses.
+        CHECK(text.find("\nbuild build-id ") != std::string::npos);
     }
     // The compiled function computes what the interpreter does.
     const Function reference = compile({x}, chain, {.linker = Linker::interpreter});
