@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
-#include <algorithm>
-#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -22,6 +22,16 @@ namespace kiln::jit {
 namespace {
 
 constexpr std::string_view entry_magic = "kiln-kernel-cache 1\n";
+
+// The manifest beside an entry: the same name, ".txt" for ".kernel".
+std::filesystem::path manifest_of(std::filesystem::path entry) { return entry.replace_extension(".txt"); }
+
+// A file's size, 0 when it cannot be had.
+std::int64_t size_or_zero(const std::filesystem::path& file) {
+    std::error_code missing;
+    const auto size = std::filesystem::file_size(file, missing);
+    return missing ? 0 : static_cast<std::int64_t>(size);
+}
 
 // Why `path` may not hold code kiln runs, or "" when it may.
 std::string unsafe_directory(const std::filesystem::path& path) {
@@ -217,7 +227,7 @@ std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& director
 
 std::filesystem::path DiskCache::entry_path(const Hash128& key) const { return directory_ / (key.hex() + ".kernel"); }
 
-std::filesystem::path DiskCache::manifest_path(const Hash128& key) const { return directory_ / (key.hex() + ".txt"); }
+std::filesystem::path DiskCache::manifest_path(const Hash128& key) const { return manifest_of(entry_path(key)); }
 
 std::optional<std::string> DiskCache::load(const Hash128& key, const std::string& key_material) {
     const std::filesystem::path path = entry_path(key);
@@ -293,14 +303,7 @@ std::int64_t DiskCache::evict() const {
             continue;
         }
         if (path.extension() != ".kernel") continue;
-        std::filesystem::path manifest = path;
-        manifest.replace_extension(".txt");
-        const auto size_of = [](const std::filesystem::path& file) {
-            std::error_code missing;
-            const auto size = std::filesystem::file_size(file, missing);
-            return missing ? std::int64_t{0} : static_cast<std::int64_t>(size);
-        };
-        const std::int64_t bytes = size_of(path) + size_of(manifest);
+        const std::int64_t bytes = size_or_zero(path) + size_or_zero(manifest_of(path));
         entries.push_back({path, bytes, modified});
         total += bytes;
     }
@@ -310,12 +313,10 @@ std::int64_t DiskCache::evict() const {
     std::size_t removed = 0;
     for (const Entry& entry : entries) {
         if (total <= target) break;
-        std::filesystem::path manifest = entry.path;
-        manifest.replace_extension(".txt");
         std::error_code ignored;
         // Unlinking leaves a reader's open file whole: it still reads all of it.
         if (std::filesystem::remove(entry.path, ignored)) ++removed;
-        std::filesystem::remove(manifest, ignored);
+        std::filesystem::remove(manifest_of(entry.path), ignored);
         total -= entry.bytes;
     }
     logging::get("jit")->debug("kernel cache over its limit of {} bytes: removed the {} least recently used entries",
@@ -331,6 +332,7 @@ std::vector<DiskCacheEntry> DiskCache::entries() const {
         if (path.extension() != ".kernel") continue;
         DiskCacheEntry entry;
         entry.name = path.stem().string();
+        entry.manifest = manifest_of(path);
         std::error_code ignored;
         entry.last_used = std::filesystem::last_write_time(path, ignored);
         const std::optional<std::string> contents = read_whole_file(path);
@@ -344,10 +346,7 @@ std::vector<DiskCacheEntry> DiskCache::entries() const {
                 hash_bytes(entry.key_material.data(), entry.key_material.size()).hex() != entry.name)
                 entry.problem = "its name is not the hash of its key";
         }
-        std::filesystem::path manifest = path;
-        manifest.replace_extension(".txt");
-        const auto manifest_bytes = std::filesystem::file_size(manifest, ignored);
-        if (!ignored) entry.bytes += static_cast<std::int64_t>(manifest_bytes);
+        entry.bytes += size_or_zero(entry.manifest);
         found.push_back(std::move(entry));
     }
     std::sort(found.begin(), found.end(),

@@ -35,6 +35,8 @@ const std::string& kiln_build_identity();
 struct DiskCacheEntry {
     /// The entry's name: the hash of its key material.
     std::string name;
+    /// Its readable manifest.
+    std::filesystem::path manifest;
     /// The entry's bytes, and its manifest's.
     std::int64_t bytes = 0;
     std::filesystem::file_time_type last_used;

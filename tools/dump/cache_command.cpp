@@ -85,7 +85,7 @@ void run_cache(const CommandLine& line, std::ostream& out) {
             if (entry.name.starts_with(line.second_file)) matches.push_back(std::move(entry));
         if (matches.size() != 1)
             throw UsageError(std::to_string(matches.size()) + " entries' names start with '" + line.second_file + "'");
-        const fs::path manifest = cache->directory() / (matches[0].name + ".txt");
+        const fs::path& manifest = matches[0].manifest;
         out << (fs::exists(manifest) ? read_file(manifest.string()) : "(no manifest)\n");
         if (!matches[0].problem.empty()) out << "damaged: " << matches[0].problem << "\n";
         return;
