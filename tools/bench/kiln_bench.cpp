@@ -53,22 +53,26 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
+// Medians of the seconds `kiln_sample` and `baseline_sample` report over
+// `rounds` rounds that alternate which of the two goes first.
+std::pair<double, double> alternating_sample_medians(int rounds, const std::function<double()>& kiln_sample,
+                                                     const std::function<double()>& baseline_sample) {
+    std::vector<double> kiln_times, baseline_times;
+    for (int round = 0; round < rounds; ++round) {
+        if (round % 2 == 0) kiln_times.push_back(kiln_sample());
+        baseline_times.push_back(baseline_sample());
+        if (round % 2 == 1) kiln_times.push_back(kiln_sample());
+    }
+    return {median(kiln_times), median(baseline_times)};
+}
+
 // Median times of kiln's and the baseline's work over `rounds` rounds that
 // alternate which side goes first, so neither always runs right after the
 // other's work (thread pools still awake, caches holding its data).
 std::pair<double, double> alternating_medians(int rounds, const std::function<void()>& kiln_work,
                                               const std::function<void()>& baseline_work) {
-    std::vector<double> kiln_times, baseline_times;
-    for (int round = 0; round < rounds; ++round) {
-        if (round % 2 == 0) {
-            kiln_times.push_back(seconds_of(kiln_work));
-            baseline_times.push_back(seconds_of(baseline_work));
-        } else {
-            baseline_times.push_back(seconds_of(baseline_work));
-            kiln_times.push_back(seconds_of(kiln_work));
-        }
-    }
-    return {median(kiln_times), median(baseline_times)};
+    return alternating_sample_medians(
+        rounds, [&] { return seconds_of(kiln_work); }, [&] { return seconds_of(baseline_work); });
 }
 
 // Sets r's two times: medians of `repeats` alternating rounds.
@@ -464,14 +468,17 @@ Result call_overhead() {
     return r;
 }
 
+// Starts the JIT backend (LLVM's set-up) before anything is timed: W6 is
+// about the training function's kernels.
+void start_backend() {
+    const Var warm = dscalar("warm");
+    compile({warm}, warm * 2.0);
+}
+
 Result compile_latency() {
     // Cold means compiled: kernels an earlier run left on disk would load instead.
     const ConfigOverride cold{{"disk_cache", "off"}};
-    // The backend itself starts before timing: W6 is about this function's kernels.
-    {
-        const Var warm = dscalar("warm");
-        compile({warm}, warm * 2.0);
-    }
+    start_backend();
     SharedVar w = shared(Array::zeros(DType::float64, {784}), "w");
     SharedVar b = shared(0.0, "b");
     Result r{"W6 compile latency (W4 train function)"};
@@ -487,10 +494,7 @@ Result compile_latency() {
 // What a child process started with --compile-train-once does: the W4
 // training function compiled in a process of its own; prints the seconds.
 int compile_train_once() {
-    {
-        const Var warm = dscalar("warm");
-        compile({warm}, warm * 2.0);
-    }
+    start_backend();
     SharedVar w = shared(Array::zeros(DType::float64, {784}), "w");
     SharedVar b = shared(0.0, "b");
     std::printf("%.9g\n", seconds_of([&] { logistic_train(w, b); }));
@@ -518,15 +522,9 @@ Result warm_start() {
     const std::string on = std::string("KILN_CACHE=on KILN_CACHE_DIR=") + folder;
     child_compile_seconds(on); // fills the cache
     Result r{"W6 compile in a new process, kernels on disk"};
-    std::vector<double> warm, cold;
-    for (int round = 0; round < repeats; ++round) {
-        // Alternating which goes first, as alternating_medians does.
-        if (round % 2 == 0) warm.push_back(child_compile_seconds(on));
-        cold.push_back(child_compile_seconds("KILN_CACHE=off"));
-        if (round % 2 == 1) warm.push_back(child_compile_seconds(on));
-    }
-    r.kiln_s = median(warm);
-    r.baseline_s = median(cold);
+    // Each child reports compile()'s own time, not the process's.
+    std::tie(r.kiln_s, r.baseline_s) = alternating_sample_medians(
+        repeats, [&] { return child_compile_seconds(on); }, [&] { return child_compile_seconds("KILN_CACHE=off"); });
     r.baseline = "the same compile in a new process with KILN_CACHE=off";
     r.note = "compile() alone, timed inside each process";
     std::filesystem::remove_all(folder);
