@@ -35,8 +35,8 @@ public:
     /// The key compile() looked the graph up by, and what it hashed.
     Hash128 key;
     std::vector<KeyComponent> key_components;
-    /// True when compile() found the graph by its structure.
-    bool graph_reused = false;
+    /// Where compile() got the compiled graph.
+    GraphSource graph_source = GraphSource::compiled;
     /// How the compiled graph was made (when it was first compiled).
     CompileCosts costs;
 

@@ -6,6 +6,7 @@
 
 #include "filter.hpp"
 #include "function_cache.hpp"
+#include "function_disk_cache.hpp"
 #include "interpreter.hpp"
 
 #include "../ir/errors.hpp"
@@ -139,34 +140,24 @@ void check_unused_inputs(const std::vector<VariablePtr>& roots, const std::vecto
     }
 }
 
-// Rewrites, schedules and lowers a request's graph. Shared variables become
-// placeholders, so the result serves any request of the same structure.
-// `shared` is request_shared_leaves(roots, explicit_inputs); the roots
-// after the first `output_count` are the updates of `update_targets`.
-std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr>& roots,
-                                                   const std::vector<VariablePtr>& explicit_inputs,
-                                                   const std::vector<VariablePtr>& shared, std::size_t output_count,
-                                                   const std::vector<UpdateTarget>& update_targets,
-                                                   const RewriteOptions& rewrite_options, Linker linker) {
+// Rewrites a request's graph. Shared variables become placeholders, so the
+// result serves any request of the same structure; `shared` is
+// request_shared_leaves(roots, explicit_inputs).
+std::shared_ptr<CompiledGraph> rewrite_request(const std::vector<VariablePtr>& roots,
+                                               const std::vector<VariablePtr>& explicit_inputs,
+                                               const std::vector<VariablePtr>& shared,
+                                               const RewriteOptions& rewrite_options) {
     // Rewrite a copy-on-write view; the user's graph stays as it was.
-    using Clock = std::chrono::steady_clock;
-    const auto seconds_since = [](Clock::time_point start) {
-        return std::chrono::duration<double>(Clock::now() - start).count();
-    };
-    const Clock::time_point rewrite_start = Clock::now();
+    const auto start = std::chrono::steady_clock::now();
     FunctionGraph fgraph(explicit_inputs, roots);
     auto graph = std::make_shared<CompiledGraph>();
     graph->rewrites = rewrite_graph(fgraph, rewrite_options);
-    graph->costs.rewrite_seconds = seconds_since(rewrite_start);
     graph->inputs = explicit_inputs;
 
     Replacements placeholders;
     for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), explicit_inputs)) {
         if (std::find(explicit_inputs.begin(), explicit_inputs.end(), leaf) != explicit_inputs.end()) continue;
         CompiledGraph::Leaf implicit{leaf};
-        if (leaf->is_constant())
-            graph->constant_bytes +=
-                static_cast<std::size_t>(leaf->constant_value().size() * dtype_size(leaf->constant_value().dtype()));
         if (leaf->is_shared()) {
             const auto found = std::find(shared.begin(), shared.end(), leaf);
             KILN_CHECK(found != shared.end(), "a rewrite introduced shared variable " + leaf->str());
@@ -177,25 +168,61 @@ std::shared_ptr<const CompiledGraph> compile_graph(const std::vector<VariablePtr
         graph->implicit_leaves.push_back(std::move(implicit));
     }
     graph->roots = clone_replace(fgraph.outputs(), placeholders);
+    graph->costs.rewrite_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return graph;
+}
 
-    std::vector<VariablePtr> leaves = explicit_inputs;
-    for (const CompiledGraph::Leaf& leaf : graph->implicit_leaves) leaves.push_back(leaf.variable);
+// Schedules and lowers a rewritten graph (its kernels compiled, or found in
+// the kernel cache); the roots after the first `output_count` are the
+// updates of `update_targets`.
+void build_executable(CompiledGraph& graph, std::size_t output_count, const std::vector<UpdateTarget>& update_targets,
+                      Linker linker) {
+    std::vector<VariablePtr> leaves = graph.inputs;
+    for (const CompiledGraph::Leaf& leaf : graph.implicit_leaves) {
+        leaves.push_back(leaf.variable);
+        if (leaf.variable->is_constant())
+            graph.constant_bytes += static_cast<std::size_t>(leaf.variable->constant_value().size() *
+                                                             dtype_size(leaf.variable->constant_value().dtype()));
+    }
     std::vector<Executable::Replacement> replacements;
     for (std::size_t i = 0; i < update_targets.size(); ++i)
-        for (std::size_t k = 0; k < graph->implicit_leaves.size(); ++k)
+        for (std::size_t k = 0; k < graph.implicit_leaves.size(); ++k)
             if (update_targets[i].shared_index >= 0 &&
-                graph->implicit_leaves[k].shared_index == update_targets[i].shared_index)
-                replacements.push_back({output_count + i, explicit_inputs.size() + k});
+                graph.implicit_leaves[k].shared_index == update_targets[i].shared_index)
+                replacements.push_back({output_count + i, graph.inputs.size() + k});
     const jit::JitCounters before = jit::CpuBackend::instance().counters();
-    graph->executable = std::make_shared<Executable>(leaves, graph->roots, toposort(graph->roots, explicit_inputs),
-                                                     linker, replacements);
-    graph->costs.planning_seconds = graph->executable->build_costs().planning_seconds;
-    graph->costs.kernels_seconds = graph->executable->build_costs().kernels_seconds;
+    graph.executable =
+        std::make_shared<Executable>(leaves, graph.roots, toposort(graph.roots, graph.inputs), linker, replacements);
+    graph.costs.planning_seconds = graph.executable->build_costs().planning_seconds;
+    graph.costs.kernels_seconds = graph.executable->build_costs().kernels_seconds;
     const jit::JitCounters after = jit::CpuBackend::instance().counters();
-    graph->costs.kernels_compiled = after.compiled - before.compiled;
-    graph->costs.kernels_from_disk = after.disk_hits - before.disk_hits;
-    graph->costs.kernels_from_cache = after.memory_hits - before.memory_hits + graph->costs.kernels_from_disk;
-    return graph;
+    graph.costs.kernels_compiled = after.compiled - before.compiled;
+    graph.costs.kernels_from_disk = after.disk_hits - before.disk_hits;
+    graph.costs.kernels_from_cache = after.memory_hits - before.memory_hits + graph.costs.kernels_from_disk;
+}
+
+// The compiled graph of a request: kept in memory, else read from the disk
+// cache (JIT-linked functions only: the other linkers are for debugging),
+// else rewritten now and stored there.
+std::pair<std::shared_ptr<const CompiledGraph>, GraphSource>
+find_or_compile_graph(const Hash128& key, const std::vector<KeyComponent>& key_components,
+                      const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& explicit_inputs,
+                      const std::vector<VariablePtr>& shared, std::size_t output_count,
+                      const std::vector<UpdateTarget>& update_targets, const RewriteOptions& rewrite_options,
+                      Linker linker) {
+    if (std::shared_ptr<const CompiledGraph> kept = find_compiled_graph(key)) return {kept, GraphSource::memory};
+    std::shared_ptr<jit::DiskCache> disk;
+    if (linker == Linker::jit)
+        disk = jit::CpuBackend::instance().use_disk_cache(config().disk_cache_directory(),
+                                                          config().disk_cache_limit_bytes());
+    std::shared_ptr<CompiledGraph> graph;
+    if (disk) graph = load_compiled_graph(*disk, key, key_components, explicit_inputs, shared, roots.size());
+    const GraphSource source = graph ? GraphSource::disk : GraphSource::compiled;
+    if (!graph) graph = rewrite_request(roots, explicit_inputs, shared, rewrite_options);
+    build_executable(*graph, output_count, update_targets, linker);
+    if (disk && source == GraphSource::compiled) store_compiled_graph(*disk, key, key_components, *graph);
+    keep_compiled_graph(key, graph, source);
+    return {graph, source};
 }
 
 std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const std::vector<Var>& outputs,
@@ -230,12 +257,8 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     std::vector<KeyComponent> key_components =
         function_key_components(roots, explicit_inputs, outputs.size(), update_targets, rewrite_options, linker);
     const Hash128 key = function_key(key_components);
-    std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
-    const bool found = graph != nullptr;
-    if (!found) {
-        graph = compile_graph(roots, explicit_inputs, shared, outputs.size(), update_targets, rewrite_options, linker);
-        keep_compiled_graph(key, graph);
-    }
+    const auto [graph, source] = find_or_compile_graph(key, key_components, roots, explicit_inputs, shared,
+                                                        outputs.size(), update_targets, rewrite_options, linker);
 
     // Bind the compiled graph to this request's inputs and shared variables.
     auto compiled = std::make_shared<CompiledFunction>();
@@ -248,7 +271,7 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
     compiled->user_roots = roots;
     compiled->key = key;
     compiled->key_components = std::move(key_components);
-    compiled->graph_reused = found;
+    compiled->graph_source = source;
     compiled->costs = graph->costs;
     Replacements bindings;
     for (std::size_t i = 0; i < explicit_inputs.size(); ++i)
@@ -273,7 +296,9 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
                                                   : static_cast<int>(inputs.size() + (leaf - compiled->implicit_leaves.begin())));
     }
     logging::get("engine")->debug("compiled {} ({})", compiled->label(),
-                                  found ? "graph found by its structure" : "new graph");
+                                  source == GraphSource::memory ? "graph found by its structure"
+                                  : source == GraphSource::disk ? "graph read from the disk cache"
+                                                                : "new graph");
     return compiled;
 }
 

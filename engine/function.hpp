@@ -66,11 +66,13 @@ private:
 /// "array(5.)" for a single output, "[array(0), array(1.)]" for a list.
 std::ostream& operator<<(std::ostream& os, const Outputs& outputs);
 
-/// How often compile() found a request's compiled graph by its structure
-/// (hits) or compiled it (misses), in this process.
+/// How often compile() found a request's compiled graph by its structure,
+/// in memory (hits) or in the on-disk kernel cache (disk_hits), or
+/// rewrote and compiled it (misses), in this process.
 struct FunctionCacheCounters {
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
+    std::uint64_t disk_hits = 0;
 };
 FunctionCacheCounters function_cache_counters();
 /// Forgets every compiled graph kept for reuse (kernels stay cached).

@@ -32,18 +32,16 @@ public:
     std::shared_ptr<const CompiledGraph> find(const Hash128& key) {
         std::lock_guard lock(mutex_);
         const auto found = entries_.find(key);
-        if (found == entries_.end()) {
-            ++counters_.misses;
-            return nullptr;
-        }
+        if (found == entries_.end()) return nullptr;
         ++counters_.hits;
         order_.splice(order_.begin(), order_, found->second.position);
         return found->second.graph;
     }
 
-    void keep(const Hash128& key, std::shared_ptr<const CompiledGraph> graph) {
-        if (graph->constant_bytes > function_cache_constant_bytes) return;
+    void keep(const Hash128& key, std::shared_ptr<const CompiledGraph> graph, GraphSource source) {
         std::lock_guard lock(mutex_);
+        ++(source == GraphSource::disk ? counters_.disk_hits : counters_.misses);
+        if (graph->constant_bytes > function_cache_constant_bytes) return;
         if (const auto found = entries_.find(key); found != entries_.end()) drop(found);
         constant_bytes_ += graph->constant_bytes;
         order_.push_front(key);
@@ -135,8 +133,8 @@ Hash128 function_key(const std::vector<KeyComponent>& components) {
 
 std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key) { return FunctionCache::instance().find(key); }
 
-void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph) {
-    FunctionCache::instance().keep(key, std::move(graph));
+void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph, GraphSource source) {
+    FunctionCache::instance().keep(key, std::move(graph), source);
 }
 
 FunctionCacheCounters function_cache_counters() { return FunctionCache::instance().counters(); }

@@ -21,9 +21,22 @@ namespace kiln {
 
 class Executable;
 
+/// Where compile() got a compiled graph.
+enum class GraphSource {
+    /// Rewritten, planned and lowered now.
+    compiled,
+    /// Found in this process's memory, compiled earlier.
+    memory,
+    /// Read from the on-disk kernel cache (no rewriting), then planned with
+    /// its kernels taken from the kernel cache.
+    disk,
+};
+
 /// What compiling a graph cost, measured when it was compiled.
 struct CompileCosts {
     double rewrite_seconds = 0;
+    /// Reading and checking the optimized graph from the disk cache.
+    double graph_load_seconds = 0;
     /// Fusion into loops and buffer planning.
     double planning_seconds = 0;
     /// Every kernel's machine code: lowering to LLVM IR, LLVM's passes and
@@ -91,11 +104,12 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
 /// The hash of all the components: what compile() looks a graph up by.
 Hash128 function_key(const std::vector<KeyComponent>& components);
 
-/// The compiled graph stored under `key`, or null; counts a hit or a miss.
+/// The compiled graph kept in memory under `key`, or null; counts a hit.
 std::shared_ptr<const CompiledGraph> find_compiled_graph(const Hash128& key);
-/// Keeps `graph` under `key`; the least recently used entries beyond the
-/// cache's capacity (entries, and bytes of constants) are dropped, and a
-/// graph whose constants alone exceed it is not kept.
-void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph);
+/// Keeps `graph` under `key` and counts where it came from (compiled or
+/// disk); the least recently used entries beyond the cache's capacity
+/// (entries, and bytes of constants) are dropped, and a graph whose
+/// constants alone exceed it is not kept.
+void keep_compiled_graph(const Hash128& key, std::shared_ptr<const CompiledGraph> graph, GraphSource source);
 
 } // namespace kiln

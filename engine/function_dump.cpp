@@ -146,10 +146,17 @@ std::string Function::compile_report() const {
     text += "function key: " + impl_->key.hex() + "\n";
     for (const KeyComponent& component : impl_->key_components)
         text += "key " + component.name + ": " + component.value + "\n";
-    text += std::string("graph: ") +
-            (impl_->graph_reused ? "found by its structure (compiled earlier in this process; costs below are from then)"
-                                 : "compiled now") + "\n";
-    text += "rewriting: " + milliseconds(costs.rewrite_seconds) + "\n";
+    switch (impl_->graph_source) {
+    case GraphSource::compiled: text += "graph: compiled now\n"; break;
+    case GraphSource::memory:
+        text += "graph: found by its structure (compiled earlier in this process; costs below are from then)\n";
+        break;
+    case GraphSource::disk: text += "graph: read from the disk cache (not rewritten)\n"; break;
+    }
+    if (costs.graph_load_seconds > 0)
+        text += "reading the optimized graph: " + milliseconds(costs.graph_load_seconds) + "\n";
+    else
+        text += "rewriting: " + milliseconds(costs.rewrite_seconds) + "\n";
     text += "fusion and buffer planning: " + milliseconds(costs.planning_seconds) + "\n";
     text += "kernels (lowering, LLVM passes, machine code; in parallel): " + milliseconds(costs.kernels_seconds) + "\n";
     text += "kernels: " + std::to_string(kernels().size()) + " (" + std::to_string(costs.kernels_compiled) +

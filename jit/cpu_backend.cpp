@@ -159,8 +159,7 @@ struct CpuBackend::State {
     /// Everything that decides a kernel's machine code, as the disk cache
     /// keys and checks it.
     std::string disk_key_material(const Hash128& key) const {
-        return "cache format 1\nkiln " KILN_VERSION "\nbuild " + kiln_build_identity() + "\nkernel " + key.hex() +
-               "\ntarget " + description + "\n";
+        return cache_key_material("kernel " + key.hex(), description);
     }
 };
 
@@ -203,12 +202,12 @@ std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, Loo
     }
     const std::string material = disk_key_material(key);
     const Hash128 disk_key = hash_bytes(material.data(), material.size());
-    std::optional<std::string> object = cache ? cache->load(disk_key, material) : std::nullopt;
+    std::optional<std::string> object = cache ? cache->load(EntryKind::kernel, disk_key, material) : std::nullopt;
     const bool from_disk = object.has_value();
     if (!from_disk) {
         std::string llvm_ir;
         object = object_code(kernel, variant, symbol, cache ? &llvm_ir : nullptr);
-        if (cache) cache->store(disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
+        if (cache) cache->store(EntryKind::kernel, disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
     }
     const auto compiled = std::chrono::steady_clock::now();
     if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbol)))
@@ -378,18 +377,19 @@ CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     return {future.get(), from_disk}; // rethrows a failure
 }
 
-void CpuBackend::use_disk_cache(const std::string& directory, std::int64_t limit_bytes) {
+std::shared_ptr<DiskCache> CpuBackend::use_disk_cache(const std::string& directory, std::int64_t limit_bytes) {
     State& s = *state_;
     const std::string setting = directory.empty() ? std::string() : directory + "\n" + std::to_string(limit_bytes);
     {
         std::lock_guard lock(s.mutex);
-        if (setting == s.disk_setting) return;
+        if (setting == s.disk_setting) return s.disk;
     }
     // Opening checks (and may create) the directory: outside the lock.
     std::shared_ptr<DiskCache> cache = directory.empty() ? nullptr : DiskCache::open(directory, limit_bytes);
     std::lock_guard lock(s.mutex);
     s.disk_setting = setting;
-    s.disk = std::move(cache);
+    s.disk = cache;
+    return cache;
 }
 
 std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel& kernel, LoopVariant variant) {

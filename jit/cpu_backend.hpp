@@ -12,6 +12,8 @@
 
 namespace kiln::jit {
 
+class DiskCache;
+
 struct JitCounters {
     /// Kernels LLVM compiled.
     std::uint64_t compiled = 0;
@@ -46,8 +48,9 @@ public:
     /// Keeps compiled kernels in the on-disk kernel cache in `directory`
     /// (at most `limit_bytes` of them) from now on, and loads them from
     /// there ("" for none). A directory that is not safe to load code from
-    /// is refused with a warning.
-    void use_disk_cache(const std::string& directory, std::int64_t limit_bytes);
+    /// is refused with a warning. Returns that cache (null for none), where
+    /// compiled functions are kept too.
+    std::shared_ptr<DiskCache> use_disk_cache(const std::string& directory, std::int64_t limit_bytes);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
     std::string llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;

@@ -1,5 +1,7 @@
 #include "disk_cache.hpp"
 
+#include "kiln_build_config.hpp"
+
 #include "../ir/log.hpp"
 
 #include <dlfcn.h>
@@ -23,7 +25,7 @@ namespace {
 
 constexpr std::string_view entry_magic = "kiln-kernel-cache 1\n";
 
-// The manifest beside an entry: the same name, ".txt" for ".kernel".
+// The manifest beside an entry: the same name, ".txt" for ".kernel" or ".function".
 std::filesystem::path manifest_of(std::filesystem::path entry) { return entry.replace_extension(".txt"); }
 
 // A file's size, 0 when it cannot be had.
@@ -196,6 +198,11 @@ const std::string& kiln_build_identity() {
     return identity;
 }
 
+std::string cache_key_material(const std::string& subject, const std::string& target) {
+    return "cache format 1\nkiln " KILN_VERSION "\nbuild " + kiln_build_identity() + "\n" + subject + "\ntarget " +
+           target + "\n";
+}
+
 bool disk_cache_enabled_by_environment() {
     const char* setting = std::getenv("KILN_CACHE");
     return !setting || (std::string_view(setting) != "off" && std::string_view(setting) != "0");
@@ -225,12 +232,37 @@ std::unique_ptr<DiskCache> DiskCache::open(const std::filesystem::path& director
     return std::unique_ptr<DiskCache>(new DiskCache(kernels, limit_bytes));
 }
 
-std::filesystem::path DiskCache::entry_path(const Hash128& key) const { return directory_ / (key.hex() + ".kernel"); }
+namespace {
 
-std::filesystem::path DiskCache::manifest_path(const Hash128& key) const { return manifest_of(entry_path(key)); }
+// The kind of entry a file in the folder is, by its extension; none for
+// manifests and temporary files.
+std::optional<EntryKind> kind_of(const std::filesystem::path& path) {
+    for (const EntryKind kind : {EntryKind::kernel, EntryKind::function})
+        if (path.extension() == std::string(".") + entry_kind_name(kind)) return kind;
+    return std::nullopt;
+}
 
-std::optional<std::string> DiskCache::load(const Hash128& key, const std::string& key_material) {
-    const std::filesystem::path path = entry_path(key);
+} // namespace
+
+const char* entry_kind_name(EntryKind kind) { return kind == EntryKind::kernel ? "kernel" : "function"; }
+
+std::filesystem::path DiskCache::entry_path(EntryKind kind, const Hash128& key) const {
+    return directory_ / (key.hex() + "." + entry_kind_name(kind));
+}
+
+std::filesystem::path DiskCache::manifest_path(EntryKind kind, const Hash128& key) const {
+    return manifest_of(entry_path(kind, key));
+}
+
+void DiskCache::remove(EntryKind kind, const Hash128& key, const std::string& why) {
+    logging::get("jit")->warn("removing kernel cache entry {}: {}", entry_path(kind, key).string(), why);
+    std::error_code ignored;
+    std::filesystem::remove(entry_path(kind, key), ignored);
+    std::filesystem::remove(manifest_path(kind, key), ignored);
+}
+
+std::optional<std::string> DiskCache::load(EntryKind kind, const Hash128& key, const std::string& key_material) {
+    const std::filesystem::path path = entry_path(kind, key);
     // Missing, or an I/O error: a miss, and the entry may well be fine.
     const std::optional<std::string> contents = read_whole_file(path);
     if (!contents) return std::nullopt;
@@ -238,17 +270,14 @@ std::optional<std::string> DiskCache::load(const Hash128& key, const std::string
     std::string why = parse_entry(*contents, stored_material, payload);
     if (why.empty() && stored_material != key_material) why = "made for another key";
     if (!why.empty()) {
-        logging::get("jit")->warn("removing kernel cache entry {}: {}", path.string(), why);
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-        std::filesystem::remove(manifest_path(key), ignored);
+        remove(kind, key, why);
         return std::nullopt;
     }
     ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); // used now
     return payload;
 }
 
-bool DiskCache::store(const Hash128& key, const std::string& key_material, std::string_view payload,
+bool DiskCache::store(EntryKind kind, const Hash128& key, const std::string& key_material, std::string_view payload,
                       std::string_view details) {
     const std::string checksum = hash_bytes(payload.data(), payload.size()).hex();
     std::string entry(entry_magic);
@@ -260,14 +289,15 @@ bool DiskCache::store(const Hash128& key, const std::string& key_material, std::
     std::string why;
     bool stored = false;
     // The manifest first: an entry never stands without its description.
-    if (const auto temporary = write_temporary(manifest_path(key), manifest, why); !temporary.empty()) {
+    const std::filesystem::path entry_file = entry_path(kind, key), manifest_file = manifest_of(entry_file);
+    if (const auto temporary = write_temporary(manifest_file, manifest, why); !temporary.empty()) {
         std::error_code error;
-        std::filesystem::rename(temporary, manifest_path(key), error);
+        std::filesystem::rename(temporary, manifest_file, error);
         if (error) {
             why = error.message();
             std::filesystem::remove(temporary, error);
-        } else if (const auto written = write_temporary(entry_path(key), entry, why); !written.empty()) {
-            stored = publish(written, entry_path(key), why);
+        } else if (const auto written = write_temporary(entry_file, entry, why); !written.empty()) {
+            stored = publish(written, entry_file, why);
         }
     }
     if (stored) {
@@ -302,7 +332,7 @@ std::int64_t DiskCache::evict() const {
             if (now - modified > std::chrono::hours(1)) std::filesystem::remove(path, ignored);
             continue;
         }
-        if (path.extension() != ".kernel") continue;
+        if (!kind_of(path)) continue;
         const std::int64_t bytes = size_or_zero(path) + size_or_zero(manifest_of(path));
         entries.push_back({path, bytes, modified});
         total += bytes;
@@ -329,9 +359,11 @@ std::vector<DiskCacheEntry> DiskCache::entries() const {
     std::error_code error;
     for (const auto& item : std::filesystem::directory_iterator(directory_, error)) {
         const std::filesystem::path& path = item.path();
-        if (path.extension() != ".kernel") continue;
+        const std::optional<EntryKind> kind = kind_of(path);
+        if (!kind) continue;
         DiskCacheEntry entry;
         entry.name = path.stem().string();
+        entry.kind = *kind;
         entry.manifest = manifest_of(path);
         std::error_code ignored;
         entry.last_used = std::filesystem::last_write_time(path, ignored);
@@ -361,7 +393,7 @@ std::size_t DiskCache::clear() {
     for (const auto& item : std::filesystem::directory_iterator(directory_, error)) files.push_back(item.path());
     for (const std::filesystem::path& path : files) {
         std::error_code ignored;
-        if (std::filesystem::remove(path, ignored) && path.extension() == ".kernel") ++removed;
+        if (std::filesystem::remove(path, ignored) && kind_of(path)) ++removed;
     }
     std::lock_guard lock(size_mutex_);
     known_bytes_ = -1;

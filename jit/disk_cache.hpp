@@ -1,5 +1,6 @@
-// The on-disk kernel cache: compiled kernels' object code kept in files, so
-// that the next process loads a kernel instead of compiling it. It is native
+// The on-disk kernel cache: compiled kernels' object code, and compiled
+// functions' optimized graphs, kept in files, so that the next process loads
+// them instead of compiling them again. Kernels are native
 // code kiln will run, so the directory must belong to this user and be
 // writable by nobody else. Entries are published atomically and checked
 // (format, full key, checksum) before use; whatever is wrong with one is a
@@ -31,10 +32,22 @@ bool disk_cache_enabled_by_environment();
 /// must not find the kernels an earlier build left.
 const std::string& kiln_build_identity();
 
+/// What an entry holds: one kernel's object code, or a compiled function
+/// (its optimized graph and how it binds to a request).
+enum class EntryKind { kernel, function };
+/// "kernel" or "function": the entry's file extension, without the dot.
+const char* entry_kind_name(EntryKind kind);
+
+/// The text an entry is keyed by and checked against: the cache format,
+/// kiln's version and build, then `subject` (lines naming what is stored),
+/// then the target the code is for.
+std::string cache_key_material(const std::string& subject, const std::string& target);
+
 /// One entry as an inspection of the cache sees it.
 struct DiskCacheEntry {
     /// The entry's name: the hash of its key material.
     std::string name;
+    EntryKind kind = EntryKind::kernel;
     /// Its readable manifest.
     std::filesystem::path manifest;
     /// The entry's bytes, and its manifest's.
@@ -60,7 +73,9 @@ public:
     /// for exactly `key_material` (the text `key` hashes). A damaged,
     /// truncated or foreign entry is removed (said once); a file that
     /// cannot be read is only a miss. A hit counts as a use for eviction.
-    std::optional<std::string> load(const Hash128& key, const std::string& key_material);
+    std::optional<std::string> load(EntryKind kind, const Hash128& key, const std::string& key_material);
+    /// Removes an entry whose payload turned out unusable (said once).
+    void remove(EntryKind kind, const Hash128& key, const std::string& why);
     /// Publishes an entry and its readable manifest beside it (the key
     /// material, the payload's size and checksum, then `details`): written
     /// to a temporary file, synced, then linked into place, so readers see
@@ -69,7 +84,7 @@ public:
     /// the limit, the least recently used entries go (a process still
     /// reading one keeps its open file), and temporary files that crashed
     /// writers left.
-    bool store(const Hash128& key, const std::string& key_material, std::string_view payload,
+    bool store(EntryKind kind, const Hash128& key, const std::string& key_material, std::string_view payload,
                std::string_view details = {});
 
     /// Every entry, each read and checked as a load would (nothing removed).
@@ -78,8 +93,8 @@ public:
     std::size_t clear();
 
     const std::filesystem::path& directory() const { return directory_; }
-    std::filesystem::path entry_path(const Hash128& key) const;
-    std::filesystem::path manifest_path(const Hash128& key) const;
+    std::filesystem::path entry_path(EntryKind kind, const Hash128& key) const;
+    std::filesystem::path manifest_path(EntryKind kind, const Hash128& key) const;
 
 private:
     DiskCache(std::filesystem::path directory, std::int64_t limit_bytes)

@@ -74,22 +74,22 @@ TEST_CASE("an entry comes back for its key material and nothing else") {
     REQUIRE(cache);
     CHECK(mode_of(folder.path / "cache") == 0700);
     CHECK(mode_of(folder.path / "cache" / "kernels") == 0700);
-    CHECK_FALSE(cache->load(key, material).has_value());
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
     const std::string payload = binary_payload();
-    REQUIRE(cache->store(key, material, payload, "kernel IR:\nkernel() -> ()\n"));
-    CHECK(cache->load(key, material) == payload);
+    REQUIRE(cache->store(jit::EntryKind::kernel, key, material, payload, "kernel IR:\nkernel() -> ()\n"));
+    CHECK(cache->load(jit::EntryKind::kernel, key, material) == payload);
     // The manifest beside it says, in plain text, what the entry was made for.
-    const std::string manifest = file_text(cache->manifest_path(key));
+    const std::string manifest = file_text(cache->manifest_path(jit::EntryKind::kernel, key));
     CHECK(manifest.find(material) == 0);
     CHECK(manifest.find("payload " + std::to_string(payload.size()) + " bytes") != std::string::npos);
     CHECK(manifest.find("kernel IR:") != std::string::npos);
     // A second process's cache over the same folder reads the same entry.
     auto other = jit::DiskCache::open(folder.path / "cache");
-    CHECK(other->load(key, material) == payload);
+    CHECK(other->load(jit::EntryKind::kernel, key, material) == payload);
     // The same file name asked for with other key material is a foreign entry.
-    CHECK_FALSE(cache->load(key, material + "features +avx512f\n").has_value());
-    CHECK_FALSE(fs::exists(cache->entry_path(key)));
-    CHECK_FALSE(fs::exists(cache->manifest_path(key)));
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material + "features +avx512f\n").has_value());
+    CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, key)));
+    CHECK_FALSE(fs::exists(cache->manifest_path(jit::EntryKind::kernel, key)));
 }
 
 TEST_CASE("a damaged entry is a miss and is removed") {
@@ -97,8 +97,8 @@ TEST_CASE("a damaged entry is a miss and is removed") {
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     const std::string payload = binary_payload();
-    REQUIRE(cache->store(key, material, payload));
-    const std::string whole = file_text(cache->entry_path(key));
+    REQUIRE(cache->store(jit::EntryKind::kernel, key, material, payload));
+    const std::string whole = file_text(cache->entry_path(jit::EntryKind::kernel, key));
     struct Damage {
         const char* what;
         std::string bytes;
@@ -115,13 +115,13 @@ TEST_CASE("a damaged entry is a miss and is removed") {
     };
     for (const Damage& damage : damages) {
         CAPTURE(damage.what);
-        write_file(cache->entry_path(key), damage.bytes);
-        CHECK_FALSE(cache->load(key, material).has_value());
-        CHECK_FALSE(fs::exists(cache->entry_path(key)));
+        write_file(cache->entry_path(jit::EntryKind::kernel, key), damage.bytes);
+        CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
+        CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, key)));
     }
     // Stored again, it is whole again.
-    REQUIRE(cache->store(key, material, payload));
-    CHECK(cache->load(key, material) == payload);
+    REQUIRE(cache->store(jit::EntryKind::kernel, key, material, payload));
+    CHECK(cache->load(jit::EntryKind::kernel, key, material) == payload);
 }
 
 TEST_CASE("an entry that cannot be read is a miss and stays") {
@@ -129,9 +129,9 @@ TEST_CASE("an entry that cannot be read is a miss and stays") {
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     // Reading a folder fails with an I/O error, whoever runs the test.
-    fs::create_directories(cache->entry_path(key));
-    CHECK_FALSE(cache->load(key, material).has_value());
-    CHECK(fs::is_directory(cache->entry_path(key)));
+    fs::create_directories(cache->entry_path(jit::EntryKind::kernel, key));
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
+    CHECK(fs::is_directory(cache->entry_path(jit::EntryKind::kernel, key)));
 }
 
 TEST_CASE("folders others could write to, or that are no folders, are refused") {
@@ -162,8 +162,8 @@ TEST_CASE("a cache that can no longer write says so and keeps nothing half-writt
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     fs::remove_all(cache->directory());
-    CHECK_FALSE(cache->store(key, material, binary_payload()));
-    CHECK_FALSE(cache->load(key, material).has_value());
+    CHECK_FALSE(cache->store(jit::EntryKind::kernel, key, material, binary_payload()));
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
 }
 
 TEST_CASE("writers racing on one key all leave one whole entry") {
@@ -177,14 +177,14 @@ TEST_CASE("writers racing on one key all leave one whole entry") {
         writers.emplace_back([&] {
             auto own = jit::DiskCache::open(folder.path);
             for (int round = 0; round < 20; ++round) {
-                if (!own->store(key, material, payload)) ++failed;
-                const auto loaded = own->load(key, material);
+                if (!own->store(jit::EntryKind::kernel, key, material, payload)) ++failed;
+                const auto loaded = own->load(jit::EntryKind::kernel, key, material);
                 if (!loaded || *loaded != payload) ++failed;
             }
         });
     for (auto& writer : writers) writer.join();
     CHECK(failed == 0);
-    CHECK(cache->load(key, material) == payload);
+    CHECK(cache->load(jit::EntryKind::kernel, key, material) == payload);
     int files = 0;
     for (const auto& entry : fs::directory_iterator(cache->directory())) {
         CHECK(entry.path().filename().string().rfind(".tmp", 0) != 0);
@@ -206,8 +206,8 @@ TEST_CASE("beyond its limit the cache drops the least recently used entries and 
         TemporaryFolder probe;
         auto measure = jit::DiskCache::open(probe.path);
         const auto [k, m] = key_of(0);
-        REQUIRE(measure->store(k, m, payload));
-        entry_bytes = static_cast<std::int64_t>(fs::file_size(measure->entry_path(k)) + fs::file_size(measure->manifest_path(k)));
+        REQUIRE(measure->store(jit::EntryKind::kernel, k, m, payload));
+        entry_bytes = static_cast<std::int64_t>(fs::file_size(measure->entry_path(jit::EntryKind::kernel, k)) + fs::file_size(measure->manifest_path(jit::EntryKind::kernel, k)));
     }
     auto cache = jit::DiskCache::open(folder.path, entry_bytes * 7 / 2);
     REQUIRE(cache);
@@ -220,18 +220,18 @@ TEST_CASE("beyond its limit the cache drops the least recently used entries and 
     // Entries 1, 2, 3 used 300, 200 and 100 seconds ago; then 1 is used again.
     for (int n = 1; n <= 3; ++n) {
         const auto [k, m] = key_of(n);
-        REQUIRE(cache->store(k, m, payload));
-        fs::last_write_time(cache->entry_path(k), fs::file_time_type::clock::now() - std::chrono::seconds(400 - 100 * n));
+        REQUIRE(cache->store(jit::EntryKind::kernel, k, m, payload));
+        fs::last_write_time(cache->entry_path(jit::EntryKind::kernel, k), fs::file_time_type::clock::now() - std::chrono::seconds(400 - 100 * n));
     }
     CHECK_FALSE(fs::exists(dead));
     CHECK(fs::exists(live));
-    CHECK(cache->load(key_of(1).first, key_of(1).second) == payload);
+    CHECK(cache->load(jit::EntryKind::kernel, key_of(1).first, key_of(1).second) == payload);
     // Two more: each time over the limit, the oldest use goes.
-    for (int n = 4; n <= 5; ++n) REQUIRE(cache->store(key_of(n).first, key_of(n).second, payload));
-    for (int n : {1, 4, 5}) CHECK(cache->load(key_of(n).first, key_of(n).second) == payload);
+    for (int n = 4; n <= 5; ++n) REQUIRE(cache->store(jit::EntryKind::kernel, key_of(n).first, key_of(n).second, payload));
+    for (int n : {1, 4, 5}) CHECK(cache->load(jit::EntryKind::kernel, key_of(n).first, key_of(n).second) == payload);
     for (int n : {2, 3}) {
-        CHECK_FALSE(fs::exists(cache->entry_path(key_of(n).first)));
-        CHECK_FALSE(fs::exists(cache->manifest_path(key_of(n).first)));
+        CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, key_of(n).first)));
+        CHECK_FALSE(fs::exists(cache->manifest_path(jit::EntryKind::kernel, key_of(n).first)));
     }
 }
 
@@ -251,13 +251,17 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
     const auto before = jit::CpuBackend::instance().counters();
     const Function f = compile({x}, chain);
     const auto after = jit::CpuBackend::instance().counters();
-    std::vector<fs::path> entries, manifests;
-    for (const auto& entry : fs::directory_iterator(folder.path / "kernels"))
-        (entry.path().extension() == ".kernel" ? entries : manifests).push_back(entry.path());
+    std::vector<fs::path> entries, functions, manifests;
+    for (const auto& entry : fs::directory_iterator(folder.path / "kernels")) {
+        const fs::path extension = entry.path().extension();
+        (extension == ".kernel" ? entries : extension == ".function" ? functions : manifests).push_back(entry.path());
+    }
     // Compiled now, or loaded from memory when this draw came up before.
     CHECK(entries.size() == after.compiled - before.compiled);
-    CHECK(manifests.size() == entries.size());
+    CHECK(functions.size() <= 1);
+    CHECK(manifests.size() == entries.size() + functions.size());
     for (const fs::path& manifest : manifests) {
+        if (fs::exists(fs::path(manifest).replace_extension(".function"))) continue;
         const std::string text = file_text(manifest);
         CHECK(text.find("kernel IR:") != std::string::npos);
         CHECK(text.find("LLVM IR:") != std::string::npos);
@@ -276,5 +280,5 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
     const ConfigOverride off{{"disk_cache", "off"}};
     const Function g = compile({x}, chain * 3.0 - x);
     CHECK(std::distance(fs::directory_iterator(folder.path / "kernels"), fs::directory_iterator()) ==
-          static_cast<std::ptrdiff_t>(entries.size() + manifests.size()));
+          static_cast<std::ptrdiff_t>(entries.size() + functions.size() + manifests.size()));
 }

@@ -31,16 +31,20 @@ def check(condition, what, log=""):
         failures.append(what + ("\n" + log if log else ""))
 
 
-def entries(folder):
+def entries(folder, kind="*"):
+    """The cache's entries: kernels' object code and functions' graphs."""
     kernels = pathlib.Path(folder) / "kernels"
-    return sorted(kernels.glob("*.kernel")) if kernels.is_dir() else []
+    return sorted(kernels.glob("*.kernel") if kind == "kernel" else
+                  kernels.glob("*.function") if kind == "function" else
+                  [*kernels.glob("*.kernel"), *kernels.glob("*.function")]) if kernels.is_dir() else []
 
 
 with tempfile.TemporaryDirectory() as temporary:
     cache = pathlib.Path(temporary) / "cache"
     first, log = run(cache)
     check("compiled kiln_loop_" in log and "loaded from the disk cache" not in log, "a first run compiles", log)
-    check(len(entries(cache)) >= 1, "a first run stores its kernels")
+    check(len(entries(cache, "kernel")) == 1 and len(entries(cache, "function")) == 1,
+          "a first run stores its kernel and its function", str(entries(cache)))
     check(oct(cache.stat().st_mode & 0o777) == "0o700", "the cache folder is private")
 
     again, log = run(cache)
@@ -49,6 +53,15 @@ with tempfile.TemporaryDirectory() as temporary:
     summary, _ = run(cache, command=("compile",))
     check("kernels: 1 (0 compiled by LLVM, 1 from the kernel cache, 1 of them from disk)" in summary,
           "the compile report counts the kernel loaded from disk", summary)
+    check("graph: read from the disk cache" in summary and "rewriting:" not in summary,
+          "a second run reads the optimized graph instead of rewriting", summary)
+
+    # A function whose kernel is gone: its graph is read, its kernel compiled again.
+    for entry in entries(cache, "kernel"):
+        entry.unlink()
+    summary, _ = run(cache, command=("compile",))
+    check("graph: read from the disk cache" in summary and "(1 compiled by LLVM, 0 from the kernel cache)" in summary,
+          "a function entry without its kernel compiles the kernel", summary)
 
     # Every entry cut short: detected, removed, compiled again and stored whole.
     for entry in entries(cache):
@@ -66,10 +79,13 @@ with tempfile.TemporaryDirectory() as temporary:
         return done.returncode, done.stdout + done.stderr
 
     code, listing = dump_cache("list")
-    names = [line.split()[0] for line in listing.splitlines()[1:]]
-    check(code == 0 and len(names) == len(entries(cache)) and "kiln 0.1" in listing, "cache list names every entry", listing)
-    code, shown = dump_cache("show", names[0][:8])
-    check(code == 0 and "kernel IR:" in shown and "LLVM IR:" in shown, "cache show prints the manifest", shown)
+    listed = {line.split()[0]: line.split()[1] for line in listing.splitlines()[1:]}
+    check(code == 0 and sorted(listed) == sorted(e.stem for e in entries(cache)) and "kiln 0.1" in listing and
+          listing.startswith("2 entries (1 kernels, 1 functions)"), "cache list names every entry", listing)
+    for name, kind in listed.items():
+        code, shown = dump_cache("show", name[:8])
+        expected = ["kernel IR:", "LLVM IR:"] if kind == "kernel" else ["kernels:", "kiln-compiled-graph 1", "output out"]
+        check(code == 0 and all(text in shown for text in expected), f"cache show prints a {kind}'s manifest", shown)
     code, verified = dump_cache("verify")
     check(code == 0 and "every entry is whole" in verified, "cache verify passes whole entries", verified)
     damaged_entry = entries(cache)[0]

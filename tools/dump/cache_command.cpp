@@ -54,18 +54,21 @@ void run_cache(const CommandLine& line, std::ostream& out) {
     if (action == "list" || action == "verify") {
         const std::vector<jit::DiskCacheEntry> entries = cache->entries();
         std::int64_t bytes = 0;
-        std::size_t damaged = 0;
+        std::size_t damaged = 0, functions = 0;
         for (const auto& entry : entries) {
             bytes += entry.bytes;
             damaged += !entry.problem.empty();
+            functions += entry.kind == jit::EntryKind::function;
         }
-        out << entries.size() << " kernels, " << bytes << " bytes in " << cache->directory().string()
+        out << entries.size() << " entries (" << entries.size() - functions << " kernels, " << functions
+            << " functions), " << bytes << " bytes in " << cache->directory().string()
             << " (most recently used first)\n";
         for (const auto& entry : entries) {
             if (action == "verify" && entry.problem.empty()) continue;
-            out << entry.name << "  " << entry.bytes << " bytes  used " << local_time(entry.last_used);
+            const char* kind = jit::entry_kind_name(entry.kind);
+            out << entry.name << "  " << kind << "  " << entry.bytes << " bytes  used " << local_time(entry.last_used);
             if (entry.problem.empty())
-                out << "  kernel " << key_part(entry.key_material, "kernel") << "  cpu "
+                out << "  " << kind << " " << key_part(entry.key_material, kind) << "  cpu "
                     << key_part(entry.key_material, "cpu") << "  kiln " << key_part(entry.key_material, "kiln") << "\n";
             else
                 out << "  damaged: " << entry.problem << " (removed when next loaded)\n";
@@ -91,7 +94,7 @@ void run_cache(const CommandLine& line, std::ostream& out) {
         return;
     }
     if (action == "clear") {
-        out << "removed " << cache->clear() << " kernels from " << cache->directory().string() << "\n";
+        out << "removed " << cache->clear() << " entries from " << cache->directory().string() << "\n";
         return;
     }
     throw UsageError("unknown cache action '" + action + "': list, show NAME, verify or clear");

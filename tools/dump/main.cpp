@@ -66,9 +66,11 @@ const std::vector<Command>& commands() {
          {}, {}, run_explain},
         {"cache", "list, show, verify or clear the on-disk kernel cache",
          "kiln-dump cache [list|show NAME|verify|clear] [--dir DIR]\n"
-         "  list    every kernel, most recently used first: its name, size, last use, kernel key, CPU\n"
-         "  show    one entry's manifest (NAME or the start of it): what it was made for, its kernel IR\n"
-         "          and optimized LLVM IR\n"
+         "  list    the totals, then every entry, most recently used first: its name, kind (a kernel's\n"
+         "          object code, or a function's optimized graph), size, last use, kernel or function\n"
+         "          key, CPU\n"
+         "  show    one entry's manifest (NAME or the start of it): what it was made for, and a kernel's\n"
+         "          kernel IR and optimized LLVM IR, or a function's kernels and optimized graph\n"
          "  verify  the entries that would not load, and why (exit code 1 when there are any)\n"
          "  clear   remove every entry\n"
          "  --dir   the cache folder (default: config disk_cache_dir: KILN_CACHE_DIR, else\n"

@@ -1,0 +1,42 @@
+// Compiled graphs kept in the on-disk kernel cache under their function key,
+// so that compile() in the next process skips rewriting: an entry holds the
+// optimized graph in the graph text format, how its leaves bind to a
+// request, and the rewrite counts. Its kernels are kernel entries of their own.
+#pragma once
+
+#include "function_cache.hpp"
+
+#include "../jit/disk_cache.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+/// The compiled graph's optimized form as an entry's payload.
+std::string compiled_graph_payload(const CompiledGraph& graph);
+
+/// Rebuilds a compiled graph (no executable yet) from a payload, over new
+/// inputs and placeholders; throws kiln::ValueError naming what does not
+/// fit a request with `explicit_inputs`, `shared` leaves and `root_count`
+/// roots (outputs, then update values).
+std::shared_ptr<CompiledGraph> read_compiled_graph_payload(std::string_view payload,
+                                                           const std::vector<VariablePtr>& explicit_inputs,
+                                                           const std::vector<VariablePtr>& shared,
+                                                           std::size_t root_count);
+
+/// The graph stored on disk for the function `key`, rebuilt as above; null
+/// when there is none. An entry that does not fit the request is removed.
+std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const Hash128& key,
+                                                   const std::vector<KeyComponent>& key_components,
+                                                   const std::vector<VariablePtr>& explicit_inputs,
+                                                   const std::vector<VariablePtr>& shared, std::size_t root_count);
+
+/// Stores `graph` (just compiled) under `key`, with its key components in
+/// the readable manifest; a failed write only warns (once per cache).
+void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
+                          const CompiledGraph& graph);
+
+} // namespace kiln
