@@ -391,6 +391,18 @@ const std::vector<Var>& Function::inputs() const { return impl_->inputs; }
 const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
 const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
 const std::string& Function::name() const { return impl_->name; }
+
+std::vector<SharedVar> Function::shared_variables() const {
+    std::vector<SharedVar> found;
+    const auto add = [&found](const VariablePtr& variable) {
+        if (variable->is_shared() &&
+            std::none_of(found.begin(), found.end(), [&](const SharedVar& v) { return v.node() == variable; }))
+            found.push_back(SharedVar(variable));
+    };
+    for (const VariablePtr& leaf : impl_->implicit_leaves) add(leaf);
+    for (const auto& [target, value] : impl_->updates) add(target.node());
+    return found;
+}
 const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
 std::string Function::steps_text() const { return impl_->executable->steps_text(); }
 std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }

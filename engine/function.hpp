@@ -80,6 +80,13 @@ void clear_function_cache();
 
 class CompiledFunction;
 
+struct LoadOptions {
+    /// A file saved on another machine, or by another build of kiln, is
+    /// refused; with this set, its kernels are compiled here instead (its
+    /// graph is still not rewritten).
+    bool compile_if_incompatible = false;
+};
+
 /// One step of a compiled function: a fused loop (one kernel) or one op call.
 struct FunctionStep {
     /// The kernel of a fused loop; null for an op call.
@@ -121,6 +128,9 @@ public:
     const std::vector<Var>& outputs() const;
     /// The compiled update pairs (shared variable, new value).
     const std::vector<std::pair<Var, Var>>& updates() const;
+    /// The shared variables the function reads or updates, in the order
+    /// its graph meets them, then update targets it does not read.
+    std::vector<SharedVar> shared_variables() const;
     const std::string& name() const;
     /// How often each rewrite fired while compiling.
     const RewriteCounts& rewrites_applied() const;
@@ -158,6 +168,8 @@ private:
 
     friend Function compile(const std::vector<Var>&, const std::vector<Var>&, const CompileOptions&);
     friend Function compile(const std::vector<Var>&, const Var&, const CompileOptions&);
+    friend Function load_function(const std::string&, const LoadOptions&);
+    friend void save_function(const Function&, const std::string&);
     explicit Function(std::shared_ptr<const CompiledFunction> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<const CompiledFunction> impl_;
 };
@@ -166,5 +178,19 @@ private:
 Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options = {});
 /// A function of `inputs` returning the single output's array.
 Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options = {});
+
+/// Saves a compiled function to one file: its optimized graph (the shared
+/// variables' current values included), its updates and options, and each
+/// kernel's object code, with what that code was made for (kiln's version
+/// and build, the target). The file appears whole or not at all.
+void save_function(const Function& function, const std::string& path);
+/// Loads a function save_function wrote, without rewriting or compiling:
+/// its kernels are linked from the file. Its shared variables are new ones
+/// holding the saved values (see Function::shared_variables). The file's
+/// code runs in this process: load only files you trust, as you would a
+/// shared library. Throws kiln::ValueError for a damaged file, and for one
+/// saved for another machine or build of kiln, naming what differs (unless
+/// options.compile_if_incompatible).
+Function load_function(const std::string& path, const LoadOptions& options = {});
 
 } // namespace kiln

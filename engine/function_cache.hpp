@@ -30,6 +30,8 @@ enum class GraphSource {
     /// Read from the on-disk kernel cache (no rewriting), then planned with
     /// its kernels taken from the kernel cache.
     disk,
+    /// Loaded from a file save_function wrote (load_function).
+    file,
 };
 
 /// What compiling a graph cost, measured when it was compiled.

@@ -152,6 +152,7 @@ std::string Function::compile_report() const {
         text += "graph: found by its structure (compiled earlier in this process; costs below are from then)\n";
         break;
     case GraphSource::disk: text += "graph: read from the disk cache (not rewritten)\n"; break;
+    case GraphSource::file: text += "graph: loaded from a saved function (not rewritten)\n"; break;
     }
     if (costs.graph_load_seconds > 0)
         text += "reading the optimized graph: " + milliseconds(costs.graph_load_seconds) + "\n";

@@ -23,6 +23,7 @@ public:
 
 private:
     friend SharedVar shared(const Arg& value, std::string name, bool borrow);
+    friend class Function;
     explicit SharedVar(VariablePtr node) : Var(std::move(node)) {}
 };
 

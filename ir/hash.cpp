@@ -16,6 +16,19 @@ std::string Hash128::hex() const {
     return text;
 }
 
+std::optional<Hash128> Hash128::from_hex(std::string_view text) {
+    if (text.size() != 32) return std::nullopt;
+    Hash128 hash;
+    for (std::size_t i = 0; i < 32; ++i) {
+        const char c = text[i];
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return std::nullopt;
+        std::uint64_t& half = i < 16 ? hash.high : hash.low;
+        half = half << 4 | static_cast<std::uint64_t>(digit);
+    }
+    return hash;
+}
+
 Hash128 hash_bytes(const void* data, std::size_t size) {
     const XXH128_hash_t h = XXH3_128bits(data, size);
     return {h.high64, h.low64};

@@ -5,7 +5,9 @@
 #include "graph.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -16,6 +18,8 @@ struct Hash128 {
 
     /// 32 lowercase hex digits, high half first.
     std::string hex() const;
+    /// The hash `hex()` wrote; nothing for text that is not 32 hex digits.
+    static std::optional<Hash128> from_hex(std::string_view text);
     bool operator==(const Hash128&) const = default;
 };
 

@@ -124,10 +124,19 @@ struct CpuBackend::State {
     /// a new entry whose promise the caller must fulfil.
     using Promise = std::shared_ptr<std::promise<LoopFunction>>;
     std::pair<std::shared_future<LoopFunction>, Promise> find_or_claim(const Hash128& key, LoopVariant variant);
-    /// Compiles (or loads) the loop of a claimed entry and fulfils its
-    /// promise; a failure leaves the exception in it and frees the entry for
-    /// a retry. True when the disk cache had the loop.
-    bool fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant, const Hash128& key);
+    /// Where a loop's object code came from.
+    enum class Source { compiled, disk, given };
+    struct Object {
+        std::shared_ptr<const std::string> code;
+        Source source = Source::compiled;
+    };
+    /// Links the object code `make_object` gives for a claimed entry and
+    /// fulfils its promise; a failure leaves the exception in it and frees
+    /// the entry for a retry. Returns where the code came from.
+    template <class MakeObject>
+    Source fulfil(std::promise<LoopFunction>& promise, const Hash128& key, LoopVariant variant, MakeObject make_object);
+    /// The plain loops' object code, kept for export_kernel.
+    std::unordered_map<Hash128, std::shared_ptr<const std::string>, HashKey> objects;
 
     void register_vector_math(void* libmvec, const HostTarget& host);
     std::unique_ptr<llvm::TargetMachine> target_machine() const {
@@ -149,9 +158,9 @@ struct CpuBackend::State {
         lowered->print(stream, nullptr);
         return stream.str();
     }
-    /// Lowers, optimizes and JIT-links a kernel, or loads its object code
-    /// from the disk cache; returns its entry point.
-    std::pair<LoopFunction, bool> build(const Kernel& kernel, LoopVariant variant, const Hash128& key);
+    /// A kernel's object code: from the disk cache, or lowered, optimized
+    /// and compiled now (and then stored there).
+    Object object_for(const Kernel& kernel, LoopVariant variant, const Hash128& key);
     /// The kernel's object code, compiled; with `llvm_ir`, the optimized
     /// LLVM IR it came from, as text.
     std::string object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
@@ -176,25 +185,47 @@ CpuBackend::State::find_or_claim(const Hash128& key, LoopVariant variant) {
     return {future, promise};
 }
 
-bool CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Kernel& kernel, LoopVariant variant,
-                               const Hash128& key) {
+template <class MakeObject>
+CpuBackend::State::Source CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Hash128& key,
+                                                     LoopVariant variant, MakeObject make_object) {
     try {
-        const auto [loop, from_disk] = build(kernel, variant, key);
-        promise.set_value(loop);
-        return from_disk;
+        const auto start = std::chrono::steady_clock::now();
+        const Object object = make_object();
+        const auto made = std::chrono::steady_clock::now();
+        const std::string symbol = loop_symbol(key);
+        if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object.code, symbol)))
+            throw InternalError("adding kernel " + symbol + " to the JIT failed: " + error_text(std::move(error)));
+        auto address = jit->lookup(symbol);
+        if (!address) throw InternalError("linking kernel " + symbol + " failed: " + error_text(address.takeError()));
+        const auto end = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(mutex);
+            if (variant == LoopVariant::plain) objects.emplace(key, object.code);
+            ++(object.source == Source::disk    ? counters.disk_hits
+               : object.source == Source::given ? counters.given
+               : variant == LoopVariant::plain  ? counters.compiled
+                                                : counters.streaming_variants_compiled);
+        }
+        using milliseconds = std::chrono::duration<double, std::milli>;
+        logging::get("jit")->debug("{} {} in {:.2f} ms (object code {:.2f} ms, linking {:.2f} ms)",
+                                   object.source == Source::disk    ? "loaded from the disk cache"
+                                   : object.source == Source::given ? "linked given object code of"
+                                                                    : "compiled",
+                                   symbol, milliseconds(end - start).count(), milliseconds(made - start).count(),
+                                   milliseconds(end - made).count());
+        promise.set_value(address->toPtr<LoopFunction>());
+        return object.source;
     } catch (...) {
         {
             std::lock_guard lock(mutex);
             loops.erase(key); // a later request tries again
         }
         promise.set_exception(std::current_exception());
-        return false;
+        return Source::compiled;
     }
 }
 
-std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, LoopVariant variant, const Hash128& key) {
-    const auto start = std::chrono::steady_clock::now();
-    const std::string symbol = loop_symbol(key);
+CpuBackend::State::Object CpuBackend::State::object_for(const Kernel& kernel, LoopVariant variant, const Hash128& key) {
     std::shared_ptr<DiskCache> cache;
     {
         std::lock_guard lock(mutex);
@@ -202,31 +233,14 @@ std::pair<LoopFunction, bool> CpuBackend::State::build(const Kernel& kernel, Loo
     }
     const std::string material = disk_key_material(key);
     const Hash128 disk_key = hash_bytes(material.data(), material.size());
-    std::optional<std::string> object = cache ? cache->load(EntryKind::kernel, disk_key, material) : std::nullopt;
-    const bool from_disk = object.has_value();
-    if (!from_disk) {
-        std::string llvm_ir;
-        object = object_code(kernel, variant, symbol, cache ? &llvm_ir : nullptr);
-        if (cache) cache->store(EntryKind::kernel, disk_key, material, *object, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
-    }
-    const auto compiled = std::chrono::steady_clock::now();
-    if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbol)))
-        throw InternalError("adding kernel " + symbol + " to the JIT failed: " + error_text(std::move(error)));
-    auto address = jit->lookup(symbol);
-    if (!address) throw InternalError("linking kernel " + symbol + " failed: " + error_text(address.takeError()));
-    using milliseconds = std::chrono::duration<double, std::milli>;
-    const auto end = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(mutex);
-        ++(from_disk                        ? counters.disk_hits
-           : variant == LoopVariant::plain ? counters.compiled
-                                           : counters.streaming_variants_compiled);
-    }
-    logging::get("jit")->debug("{} {} in {:.2f} ms (object code {:.2f} ms, linking {:.2f} ms)",
-                               from_disk ? "loaded from the disk cache" : "compiled", symbol,
-                               milliseconds(end - start).count(), milliseconds(compiled - start).count(),
-                               milliseconds(end - compiled).count());
-    return {address->toPtr<LoopFunction>(), from_disk};
+    if (cache)
+        if (std::optional<std::string> stored = cache->load(EntryKind::kernel, disk_key, material))
+            return {std::make_shared<const std::string>(std::move(*stored)), Source::disk};
+    std::string llvm_ir;
+    auto code = std::make_shared<const std::string>(object_code(kernel, variant, loop_symbol(key), cache ? &llvm_ir : nullptr));
+    if (cache)
+        cache->store(EntryKind::kernel, disk_key, material, *code, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
+    return {std::move(code), Source::compiled};
 }
 
 std::string CpuBackend::State::object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
@@ -373,8 +387,28 @@ CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     auto [future, promise] = s.find_or_claim(key, variant);
     // Another thread compiles (or compiled) this kernel: wait for it.
     if (!promise) return {future.get(), true};
-    const bool from_disk = s.fulfil(*promise, kernel, variant, key);
-    return {future.get(), from_disk}; // rethrows a failure
+    const State::Source source = s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key); });
+    return {future.get(), source == State::Source::disk}; // rethrows a failure
+}
+
+std::shared_ptr<const std::string> CpuBackend::object_code_of(const Kernel& kernel) const {
+    std::lock_guard lock(state_->mutex);
+    const auto found = state_->objects.find(kernel.key());
+    return found == state_->objects.end() ? nullptr : found->second;
+}
+
+void CpuBackend::add_object_code(const Hash128& kernel_key, std::shared_ptr<const std::string> code) {
+    State& s = *state_;
+    std::shared_future<LoopFunction> future;
+    auto promise = std::make_shared<std::promise<LoopFunction>>();
+    {
+        std::lock_guard lock(s.mutex);
+        if (s.loops.count(kernel_key)) return;
+        future = promise->get_future().share();
+        s.loops.emplace(kernel_key, future);
+    }
+    s.fulfil(*promise, kernel_key, LoopVariant::plain, [&] { return State::Object{std::move(code), State::Source::given}; });
+    future.get(); // rethrows a failure
 }
 
 std::shared_ptr<DiskCache> CpuBackend::use_disk_cache(const std::string& directory, std::int64_t limit_bytes) {
@@ -396,7 +430,10 @@ std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel&
     State& s = *state_;
     const Hash128 key = variant_key(kernel, variant);
     auto [future, promise] = s.find_or_claim(key, variant);
-    if (promise) s.background.run([&s, kernel, variant, key, promise] { s.fulfil(*promise, kernel, variant, key); });
+    if (promise)
+        s.background.run([&s, kernel, variant, key, promise] {
+            s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key); });
+        });
     return future;
 }
 

@@ -24,6 +24,8 @@ struct JitCounters {
     std::uint64_t streaming_variants_compiled = 0;
     /// Kernels (of either variant) loaded from the on-disk kernel cache.
     std::uint64_t disk_hits = 0;
+    /// Kernels linked from object code given to add_object_code (a saved function's).
+    std::uint64_t given = 0;
 };
 
 /// A kernel's native loop, and whether the kernel cache had it (in memory:
@@ -51,6 +53,15 @@ public:
     /// is refused with a warning. Returns that cache (null for none), where
     /// compiled functions are kept too.
     std::shared_ptr<DiskCache> use_disk_cache(const std::string& directory, std::int64_t limit_bytes);
+
+    /// The object code of `kernel`'s loop as this process linked it, null
+    /// when it was never compiled or loaded here.
+    std::shared_ptr<const std::string> object_code_of(const Kernel& kernel) const;
+    /// Links object code made for the kernel whose key is `kernel_key` (by
+    /// object_code_of in a process with this target), so that compiling that
+    /// kernel finds it; nothing when the kernel is here already. Throws
+    /// kiln::InternalError when LLVM cannot link it.
+    void add_object_code(const Hash128& kernel_key, std::shared_ptr<const std::string> code);
 
     /// Stages of a kernel's compilation, as text, for dumps and tests.
     std::string llvm_ir(const Kernel& kernel, LoopVariant variant = LoopVariant::plain) const;

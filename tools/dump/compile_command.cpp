@@ -42,6 +42,10 @@ void run_compile(const CommandLine& line, std::ostream& out) {
     const ParsedGraph graph = read_graph(line);
     const Function function = compile(graph.inputs, graph.outputs, {.updates = graph.updates});
     out << (stage ? function.dump(*stage) : summary(function));
+    if (const std::string path = line.option("save", ""); !path.empty()) {
+        save_function(function, path);
+        if (!stage) out << "saved the function to " << path << "\n";
+    }
 }
 
 } // namespace kiln::dump

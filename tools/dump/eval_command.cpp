@@ -2,22 +2,23 @@
 #include "commands.hpp"
 
 #include <map>
+#include <optional>
 
 namespace kiln::dump {
 
 namespace {
 
 // The values given with --set, by input name.
-std::map<std::string, Arg> read_settings(const CommandLine& line, const ParsedGraph& graph) {
+std::map<std::string, Arg> read_settings(const CommandLine& line, const std::vector<Var>& inputs) {
     std::string input_names;
-    for (const Var& input : graph.inputs) input_names += (input_names.empty() ? "" : ", ") + input.name();
+    for (const Var& input : inputs) input_names += (input_names.empty() ? "" : ", ") + input.name();
     std::map<std::string, Arg> values;
     for (const std::string& setting : line.all("set")) {
         const std::size_t equals = setting.find('=');
         if (equals == std::string::npos || equals == 0)
             throw UsageError("--set takes NAME=VALUE, not '" + setting + "'");
         const std::string name = setting.substr(0, equals), text = setting.substr(equals + 1);
-        const bool known = std::any_of(graph.inputs.begin(), graph.inputs.end(),
+        const bool known = std::any_of(inputs.begin(), inputs.end(),
                                        [&](const Var& input) { return input.name() == name; });
         if (!known)
             throw UsageError("--set " + name + ": the graph has no input '" + name + "' (its inputs: " +
@@ -47,23 +48,38 @@ std::string labelled(const std::string& label, const std::string& text) {
 } // namespace
 
 void run_eval(const CommandLine& line, std::ostream& out) {
-    const ParsedGraph graph = read_graph(line);
-    std::map<std::string, Arg> values = read_settings(line, graph);
+    // A saved function runs as it was saved; a graph is compiled first.
+    const bool saved = !line.file.empty() && line.expression.empty() && line.file != "-" &&
+                       read_file(line.file).starts_with("kiln-saved-function ");
+    if (!saved && line.flag("compile-if-incompatible"))
+        throw UsageError("--compile-if-incompatible applies to a saved function");
+    std::optional<Function> function;
+    std::vector<std::string> output_names;
+    if (saved) {
+        if (line.flag("allow-input-downcast"))
+            throw UsageError("--allow-input-downcast does not apply to a saved function: it keeps its own setting");
+        function = load_function(line.file, {.compile_if_incompatible = line.flag("compile-if-incompatible")});
+        for (const Var& output : function->outputs()) output_names.push_back(output.name());
+    } else {
+        const ParsedGraph graph = read_graph(line);
+        CompileOptions options{.updates = graph.updates};
+        if (line.flag("allow-input-downcast")) options.allow_input_downcast = true;
+        function = compile(graph.inputs, graph.outputs, options);
+        output_names = graph.output_names;
+    }
+    std::map<std::string, Arg> values = read_settings(line, function->inputs());
     std::vector<Arg> arguments;
-    for (const Var& input : graph.inputs) {
+    for (const Var& input : function->inputs()) {
         const auto found = values.find(input.name());
         if (found == values.end())
             throw UsageError("input '" + input.name() + "' has no value: add --set " + input.name() +
                              "=VALUE (a literal such as '[[1, 2], [3, 4]]', or @file.npy)");
         arguments.push_back(found->second);
     }
-    CompileOptions options{.updates = graph.updates};
-    if (line.flag("allow-input-downcast")) options.allow_input_downcast = true;
-    const Function function = compile(graph.inputs, graph.outputs, options);
-    const Outputs results = function.call(arguments);
+    const Outputs results = function->call(arguments);
     const bool json = line.flag("json");
     for (std::size_t i = 0; i < results.size(); ++i) {
-        std::string name = graph.output_names[i];
+        std::string name = output_names[i];
         if (name.empty()) name = "[" + std::to_string(i) + "]";
         if (json) out << array_json(name, results[i]) << "\n";
         // One output prints alone, as NumPy's print(x); several are labelled.
