@@ -124,6 +124,29 @@ TEST_CASE("a damaged entry is a miss and is removed") {
     CHECK(cache->load(jit::EntryKind::kernel, key, material) == payload);
 }
 
+TEST_CASE("two entries whose files were swapped are both found out") {
+    TemporaryFolder folder;
+    auto cache = jit::DiskCache::open(folder.path);
+    REQUIRE(cache);
+    const std::string other_material = material + "features +avx512f\n";
+    const Hash128 other_key = hash_bytes(other_material.data(), other_material.size());
+    REQUIRE(cache->store(jit::EntryKind::kernel, key, material, "first payload"));
+    REQUIRE(cache->store(jit::EntryKind::kernel, other_key, other_material, "second payload"));
+    // Whole and checksummed, each in the other's place.
+    const fs::path a = cache->entry_path(jit::EntryKind::kernel, key), b = cache->entry_path(jit::EntryKind::kernel, other_key);
+    fs::rename(a, folder.path / "swap");
+    fs::rename(b, a);
+    fs::rename(folder.path / "swap", b);
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
+    CHECK_FALSE(cache->load(jit::EntryKind::kernel, other_key, other_material).has_value());
+    CHECK_FALSE(fs::exists(a));
+    CHECK_FALSE(fs::exists(b));
+    // An entry of one kind is never found as the other.
+    REQUIRE(cache->store(jit::EntryKind::kernel, key, material, "kernel payload"));
+    CHECK_FALSE(cache->load(jit::EntryKind::function, key, material).has_value());
+    CHECK(cache->load(jit::EntryKind::kernel, key, material) == "kernel payload");
+}
+
 TEST_CASE("an entry that cannot be read is a miss and stays") {
     TemporaryFolder folder;
     auto cache = jit::DiskCache::open(folder.path);

@@ -7,6 +7,8 @@ usage: check_disk_cache.py KILN_DUMP
 """
 import os
 import pathlib
+import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -111,6 +113,59 @@ with tempfile.TemporaryDirectory() as temporary:
     check(refused == first, "a refused folder still computes")
     check("refused (others can write to it)" in log, "a refused folder is named with the reason", log)
     check(not (open_folder / "kernels").exists(), "nothing is written into a refused folder")
+
+    # Processes started together on an empty cache: all compute the same,
+    # leave whole entries and no temporary files.
+    racing = pathlib.Path(temporary) / "racing"
+    env = dict(os.environ, KILN_CACHE="on", KILN_CACHE_DIR=str(racing))
+    children = [subprocess.Popen([KILN_DUMP, "eval", "-e", GRAPH, "--set", VALUES], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    outputs = [child.communicate()[0] for child in children]
+    check(all(child.returncode == 0 for child in children) and outputs == [first] * len(children),
+          f"processes racing on an empty cache all compute the same: {outputs!r}")
+    check(len(entries(racing, "kernel")) == 1 and len(entries(racing, "function")) == 1,
+          "racing processes leave one entry of each kind", str(entries(racing)))
+    check(not list((racing / "kernels").glob(".tmp-*")), "racing processes leave no temporary files")
+    code, verified = subprocess.run([KILN_DUMP, "cache", "verify", "--dir", str(racing)], capture_output=True,
+                                    text=True).returncode, ""
+    check(code == 0, "entries written by racing processes verify")
+
+    # A full disk: every write fails part-way (a file size limit stands in
+    # for ENOSPC). One warning; the results are right; nothing half-written stays.
+    full = pathlib.Path(temporary) / "full"
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    env = dict(os.environ, KILN_CACHE="on", KILN_CACHE_DIR=str(full), KILN_LOG="warn")
+    done = subprocess.run([KILN_DUMP, "eval", "-e", GRAPH, "--set", VALUES], env=env, capture_output=True, text=True,
+                          preexec_fn=small_files)
+    check(done.returncode == 0 and done.stdout == first, "a full disk still computes", done.stderr)
+    check(done.stderr.count("cannot write to the kernel cache") == 1, "a full disk warns once", done.stderr)
+    check(not entries(full) and not list((full / "kernels").glob(".tmp-*")), "a full disk leaves no partial file",
+          str(list((full / "kernels").iterdir())))
+
+    # A folder this user cannot write to (root writes anywhere: then an
+    # immutable folder, where the filesystem allows one).
+    locked = pathlib.Path(temporary) / "locked"
+    (locked / "kernels").mkdir(parents=True, mode=0o700)
+    if os.geteuid() != 0:
+        (locked / "kernels").chmod(0o500)
+        can_lock = True
+    else:
+        can_lock = subprocess.run(["chattr", "+i", str(locked / "kernels")], capture_output=True).returncode == 0
+    if can_lock:
+        done = subprocess.run([KILN_DUMP, "eval", "-e", GRAPH, "--set", VALUES], env=dict(env, KILN_CACHE_DIR=str(locked)),
+                              capture_output=True, text=True)
+        check(done.returncode == 0 and done.stdout == first, "a read-only cache still computes", done.stderr)
+        check(done.stderr.count("cannot write to the kernel cache") == 1, "a read-only cache warns once", done.stderr)
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(locked / "kernels")])
+        else:
+            (locked / "kernels").chmod(0o700)
+    else:
+        print("read-only folder: not checked (root, and this filesystem has no immutable folders)")
 
 if failures:
     print("\n".join(failures))
