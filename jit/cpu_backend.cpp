@@ -11,6 +11,8 @@
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/ExecutorProcessControl.h>
+#include <llvm/ExecutionEngine/Orc/TaskDispatch.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -359,8 +361,14 @@ CpuBackend::CpuBackend() : state_(std::make_unique<State>()) {
         }
     }
 
+    // kiln makes object code itself and only links it here, on the thread
+    // that asks: linking in place, not on a thread ORC starts per object.
+    auto process = unwrap(llvm::orc::SelfExecutorProcessControl::Create(
+                              nullptr, std::make_unique<llvm::orc::InPlaceTaskDispatcher>()),
+                          "setting up the JIT's process control");
     s.jit = unwrap(llvm::orc::LLJITBuilder()
                        .setJITTargetMachineBuilder(s.machine_builder)
+                       .setExecutorProcessControl(std::move(process))
                        .setSupportConcurrentCompilation(true)
                        .create(),
                    "creating the LLVM JIT");
