@@ -209,7 +209,7 @@ find_or_compile_graph(const Hash128& key, const std::vector<KeyComponent>& key_c
                       const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& explicit_inputs,
                       const std::vector<VariablePtr>& shared, std::size_t output_count,
                       const std::vector<UpdateTarget>& update_targets, const RewriteOptions& rewrite_options,
-                      Linker linker) {
+                      Linker linker, const std::string& name) {
     if (std::shared_ptr<const CompiledGraph> kept = find_compiled_graph(key)) return {kept, GraphSource::memory};
     std::shared_ptr<jit::DiskCache> disk;
     if (linker == Linker::jit)
@@ -220,7 +220,7 @@ find_or_compile_graph(const Hash128& key, const std::vector<KeyComponent>& key_c
     const GraphSource source = graph ? GraphSource::disk : GraphSource::compiled;
     if (!graph) graph = rewrite_request(roots, explicit_inputs, shared, rewrite_options);
     build_executable(*graph, output_count, update_targets, linker);
-    if (disk && source == GraphSource::compiled) store_compiled_graph(*disk, key, key_components, *graph);
+    if (disk && source == GraphSource::compiled) store_compiled_graph(*disk, key, key_components, *graph, name);
     keep_compiled_graph(key, graph, source);
     return {graph, source};
 }
@@ -258,7 +258,8 @@ std::shared_ptr<CompiledFunction> build(const std::vector<Var>& inputs, const st
         function_key_components(roots, explicit_inputs, outputs.size(), update_targets, rewrite_options, linker);
     const Hash128 key = function_key(key_components);
     const auto [graph, source] = find_or_compile_graph(key, key_components, roots, explicit_inputs, shared,
-                                                        outputs.size(), update_targets, rewrite_options, linker);
+                                                        outputs.size(), update_targets, rewrite_options, linker,
+                                                        options.name);
 
     // Bind the compiled graph to this request's inputs and shared variables.
     auto compiled = std::make_shared<CompiledFunction>();

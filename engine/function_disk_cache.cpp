@@ -165,12 +165,12 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
 }
 
 void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
-                          const CompiledGraph& graph) {
+                          const CompiledGraph& graph, const std::string& name) {
     const std::string material =
         jit::cache_key_material(key_subject(key, key_components), jit::CpuBackend::instance().target_description());
     const Hash128 disk_key = hash_bytes(material.data(), material.size());
     const std::string payload = compiled_graph_payload(graph);
-    std::string kernels = "kernels:\n";
+    std::string kernels = "compiled for: " + (name.empty() ? std::string("(unnamed)") : "'" + name + "'") + "\nkernels:\n";
     for (const Kernel* kernel : graph.executable->kernels()) kernels += "  " + kernel->key().hex() + "\n";
     disk.store(jit::EntryKind::function, disk_key, material, payload, kernels + "payload:\n" + payload);
 }

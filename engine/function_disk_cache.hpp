@@ -34,9 +34,10 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
                                                    const std::vector<VariablePtr>& explicit_inputs,
                                                    const std::vector<VariablePtr>& shared, std::size_t root_count);
 
-/// Stores `graph` (just compiled) under `key`, with its key components in
+/// Stores `graph` (just compiled) under `key`, with its key components and
+/// the name of the function it was compiled for (`name`, "" for none) in
 /// the readable manifest; a failed write only warns (once per cache).
 void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
-                          const CompiledGraph& graph);
+                          const CompiledGraph& graph, const std::string& name);
 
 } // namespace kiln

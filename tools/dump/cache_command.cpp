@@ -37,6 +37,13 @@ std::string key_part(const std::string& material, const std::string& name) {
     return "?";
 }
 
+// " 'train'": the function a function entry was compiled for, from its manifest.
+std::string compiled_for(const jit::DiskCacheEntry& entry) {
+    if (entry.kind != jit::EntryKind::function || !fs::exists(entry.manifest)) return {};
+    const std::string name = key_part(read_file(entry.manifest.string()), "compiled for:");
+    return name == "?" ? std::string() : " " + name;
+}
+
 } // namespace
 
 void run_cache(const CommandLine& line, std::ostream& out) {
@@ -68,7 +75,7 @@ void run_cache(const CommandLine& line, std::ostream& out) {
             const char* kind = jit::entry_kind_name(entry.kind);
             out << entry.name << "  " << kind << "  " << entry.bytes << " bytes  used " << local_time(entry.last_used);
             if (entry.problem.empty())
-                out << "  " << kind << " " << key_part(entry.key_material, kind) << "  cpu "
+                out << "  " << kind << " " << key_part(entry.key_material, kind) << compiled_for(entry) << "  cpu "
                     << key_part(entry.key_material, "cpu") << "  kiln " << key_part(entry.key_material, "kiln") << "\n";
             else
                 out << "  damaged: " << entry.problem << " (removed when next loaded)\n";
