@@ -131,6 +131,9 @@ struct CpuBackend::State {
     struct Object {
         std::shared_ptr<const std::string> code;
         Source source = Source::compiled;
+        /// The disk cache entry it was read from (Source::disk).
+        std::shared_ptr<DiskCache> cache;
+        Hash128 entry_key;
     };
     /// Links the object code `make_object` gives for a claimed entry and
     /// fulfils its promise; a failure leaves the exception in it and frees
@@ -190,9 +193,10 @@ CpuBackend::State::find_or_claim(const Hash128& key, LoopVariant variant) {
 template <class MakeObject>
 CpuBackend::State::Source CpuBackend::State::fulfil(std::promise<LoopFunction>& promise, const Hash128& key,
                                                      LoopVariant variant, MakeObject make_object) {
+    Object object;
     try {
         const auto start = std::chrono::steady_clock::now();
-        const Object object = make_object();
+        object = make_object();
         const auto made = std::chrono::steady_clock::now();
         const std::string symbol = loop_symbol(key);
         if (llvm::Error error = jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object.code, symbol)))
@@ -218,6 +222,17 @@ CpuBackend::State::Source CpuBackend::State::fulfil(std::promise<LoopFunction>& 
         promise.set_value(address->toPtr<LoopFunction>());
         return object.source;
     } catch (...) {
+        // Whole and made for this key, yet LLVM refuses it: no process may meet it again.
+        if (object.source == Source::disk) {
+            std::string why = "LLVM cannot link it";
+            try {
+                throw;
+            } catch (const std::exception& error) {
+                why += std::string(": ") + error.what();
+            } catch (...) {
+            }
+            object.cache->remove(EntryKind::kernel, object.entry_key, why);
+        }
         {
             std::lock_guard lock(mutex);
             loops.erase(key); // a later request tries again
@@ -237,7 +252,7 @@ CpuBackend::State::Object CpuBackend::State::object_for(const Kernel& kernel, Lo
     const Hash128 disk_key = hash_bytes(material.data(), material.size());
     if (cache)
         if (std::optional<std::string> stored = cache->load(EntryKind::kernel, disk_key, material))
-            return {std::make_shared<const std::string>(std::move(*stored)), Source::disk};
+            return {std::make_shared<const std::string>(std::move(*stored)), Source::disk, cache, disk_key};
     std::string llvm_ir;
     auto code = std::make_shared<const std::string>(object_code(kernel, variant, loop_symbol(key), cache ? &llvm_ir : nullptr));
     if (cache)

@@ -305,3 +305,35 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
     CHECK(std::distance(fs::directory_iterator(folder.path / "kernels"), fs::directory_iterator()) ==
           static_cast<std::ptrdiff_t>(entries.size() + functions.size() + manifests.size()));
 }
+
+TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compiled again") {
+    TemporaryFolder folder;
+    // A kernel no other test compiles: out0 = in0 * (a literal drawn at random).
+    std::random_device random;
+    const double factor = 1.0 + static_cast<double>(random() % 1000000) / 7.0;
+    Kernel kernel;
+    const int x = kernel.load(kernel.add_input(DType::float64, false));
+    kernel.add_output(kernel.apply(ScalarOp::mul, {x, kernel.literal(DType::float64, factor, 0)}, DType::float64));
+
+    jit::CpuBackend& backend = jit::CpuBackend::instance();
+    const auto cache = backend.use_disk_cache((folder.path / "cache").string(), jit::DiskCache::default_limit_bytes);
+    REQUIRE(cache);
+    const std::string entry_material = jit::cache_key_material("kernel " + kernel.key().hex(), backend.target_description());
+    const Hash128 entry_key = hash_bytes(entry_material.data(), entry_material.size());
+    // Checksummed and made for exactly this kernel, but not object code.
+    REQUIRE(cache->store(jit::EntryKind::kernel, entry_key, entry_material, "not an ELF object"));
+    CHECK_THROWS_AS(backend.compile(kernel), InternalError);
+    CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
+
+    const auto before = backend.counters();
+    const jit::CompiledLoop loop = backend.compile(kernel);
+    CHECK(backend.counters().compiled == before.compiled + 1);
+    CHECK(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
+    std::vector<double> in = {1.5, -2, 0.25}, out(3);
+    void* data[] = {in.data(), out.data()};
+    const std::int64_t strides[] = {1, 1};
+    std::int32_t status = 0;
+    loop.function(3, data, strides, nullptr, &status);
+    for (std::size_t i = 0; i < in.size(); ++i) CHECK(out[i] == in[i] * factor);
+    backend.use_disk_cache("", 0);
+}
