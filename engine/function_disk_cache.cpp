@@ -26,6 +26,9 @@ namespace kiln {
 namespace {
 
 constexpr std::string_view payload_header = "kiln-compiled-graph 1\n";
+// Constants are stored as decimal text: beyond this many bytes of them, an
+// entry would take longer to write and read back than rewriting takes.
+constexpr std::size_t max_stored_constant_bytes = std::size_t{1} << 20;
 
 // The next line of `text` from `position` (without its newline), or false at the end.
 bool next_line(std::string_view text, std::size_t& position, std::string_view& line) {
@@ -166,6 +169,7 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
 
 void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
                           const CompiledGraph& graph, const std::string& name) {
+    if (graph.constant_bytes > max_stored_constant_bytes) return;
     const std::string material =
         jit::cache_key_material(key_subject(key, key_components), jit::CpuBackend::instance().target_description());
     const Hash128 disk_key = hash_bytes(material.data(), material.size());

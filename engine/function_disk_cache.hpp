@@ -36,7 +36,8 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
 
 /// Stores `graph` (just compiled) under `key`, with its key components and
 /// the name of the function it was compiled for (`name`, "" for none) in
-/// the readable manifest; a failed write only warns (once per cache).
+/// the readable manifest; a failed write only warns (once per cache). A
+/// graph holding more than 1 MiB of constants is not stored.
 void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
                           const CompiledGraph& graph, const std::string& name);
 

@@ -163,3 +163,19 @@ TEST_CASE("a stored graph that does not fit the request is refused, naming what 
     CHECK(rebuilt.step.compile_report().find("graph: compiled now") != std::string::npos);
     CHECK(rebuilt.step(x, y)[0].value_at<double>(0) == model.step(x, y)[0].value_at<double>(0));
 }
+
+TEST_CASE("a function with large constants is not stored on disk, and still computes") {
+    TemporaryFolder folder;
+    const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
+    std::vector<double> table(300000);
+    for (std::size_t i = 0; i < table.size(); ++i) table[i] = 0.5 * static_cast<double>(i);
+    const Var i = lscalar("i");
+    const Var big = constant(Array::from_values(table));
+    const Var small = constant(Array::from_values<double>({1, 2, 3}));
+    const Function large = compile({i}, big[i] * 2.0, {.linker = Linker::jit});
+    CHECK(files_with(folder.path, ".function").empty());
+    CHECK(large(std::int64_t{7})[0].value_at<double>(0) == 7.0);
+    const Function modest = compile({i}, small[i] * 2.0, {.linker = Linker::jit});
+    CHECK(files_with(folder.path, ".function").size() == 1);
+    CHECK(modest(std::int64_t{2})[0].value_at<double>(0) == 6.0);
+}
