@@ -25,9 +25,6 @@
 #include "../jit/cpu_backend.hpp"
 #include "../jit/disk_cache.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -127,23 +124,15 @@ std::string first_difference(const std::string& there, const std::string& here) 
 }
 
 void write_whole_file(const std::string& path, const std::string& bytes) {
-    // A temporary file beside it, synced, then renamed: the file is whole or as it was.
-    const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw ValueError("save_function(): cannot write '" + path + "': " + std::strerror(errno));
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        written += static_cast<std::size_t>(n);
-    }
-    const int error = written == bytes.size() ? (::fsync(fd) == 0 ? 0 : errno) : (errno ? errno : EIO);
-    ::close(fd);
-    if (error != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int cause = error != 0 ? error : errno;
-        ::unlink(temporary.c_str());
-        throw ValueError("save_function(): cannot write '" + path + "': " + std::strerror(cause));
+    // A synced temporary file beside it, renamed: the file is whole or as it was.
+    std::string why;
+    const std::filesystem::path temporary = jit::write_synced_temporary(path, bytes, why);
+    std::error_code error;
+    if (!temporary.empty()) std::filesystem::rename(temporary, path, error);
+    if (temporary.empty() || error) {
+        if (error) why = error.message();
+        if (!temporary.empty()) std::filesystem::remove(temporary, error);
+        throw ValueError("save_function(): cannot write '" + path + "': " + why);
     }
 }
 

@@ -7,10 +7,11 @@
 
 #include <kiln/kiln.hpp>
 
+#include "test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -18,19 +19,6 @@ using namespace kiln;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TemporaryFolder {
-    fs::path path;
-    TemporaryFolder() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("kiln-function-disk-cache-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TemporaryFolder() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
 // One SGD step of a linear model with a step counter: updates that read
 // their targets, an update of a variable nothing else reads, constants, and
@@ -66,7 +54,7 @@ const Array y = Array::from_values<double>({1, -1, 0.5, 2});
 } // namespace
 
 TEST_CASE("a function compiled in an earlier process is read from disk, not rewritten") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
     clear_function_cache();
     Model first;
@@ -103,7 +91,7 @@ TEST_CASE("a function compiled in an earlier process is read from disk, not rewr
 }
 
 TEST_CASE("a stored graph that does not fit the request is refused, naming what differs") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
     clear_function_cache();
     Model model;
@@ -165,7 +153,7 @@ TEST_CASE("a stored graph that does not fit the request is refused, naming what 
 }
 
 TEST_CASE("a function with large constants is not stored on disk, and still computes") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
     std::vector<double> table(300000);
     for (std::size_t i = 0; i < table.size(); ++i) table[i] = 0.5 * static_cast<double>(i);

@@ -6,12 +6,11 @@
 
 #include <kiln/kiln.hpp>
 
+#include "test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,30 +18,6 @@ using namespace kiln;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TemporaryFolder {
-    fs::path path;
-    TemporaryFolder() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("kiln-function-file-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TemporaryFolder() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
-
-std::string file_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-void write_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 // The file with `from` replaced by `to` (of the same length, so every block
 // keeps its length) and its checksum made right again: what a file written
@@ -84,7 +59,7 @@ const Array Y = Array::from_values<double>({1, 0, 1, 0});
 } // namespace
 
 TEST_CASE("a saved function loads with its shared values and trains on as the original does") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     SharedVar w = shared(Array::from_values<double>({0.1, -0.2, 0.3}), "w");
     SharedVar b = shared(0.0, "b");
     SharedVar count = shared(Array::from_values<std::int64_t>({0}, {}), "count");
@@ -128,60 +103,60 @@ TEST_CASE("a saved function loads with its shared values and trains on as the or
 }
 
 TEST_CASE("a damaged saved function is refused, naming the damage") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     SharedVar w = shared(Array::from_values<double>({0.1, -0.2, 0.3}), "w");
     SharedVar b = shared(0.0, "b");
     SharedVar count = shared(Array::from_values<std::int64_t>({0}, {}), "count");
     const fs::path path = folder.path / "train.kfn", broken = folder.path / "broken.kfn";
     save_function(train_step(w, b, count), path.string());
-    const std::string whole = file_text(path);
+    const std::string whole = test::file_bytes(path);
 
     CHECK(refusal(folder.path / "missing.kfn").find("cannot read") != std::string::npos);
-    write_file(broken, "kiln-graph 1\n");
+    test::write_bytes(broken, "kiln-graph 1\n");
     CHECK(refusal(broken).find("is not a saved kiln function") != std::string::npos);
-    write_file(broken, whole.substr(0, whole.size() / 2));
+    test::write_bytes(broken, whole.substr(0, whole.size() / 2));
     CHECK(refusal(broken).find("truncated") != std::string::npos);
     std::string flipped = whole;
     flipped[whole.size() / 2] ^= 0x01;
-    write_file(broken, flipped);
+    test::write_bytes(broken, flipped);
     CHECK(refusal(broken).find("its checksum does not match") != std::string::npos);
     // Whole, but not a graph kiln can read.
-    write_file(broken, resealed(whole, "Elemwise{", "Elemwize{"));
+    test::write_bytes(broken, resealed(whole, "Elemwise{", "Elemwize{"));
     CHECK(refusal(broken).find("holds a graph kiln cannot read") != std::string::npos);
-    write_file(broken, resealed(whole, "\nlinker jit\n", "\ncolour jit\n"));
+    test::write_bytes(broken, resealed(whole, "\nlinker jit\n", "\ncolour jit\n"));
     CHECK(refusal(broken).find("unknown setting 'colour jit'") != std::string::npos);
 }
 
 TEST_CASE("a function saved for another machine or build is refused, naming what differs") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const Var x = dvector("x");
     const Function f = compile({x}, tanh(x) * 3.0 + 1.0, {.linker = Linker::jit});
     const fs::path path = folder.path / "f.kfn", other = folder.path / "other.kfn";
     save_function(f, path.string());
-    const std::string whole = file_text(path);
+    const std::string whole = test::file_bytes(path);
     const std::string& target = jit::CpuBackend::instance().target_description();
     const std::size_t cpu_at = target.find(" cpu=") + 5;
     const std::string cpu = target.substr(cpu_at, target.find(' ', cpu_at) - cpu_at);
     const std::string other_cpu(cpu.size(), 'q');
 
-    write_file(other, resealed(whole, " cpu=" + cpu + " ", " cpu=" + other_cpu + " "));
+    test::write_bytes(other, resealed(whole, " cpu=" + cpu + " ", " cpu=" + other_cpu + " "));
     CHECK(refusal(other).find("was saved for another machine or build of kiln (cpu=" + other_cpu + " there, cpu=" + cpu +
                               " here)") != std::string::npos);
-    write_file(other, resealed(whole, "\nkiln ", "\nkiln~"));
+    test::write_bytes(other, resealed(whole, "\nkiln ", "\nkiln~"));
     CHECK(refusal(other).find("'kiln~") != std::string::npos);
-    write_file(other, resealed(whole, "\nbuild ", "\nbuild~"));
+    test::write_bytes(other, resealed(whole, "\nbuild ", "\nbuild~"));
     CHECK(refusal(other).find("'build~") != std::string::npos);
-    write_file(other, resealed(whole, " llvm=", " llvm~"));
+    test::write_bytes(other, resealed(whole, " llvm=", " llvm~"));
     CHECK(refusal(other).find("llvm~") != std::string::npos);
     const std::size_t features = target.find("features=") + 9;
     const std::string first_feature = target.substr(features, target.find_first_of(", ", features) - features);
     std::string flipped = first_feature;
     flipped[0] = flipped[0] == '+' ? '-' : '+';
-    write_file(other, resealed(whole, "features=" + first_feature, "features=" + flipped));
+    test::write_bytes(other, resealed(whole, "features=" + first_feature, "features=" + flipped));
     CHECK(refusal(other).find("CPU feature " + flipped + " there, " + first_feature + " here") != std::string::npos);
 
     // Asked to, kiln compiles such a function's kernels here instead.
-    write_file(other, resealed(whole, " cpu=" + cpu + " ", " cpu=" + other_cpu + " "));
+    test::write_bytes(other, resealed(whole, " cpu=" + cpu + " ", " cpu=" + other_cpu + " "));
     const auto before = jit::CpuBackend::instance().counters();
     const Function compiled_here = load_function(other.string(), {.compile_if_incompatible = true});
     CHECK(jit::CpuBackend::instance().counters().given == before.given);
@@ -190,7 +165,7 @@ TEST_CASE("a function saved for another machine or build is refused, naming what
 }
 
 TEST_CASE("a save that cannot be written leaves what was there") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const Var x = dvector("x");
     const Function f = compile({x}, x + 1.0);
     // The path is a folder: the rename fails, and the folder stays as it was.

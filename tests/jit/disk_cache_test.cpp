@@ -5,6 +5,8 @@
 
 #include <kiln/kiln.hpp>
 
+#include "../engine/test_helpers.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -12,9 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -24,30 +24,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh folder under the system's temporary one, removed afterwards.
-struct TemporaryFolder {
-    fs::path path;
-    TemporaryFolder() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("kiln-disk-cache-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    ~TemporaryFolder() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
-std::string file_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
-void write_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << bytes;
-}
 
 unsigned mode_of(const fs::path& path) {
     struct stat status {};
@@ -69,7 +47,7 @@ std::string binary_payload() {
 } // namespace
 
 TEST_CASE("an entry comes back for its key material and nothing else") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path / "cache");
     REQUIRE(cache);
     CHECK(mode_of(folder.path / "cache") == 0700);
@@ -79,7 +57,7 @@ TEST_CASE("an entry comes back for its key material and nothing else") {
     REQUIRE(cache->store(jit::EntryKind::kernel, key, material, payload, "kernel IR:\nkernel() -> ()\n"));
     CHECK(cache->load(jit::EntryKind::kernel, key, material) == payload);
     // The manifest beside it says, in plain text, what the entry was made for.
-    const std::string manifest = file_text(cache->manifest_path(jit::EntryKind::kernel, key));
+    const std::string manifest = test::file_bytes(cache->manifest_path(jit::EntryKind::kernel, key));
     CHECK(manifest.find(material) == 0);
     CHECK(manifest.find("payload " + std::to_string(payload.size()) + " bytes") != std::string::npos);
     CHECK(manifest.find("kernel IR:") != std::string::npos);
@@ -93,12 +71,12 @@ TEST_CASE("an entry comes back for its key material and nothing else") {
 }
 
 TEST_CASE("a damaged entry is a miss and is removed") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     const std::string payload = binary_payload();
     REQUIRE(cache->store(jit::EntryKind::kernel, key, material, payload));
-    const std::string whole = file_text(cache->entry_path(jit::EntryKind::kernel, key));
+    const std::string whole = test::file_bytes(cache->entry_path(jit::EntryKind::kernel, key));
     struct Damage {
         const char* what;
         std::string bytes;
@@ -115,7 +93,7 @@ TEST_CASE("a damaged entry is a miss and is removed") {
     };
     for (const Damage& damage : damages) {
         CAPTURE(damage.what);
-        write_file(cache->entry_path(jit::EntryKind::kernel, key), damage.bytes);
+        test::write_bytes(cache->entry_path(jit::EntryKind::kernel, key), damage.bytes);
         CHECK_FALSE(cache->load(jit::EntryKind::kernel, key, material).has_value());
         CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, key)));
     }
@@ -125,7 +103,7 @@ TEST_CASE("a damaged entry is a miss and is removed") {
 }
 
 TEST_CASE("two entries whose files were swapped are both found out") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     const std::string other_material = material + "features +avx512f\n";
@@ -148,7 +126,7 @@ TEST_CASE("two entries whose files were swapped are both found out") {
 }
 
 TEST_CASE("an entry that cannot be read is a miss and stays") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     // Reading a folder fails with an I/O error, whoever runs the test.
@@ -158,7 +136,7 @@ TEST_CASE("an entry that cannot be read is a miss and stays") {
 }
 
 TEST_CASE("folders others could write to, or that are no folders, are refused") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const fs::path shared_folder = folder.path / "shared";
     fs::create_directories(shared_folder);
     ::chmod(shared_folder.c_str(), 0777);
@@ -168,7 +146,7 @@ TEST_CASE("folders others could write to, or that are no folders, are refused") 
     ::chmod(shared_folder.c_str(), 0755);
     CHECK(jit::DiskCache::open(shared_folder));
     const fs::path file = folder.path / "file";
-    write_file(file, "not a folder");
+    test::write_bytes(file, "not a folder");
     CHECK_FALSE(jit::DiskCache::open(file));
     if (::geteuid() == 0) {
         // Only root can hand a folder to another user.
@@ -181,7 +159,7 @@ TEST_CASE("folders others could write to, or that are no folders, are refused") 
 }
 
 TEST_CASE("a cache that can no longer write says so and keeps nothing half-written") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     fs::remove_all(cache->directory());
@@ -190,7 +168,7 @@ TEST_CASE("a cache that can no longer write says so and keeps nothing half-writt
 }
 
 TEST_CASE("writers racing on one key all leave one whole entry") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     auto cache = jit::DiskCache::open(folder.path);
     REQUIRE(cache);
     const std::string payload = binary_payload();
@@ -217,7 +195,7 @@ TEST_CASE("writers racing on one key all leave one whole entry") {
 }
 
 TEST_CASE("beyond its limit the cache drops the least recently used entries and dead writers' files") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const std::string payload(10000, 'k');
     const auto key_of = [](int n) {
         const std::string text = material + "entry " + std::to_string(n) + "\n";
@@ -226,7 +204,7 @@ TEST_CASE("beyond its limit the cache drops the least recently used entries and 
     // One entry and its manifest, as stored.
     std::int64_t entry_bytes = 0;
     {
-        TemporaryFolder probe;
+        test::TempDir probe;
         auto measure = jit::DiskCache::open(probe.path);
         const auto [k, m] = key_of(0);
         REQUIRE(measure->store(jit::EntryKind::kernel, k, m, payload));
@@ -237,8 +215,8 @@ TEST_CASE("beyond its limit the cache drops the least recently used entries and 
     // A writer that died long ago, and one that is writing now.
     const fs::path dead = cache->directory() / ".tmp-1-2-3";
     const fs::path live = cache->directory() / ".tmp-4-5-6";
-    write_file(dead, "half");
-    write_file(live, "half");
+    test::write_bytes(dead, "half");
+    test::write_bytes(live, "half");
     fs::last_write_time(dead, fs::file_time_type::clock::now() - std::chrono::hours(2));
     // Entries 1, 2, 3 used 300, 200 and 100 seconds ago; then 1 is used again.
     for (int n = 1; n <= 3; ++n) {
@@ -259,7 +237,7 @@ TEST_CASE("beyond its limit the cache drops the least recently used entries and 
 }
 
 TEST_CASE("compile() keeps each new kernel in the disk cache the config names") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
     // A kernel no other test compiles: a chain of ops drawn at random.
     std::random_device random;
@@ -285,7 +263,7 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
     CHECK(manifests.size() == entries.size() + functions.size());
     for (const fs::path& manifest : manifests) {
         if (fs::exists(fs::path(manifest).replace_extension(".function"))) continue;
-        const std::string text = file_text(manifest);
+        const std::string text = test::file_bytes(manifest);
         CHECK(text.find("kernel IR:") != std::string::npos);
         CHECK(text.find("LLVM IR:") != std::string::npos);
         CHECK(text.find("define void @kiln_loop_") != std::string::npos);
@@ -307,7 +285,7 @@ TEST_CASE("compile() keeps each new kernel in the disk cache the config names") 
 }
 
 TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compiled again") {
-    TemporaryFolder folder;
+    test::TempDir folder;
     // A kernel no other test compiles: out0 = in0 * (a literal drawn at random).
     std::random_device random;
     const double factor = 1.0 + static_cast<double>(random() % 1000000) / 7.0;
