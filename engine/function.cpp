@@ -392,6 +392,10 @@ const std::vector<Var>& Function::inputs() const { return impl_->inputs; }
 const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
 const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
 const std::string& Function::name() const { return impl_->name; }
+const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
+std::string Function::steps_text() const { return impl_->executable->steps_text(); }
+std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
+std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
 
 std::vector<SharedVar> Function::shared_variables() const {
     std::vector<SharedVar> found;
@@ -404,10 +408,6 @@ std::vector<SharedVar> Function::shared_variables() const {
     for (const auto& [target, value] : impl_->updates) add(target.node());
     return found;
 }
-const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
-std::string Function::steps_text() const { return impl_->executable->steps_text(); }
-std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
-std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
 
 Array Var::eval() const { return eval(std::vector<std::pair<Var, Arg>>{}); }
 
