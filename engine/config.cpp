@@ -148,10 +148,18 @@ OnUnusedInput Config::on_unused_input() const {
     return value == "warn" ? OnUnusedInput::warn : value == "ignore" ? OnUnusedInput::ignore : OnUnusedInput::raise;
 }
 
-Linker Config::linker() const {
-    const std::string& value = get("linker");
-    return value == "interpreter" ? Linker::interpreter : value == "debug" ? Linker::debug : Linker::jit;
+const char* linker_name(Linker linker) {
+    return linker == Linker::jit ? "jit" : linker == Linker::interpreter ? "interpreter" : "debug";
 }
+
+std::optional<Linker> linker_from_name(std::string_view name) {
+    for (const Linker linker : {Linker::jit, Linker::interpreter, Linker::debug})
+        if (name == linker_name(linker)) return linker;
+    return std::nullopt;
+}
+
+// set() admits only the choices, so the value always names a linker.
+Linker Config::linker() const { return linker_from_name(get("linker")).value_or(Linker::jit); }
 
 ConfigOverride::ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings) {
     for (const auto& [name, value] : settings) {

@@ -7,7 +7,9 @@
 #include "../ir/dtype.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln {
@@ -30,6 +32,10 @@ enum class Linker {
     interpreter, // every node through its op's reference perform
     debug,       // jit, each fused loop checked against the interpreter
 };
+/// "jit", "interpreter" or "debug", as config "linker" spells them.
+const char* linker_name(Linker linker);
+/// The linker config "linker" spells `name`; nothing for another word.
+std::optional<Linker> linker_from_name(std::string_view name);
 
 /// When compiled loops write their outputs with non-temporal (streaming)
 /// stores (config "streaming_stores").

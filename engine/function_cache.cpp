@@ -113,7 +113,6 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
     const char* mode = rewrite_options.mode == OptimizerMode::fast_run       ? "fast_run"
                        : rewrite_options.mode == OptimizerMode::fast_compile ? "fast_compile"
                                                                              : "none";
-    const char* linker_name = linker == Linker::jit ? "jit" : linker == Linker::interpreter ? "interpreter" : "debug";
     return {
         {"graph", hash_of(canonical_graph_text(roots, inputs))},
         {"names", hash_of(names)},
@@ -121,7 +120,7 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
         {"updates", updates.empty() ? "none" : updates},
         {"mode", mode},
         {"excluding", excluding.empty() ? "none" : excluding},
-        {"linker", linker_name},
+        {"linker", linker_name(linker)},
     };
 }
 

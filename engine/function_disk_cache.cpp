@@ -44,14 +44,38 @@ template <class T> bool parse_number(std::string_view text, T& value) {
     return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-std::string key_subject(const Hash128& key, const std::vector<KeyComponent>& key_components) {
+// What a function's entry is keyed by and checked against, and its name.
+struct EntryKey {
+    std::string material;
+    Hash128 name;
+};
+
+EntryKey function_entry_key(const Hash128& key, const std::vector<KeyComponent>& key_components) {
     std::string subject = "function " + key.hex();
     for (const KeyComponent& component : key_components)
         subject += "\nfunction " + component.name + " " + component.value;
-    return subject;
+    EntryKey entry{jit::cache_key_material(subject, jit::CpuBackend::instance().target_description()), {}};
+    entry.name = hash_bytes(entry.material.data(), entry.material.size());
+    return entry;
 }
 
 } // namespace
+
+std::string rewrite_count_lines(const RewriteCounts& counts) {
+    std::string lines;
+    for (const auto& [name, count] : counts) lines += "rewrite " + std::to_string(count) + " " + name + "\n";
+    return lines;
+}
+
+bool read_rewrite_count_line(std::string_view line, RewriteCounts& counts) {
+    if (!line.starts_with("rewrite ")) return false;
+    const std::string_view rest = line.substr(8);
+    const std::size_t space = rest.find(' ');
+    int count = 0;
+    if (space == std::string_view::npos || !parse_number(rest.substr(0, space), count)) return false;
+    counts[std::string(rest.substr(space + 1))] = count;
+    return true;
+}
 
 std::string compiled_graph_payload(const CompiledGraph& graph) {
     std::string text(payload_header);
@@ -65,7 +89,7 @@ std::string compiled_graph_payload(const CompiledGraph& graph) {
         text += "leaf shared " + std::to_string(leaf.shared_index) + "\n";
         inputs.emplace_back(leaf.variable);
     }
-    for (const auto& [name, count] : graph.rewrites) text += "rewrite " + std::to_string(count) + " " + name + "\n";
+    text += rewrite_count_lines(graph.rewrites);
     const std::vector<Var> roots(graph.roots.begin(), graph.roots.end());
     return text + "graph\n" + write_graph_text(roots, inputs);
 }
@@ -98,12 +122,8 @@ std::shared_ptr<CompiledGraph> read_compiled_graph_payload(std::string_view payl
                 throw fail("binds shared variable " + std::to_string(index) + " of " + std::to_string(shared.size()));
             leaf_shared_indices.push_back(index);
         } else if (line.starts_with("rewrite ")) {
-            const std::string_view rest = line.substr(8);
-            const std::size_t space = rest.find(' ');
-            int count = 0;
-            if (space == std::string_view::npos || !parse_number(rest.substr(0, space), count))
+            if (!read_rewrite_count_line(line, graph->rewrites))
                 throw fail("has a bad rewrite count: '" + std::string(line) + "'");
-            graph->rewrites[std::string(rest.substr(space + 1))] = count;
         } else {
             throw fail("has an unknown line: '" + std::string(line) + "'");
         }
@@ -150,10 +170,8 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
                                                    const std::vector<VariablePtr>& explicit_inputs,
                                                    const std::vector<VariablePtr>& shared, std::size_t root_count) {
     const auto start = std::chrono::steady_clock::now();
-    const std::string material =
-        jit::cache_key_material(key_subject(key, key_components), jit::CpuBackend::instance().target_description());
-    const Hash128 disk_key = hash_bytes(material.data(), material.size());
-    const std::optional<std::string> payload = disk.load(jit::EntryKind::function, disk_key, material);
+    const EntryKey entry = function_entry_key(key, key_components);
+    const std::optional<std::string> payload = disk.load(jit::EntryKind::function, entry.name, entry.material);
     if (!payload) return nullptr;
     try {
         std::shared_ptr<CompiledGraph> graph = read_compiled_graph_payload(*payload, explicit_inputs, shared, root_count);
@@ -162,7 +180,7 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
         return graph;
     } catch (const Error& error) {
         // Whole and made for this key, so written by this very build: say so loudly, and compile.
-        disk.remove(jit::EntryKind::function, disk_key, error.what());
+        disk.remove(jit::EntryKind::function, entry.name, error.what());
         return nullptr;
     }
 }
@@ -170,13 +188,11 @@ std::shared_ptr<CompiledGraph> load_compiled_graph(jit::DiskCache& disk, const H
 void store_compiled_graph(jit::DiskCache& disk, const Hash128& key, const std::vector<KeyComponent>& key_components,
                           const CompiledGraph& graph, const std::string& name) {
     if (graph.constant_bytes > max_stored_constant_bytes) return;
-    const std::string material =
-        jit::cache_key_material(key_subject(key, key_components), jit::CpuBackend::instance().target_description());
-    const Hash128 disk_key = hash_bytes(material.data(), material.size());
+    const EntryKey entry = function_entry_key(key, key_components);
     const std::string payload = compiled_graph_payload(graph);
     std::string kernels = "compiled for: " + (name.empty() ? std::string("(unnamed)") : "'" + name + "'") + "\nkernels:\n";
     for (const Kernel* kernel : graph.executable->kernels()) kernels += "  " + kernel->key().hex() + "\n";
-    disk.store(jit::EntryKind::function, disk_key, material, payload, kernels + "payload:\n" + payload);
+    disk.store(jit::EntryKind::function, entry.name, entry.material, payload, kernels + "payload:\n" + payload);
 }
 
 } // namespace kiln

@@ -15,6 +15,12 @@
 
 namespace kiln {
 
+/// Rewrite counts as function entries and saved functions store them: a
+/// line "rewrite COUNT NAME" each.
+std::string rewrite_count_lines(const RewriteCounts& counts);
+/// Adds the count of one such line to `counts`; false for a line that is not one.
+bool read_rewrite_count_line(std::string_view line, RewriteCounts& counts);
+
 /// The compiled graph's optimized form as an entry's payload.
 std::string compiled_graph_payload(const CompiledGraph& graph);
 

@@ -18,6 +18,7 @@
 #include "function.hpp"
 
 #include "compiled_function.hpp"
+#include "function_disk_cache.hpp"
 #include "graph_text.hpp"
 
 #include "../ir/errors.hpp"
@@ -148,7 +149,7 @@ void save_function(const Function& function, const std::string& path) {
     settings += "allow_input_downcast " +
                 std::string(!f.allow_input_downcast ? "unset" : *f.allow_input_downcast ? "true" : "false") + "\n";
     settings += "linker " + linker + "\n";
-    for (const auto& [name, count] : f.rewrites) settings += "rewrite " + std::to_string(count) + " " + name + "\n";
+    settings += rewrite_count_lines(f.rewrites);
 
     std::string file(file_header);
     append_block(file, made_for());
@@ -197,11 +198,9 @@ Function load_function(const std::string& path, const LoadOptions& options) {
         if (key == "name") compile_options.name = value;
         else if (key == "single_output") single_output = value == "1";
         else if (key == "allow_input_downcast" && value != "unset") compile_options.allow_input_downcast = value == "true";
-        else if (key == "linker")
-            compile_options.linker = value == "interpreter" ? Linker::interpreter : value == "debug" ? Linker::debug : Linker::jit;
-        else if (key == "rewrite" && value.find(' ') != std::string::npos)
-            rewrites[value.substr(value.find(' ') + 1)] = static_cast<int>(file.number(value.substr(0, value.find(' '))));
-        else if (key != "allow_input_downcast") file.fail("has an unknown setting '" + line + "'");
+        else if (key == "linker" && linker_from_name(value)) compile_options.linker = linker_from_name(value);
+        else if (line != "allow_input_downcast unset" && !read_rewrite_count_line(line, rewrites))
+            file.fail("has an unknown setting '" + line + "'");
     }
     ParsedGraph graph;
     try {
