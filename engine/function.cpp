@@ -202,8 +202,10 @@ void build_executable(CompiledGraph& graph, std::size_t output_count, const std:
 }
 
 // The compiled graph of a request: kept in memory, else read from the disk
-// cache (JIT-linked functions only: the other linkers are for debugging),
-// else rewritten now and stored there.
+// cache, else rewritten now and stored there. On disk only what is JIT-linked
+// (the other linkers are for debugging) and rewritten: an entry spares the
+// rewriting, and a graph compiled without it (as load_function compiles)
+// has none to spare.
 std::pair<std::shared_ptr<const CompiledGraph>, GraphSource>
 find_or_compile_graph(const Hash128& key, const std::vector<KeyComponent>& key_components,
                       const std::vector<VariablePtr>& roots, const std::vector<VariablePtr>& explicit_inputs,
@@ -212,7 +214,7 @@ find_or_compile_graph(const Hash128& key, const std::vector<KeyComponent>& key_c
                       Linker linker, const std::string& name) {
     if (std::shared_ptr<const CompiledGraph> kept = find_compiled_graph(key)) return {kept, GraphSource::memory};
     std::shared_ptr<jit::DiskCache> disk;
-    if (linker == Linker::jit)
+    if (linker == Linker::jit && rewrite_options.mode != OptimizerMode::none)
         disk = jit::CpuBackend::instance().use_disk_cache(config().disk_cache_directory(),
                                                           config().disk_cache_limit_bytes());
     std::shared_ptr<CompiledGraph> graph;

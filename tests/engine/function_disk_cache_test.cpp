@@ -167,3 +167,14 @@ TEST_CASE("a function with large constants is not stored on disk, and still comp
     CHECK(files_with(folder.path, ".function").size() == 1);
     CHECK(modest(std::int64_t{2})[0].value_at<double>(0) == 6.0);
 }
+
+TEST_CASE("a function compiled without rewriting is not stored on disk") {
+    test::TempDir folder;
+    const ConfigOverride on{{"disk_cache", "on"}, {"disk_cache_dir", folder.path.string()}};
+    const Var x = dvector("x");
+    const Function unrewritten = compile({x}, exp(x) * 3.0, {.mode = OptimizerMode::none, .linker = Linker::jit});
+    CHECK(files_with(folder.path, ".function").empty());
+    CHECK(unrewritten(std::vector<double>{0})[0].value_at<double>(0) == 3.0);
+    const Function rewritten = compile({x}, exp(x) * 3.0, {.linker = Linker::jit});
+    CHECK(files_with(folder.path, ".function").size() == 1);
+}

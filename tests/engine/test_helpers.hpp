@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -44,10 +45,14 @@ inline void check_close(const Array& actual, const std::vector<double>& expected
 }
 
 /// A fresh directory for one test's files, removed with everything in it.
+/// Never the name of an earlier one: the JIT backend keeps the disk cache
+/// folder it was last given open by name.
 struct TempDir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() /
-        ("kiln_test_" + std::to_string(::getpid()) + "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::path path = [] {
+        static std::atomic<unsigned> made{0};
+        return std::filesystem::temp_directory_path() /
+               ("kiln_test_" + std::to_string(::getpid()) + "_" + std::to_string(made++));
+    }();
     TempDir() { std::filesystem::create_directories(path); }
     ~TempDir() {
         std::error_code ignored; // a destructor must not throw
