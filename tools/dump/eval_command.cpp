@@ -1,6 +1,7 @@
 #include "array_json.hpp"
 #include "commands.hpp"
 
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -45,12 +46,20 @@ std::string labelled(const std::string& label, const std::string& text) {
     return out;
 }
 
+// Whether FILE is a saved function (compile --save): its first line says so.
+// Only that line is read; the whole file is read once, by whoever takes it.
+bool is_saved_function(const std::string& path) {
+    if (path.empty() || path == "-") return false;
+    std::ifstream file(path, std::ios::binary);
+    std::string first;
+    return std::getline(file, first) && first.starts_with("kiln-saved-function ");
+}
+
 } // namespace
 
 void run_eval(const CommandLine& line, std::ostream& out) {
     // A saved function runs as it was saved; a graph is compiled first.
-    const bool saved = !line.file.empty() && line.expression.empty() && line.file != "-" &&
-                       read_file(line.file).starts_with("kiln-saved-function ");
+    const bool saved = line.expression.empty() && is_saved_function(line.file);
     if (!saved && line.flag("compile-if-incompatible"))
         throw UsageError("--compile-if-incompatible applies to a saved function");
     std::optional<Function> function;
