@@ -123,9 +123,10 @@ struct CpuBackend::State {
     ~State() { background.wait(); }
 
     /// The loop of `key`, compiled or being compiled, with no promise; or
-    /// a new entry whose promise the caller must fulfil.
+    /// a new entry whose promise the caller must fulfil. With `count_hit`,
+    /// finding it counts as a memory hit.
     using Promise = std::shared_ptr<std::promise<LoopFunction>>;
-    std::pair<std::shared_future<LoopFunction>, Promise> find_or_claim(const Hash128& key, LoopVariant variant);
+    std::pair<std::shared_future<LoopFunction>, Promise> find_or_claim(const Hash128& key, bool count_hit);
     /// Where a loop's object code came from.
     enum class Source { compiled, disk, given };
     struct Object {
@@ -178,10 +179,10 @@ struct CpuBackend::State {
 };
 
 std::pair<std::shared_future<LoopFunction>, CpuBackend::State::Promise>
-CpuBackend::State::find_or_claim(const Hash128& key, LoopVariant variant) {
+CpuBackend::State::find_or_claim(const Hash128& key, bool count_hit) {
     std::lock_guard lock(mutex);
     if (auto found = loops.find(key); found != loops.end()) {
-        if (variant == LoopVariant::plain) ++counters.memory_hits;
+        if (count_hit) ++counters.memory_hits;
         return {found->second, nullptr};
     }
     auto promise = std::make_shared<std::promise<LoopFunction>>();
@@ -407,7 +408,7 @@ CpuBackend& CpuBackend::instance() {
 CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant) {
     State& s = *state_;
     const Hash128 key = variant_key(kernel, variant);
-    auto [future, promise] = s.find_or_claim(key, variant);
+    auto [future, promise] = s.find_or_claim(key, variant == LoopVariant::plain);
     // Another thread compiles (or compiled) this kernel: wait for it.
     if (!promise) return {future.get(), true};
     const State::Source source = s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key); });
@@ -422,14 +423,8 @@ std::shared_ptr<const std::string> CpuBackend::object_code_of(const Kernel& kern
 
 void CpuBackend::add_object_code(const Hash128& kernel_key, std::shared_ptr<const std::string> code) {
     State& s = *state_;
-    std::shared_future<LoopFunction> future;
-    auto promise = std::make_shared<std::promise<LoopFunction>>();
-    {
-        std::lock_guard lock(s.mutex);
-        if (s.loops.count(kernel_key)) return;
-        future = promise->get_future().share();
-        s.loops.emplace(kernel_key, future);
-    }
+    auto [future, promise] = s.find_or_claim(kernel_key, false);
+    if (!promise) return;
     s.fulfil(*promise, kernel_key, LoopVariant::plain, [&] { return State::Object{std::move(code), State::Source::given}; });
     future.get(); // rethrows a failure
 }
@@ -452,7 +447,7 @@ std::shared_ptr<DiskCache> CpuBackend::use_disk_cache(const std::string& directo
 std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel& kernel, LoopVariant variant) {
     State& s = *state_;
     const Hash128 key = variant_key(kernel, variant);
-    auto [future, promise] = s.find_or_claim(key, variant);
+    auto [future, promise] = s.find_or_claim(key, variant == LoopVariant::plain);
     if (promise)
         s.background.run([&s, kernel, variant, key, promise] {
             s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key); });
