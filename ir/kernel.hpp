@@ -58,38 +58,9 @@ struct KernelOutput {
     /// The value stored.
     int value = 0;
     /// Set for a reduction: the value is combined into the output element
-    /// instead of stored (see LoopFunction).
+    /// instead of stored (see LoopFunction in loop_abi.hpp).
     std::optional<ReduceKind> reduction;
 };
-
-/// The loop function a kernel compiles to. For i in [0, n): reads input k
-/// at data[k] + i * strides[k] (element strides), computes, and writes
-/// output j at data[inputs + j] + i * strides[inputs + j]. params holds one
-/// 8-byte slot per parameter (the value in its dtype, low bytes first).
-/// A reduction output is combined, not stored: with stride 0 the whole run
-/// reduces into the one element at data[inputs + j]; otherwise each element
-/// becomes reduce_combine(element, value). The caller fills the output with
-/// the reduction's identity first.
-/// A row kernel (one with row reductions) is called once per whole row of
-/// the innermost dimension, n being the row's length: it makes one pass
-/// over the row per level of row reductions, then stores its outputs.
-/// A non-zero *status on return reports an error the loop met (1: integer
-/// division by zero, 2: a row_gather index outside the row).
-using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
-                              const std::uint64_t* params, std::int32_t* status);
-
-/// The ways a kernel's loop can be compiled; they compute the same values.
-enum class LoopVariant : std::uint8_t {
-    plain,
-    /// Unit-stride outputs are written with non-temporal (streaming)
-    /// stores, which bypass the caches: whole cache lines at a time, from
-    /// scratch that stays in L1, after a first stretch up to a line
-    /// boundary. Only for kernels where can_stream_stores holds.
-    streaming_stores,
-};
-
-inline constexpr std::int32_t kernel_status_integer_division_by_zero = 1;
-inline constexpr std::int32_t kernel_status_index_out_of_bounds = 2;
 
 class Kernel {
 public:
@@ -148,19 +119,5 @@ private:
     std::vector<KernelOutput> outputs_;
     std::vector<RowReduction> row_reductions_;
 };
-
-/// Whether the kernel can be compiled as LoopVariant::streaming_stores: it
-/// stores each output element once (no reduction, no row kernel), and its
-/// outputs share one element size, so one first stretch aligns them all.
-bool can_stream_stores(const Kernel& kernel);
-
-/// Whether the kernel computes a float transcendental function (exp, log,
-/// tanh, sigmoid, pow, ...): its loop is then bound by computing rather
-/// than by memory.
-bool calls_math_functions(const Kernel& kernel);
-
-/// Whether the kernel's loop can report a non-zero status (an integer
-/// division or a row index): one that cannot never stops half-way.
-bool can_report_errors(const Kernel& kernel);
 
 } // namespace kiln

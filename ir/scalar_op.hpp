@@ -47,6 +47,9 @@ struct ScalarOpInfo {
     int arity;
     std::string_view infix; // "+" for (a + b); empty for name(a, b)
     DTypeRule rule;
+    /// Computed by a math-library function (exp, log, sin, erf, ...; pow
+    /// too, of floats): a loop calling one is bound by computing, not memory.
+    bool math_function = false;
 };
 
 const ScalarOpInfo& scalar_op_info(ScalarOp op);

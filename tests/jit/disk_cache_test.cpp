@@ -1,6 +1,6 @@
 // The on-disk kernel cache: entries come back whole or not at all, damaged
 // ones are removed, unsafe directories are refused, and writers race safely.
-#include "jit/cpu_backend.hpp"
+#include "jit/cpu/cpu_backend.hpp"
 #include "jit/disk_cache.hpp"
 
 #include <kiln/kiln.hpp>
@@ -294,17 +294,17 @@ TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compil
     kernel.add_output(kernel.apply(ScalarOp::mul, {x, kernel.literal(DType::float64, factor, 0)}, DType::float64));
 
     jit::CpuBackend& backend = jit::CpuBackend::instance();
-    const auto cache = backend.use_disk_cache((folder.path / "cache").string(), jit::DiskCache::default_limit_bytes);
+    const std::shared_ptr<jit::DiskCache> cache = jit::DiskCache::open(folder.path / "cache");
     REQUIRE(cache);
     const std::string entry_material = jit::cache_key_material("kernel " + kernel.key().hex(), backend.target_description());
     const Hash128 entry_key = hash_bytes(entry_material.data(), entry_material.size());
     // Checksummed and made for exactly this kernel, but not object code.
     REQUIRE(cache->store(jit::EntryKind::kernel, entry_key, entry_material, "not an ELF object"));
-    CHECK_THROWS_AS(backend.compile(kernel), InternalError);
+    CHECK_THROWS_AS(backend.compile(kernel, LoopVariant::plain, cache), InternalError);
     CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
 
     const auto before = backend.counters();
-    const jit::CompiledLoop loop = backend.compile(kernel);
+    const jit::CompiledLoop loop = backend.compile(kernel, LoopVariant::plain, cache);
     CHECK(backend.counters().compiled == before.compiled + 1);
     CHECK(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
     std::vector<double> in = {1.5, -2, 0.25}, out(3);
@@ -313,5 +313,4 @@ TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compil
     std::int32_t status = 0;
     loop.function(3, data, strides, nullptr, &status);
     for (std::size_t i = 0; i < in.size(); ++i) CHECK(out[i] == in[i] * factor);
-    backend.use_disk_cache("", 0);
 }

@@ -10,7 +10,7 @@
 
 #include <kiln/kiln.hpp>
 
-#include "../../jit/cpu_backend.hpp"
+#include "../../engine/compile/backends.hpp"
 #include "../../kernels/blas.hpp"
 
 #include <algorithm>
@@ -482,9 +482,9 @@ Result compile_latency() {
     SharedVar w = shared(Array::zeros(DType::float64, {784}), "w");
     SharedVar b = shared(0.0, "b");
     Result r{"W6 compile latency (W4 train function)"};
-    const auto before = jit::CpuBackend::instance().counters();
+    const auto before = configured_backend().counters();
     r.baseline_s = seconds_of([&] { logistic_train(w, b); });
-    const auto middle = jit::CpuBackend::instance().counters();
+    const auto middle = configured_backend().counters();
     r.kiln_s = seconds_of([&] { logistic_train(w, b); });
     r.baseline = "cold compile (kiln_s: the same compile() again, kernels cached)";
     r.note = std::to_string(middle.compiled - before.compiled) + " kernels compiled cold";
@@ -597,7 +597,7 @@ int main(int argc, char** argv) {
     };
     if (!json)
         std::printf("kiln-bench on %u hardware threads; %s\n", std::thread::hardware_concurrency(),
-                    jit::CpuBackend::instance().target_description().substr(0, 60).c_str());
+                    configured_backend().target_description().substr(0, 60).c_str());
     try {
         if (wanted("W6")) print(compile_latency(), json);
         if (wanted("W7")) print(warm_start(), json);

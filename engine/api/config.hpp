@@ -1,0 +1,106 @@
+// kiln's configuration: one registry of options, each with a default, a
+// line of documentation and the values it accepts. No option changes the
+// code a kernel compiles to (that is decided by the kernel and the
+// backend's target, which kernel keys hold). Values come from KILN_FLAGS
+// ("floatX=float32,on_unused_input=warn") and from set() at run time.
+#pragma once
+
+#include "../../ir/dtype.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+struct ConfigOption {
+    std::string name;
+    std::string doc;
+    std::string default_value;
+    /// The values accepted; empty means any text.
+    std::vector<std::string> choices;
+};
+
+enum class OnUnusedInput { raise, warn, ignore };
+
+/// Where compiled functions run (config "device").
+enum class Device {
+    cpu, // native code for the host CPU
+};
+
+/// How compile() runs a graph (config "linker").
+enum class Linker {
+    jit,         // fused loops compiled to native code (the default)
+    interpreter, // every node through its op's reference perform
+    debug,       // jit, each fused loop checked against the interpreter
+};
+/// "jit", "interpreter" or "debug", as config "linker" spells them.
+const char* linker_name(Linker linker);
+/// The linker config "linker" spells `name`; nothing for another word.
+std::optional<Linker> linker_from_name(std::string_view name);
+
+/// When compiled loops write their outputs with non-temporal (streaming)
+/// stores (config "streaming_stores").
+enum class StreamingStores {
+    by_size, // outputs of at least streaming_store_min_bytes(), of loops bound by memory
+    always,
+    never,
+};
+
+/// The output size from which streaming stores pay off: the last-level
+/// cache's (32 MiB when the system does not say). Smaller outputs stay in
+/// the cache, where the next step reads them faster (kiln-bench WS).
+std::int64_t streaming_store_min_bytes();
+
+class Config {
+public:
+    /// The process-wide configuration, read from KILN_FLAGS on first use.
+    static Config& instance();
+
+    /// Every option kiln knows, in a fixed order.
+    static const std::vector<ConfigOption>& options();
+
+    /// The current value of an option as text; throws ValueError for an unknown name.
+    const std::string& get(const std::string& name) const;
+    /// Sets an option; throws ValueError naming the option for an unknown
+    /// name or a value outside its choices.
+    void set(const std::string& name, const std::string& value);
+    /// Applies "name=value,name=value" (the KILN_FLAGS syntax).
+    void apply_flags(const std::string& flags);
+
+    /// dtype of the un-prefixed constructors (scalar, vector, ...), of integer
+    /// true division and of gradients of integer paths.
+    DType floatX() const;
+    Device device() const;
+    OnUnusedInput on_unused_input() const;
+    Linker linker() const;
+    /// The on-disk kernel cache's folder, "" when it is off.
+    std::string disk_cache_directory() const;
+    std::int64_t disk_cache_limit_bytes() const;
+    /// Read on every loop call, so kept parsed.
+    StreamingStores streaming_stores() const { return streaming_stores_; }
+
+private:
+    Config();
+    std::vector<std::string> values_;
+    StreamingStores streaming_stores_ = StreamingStores::by_size;
+};
+
+inline Config& config() { return Config::instance(); }
+
+/// Sets options for the life of the object and restores them after
+/// (Theano's change_flags).
+class ConfigOverride {
+public:
+    ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings);
+    ~ConfigOverride();
+    ConfigOverride(const ConfigOverride&) = delete;
+    ConfigOverride& operator=(const ConfigOverride&) = delete;
+
+private:
+    std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+} // namespace kiln

@@ -1,0 +1,74 @@
+#include "function.hpp"
+
+#include "../compile/compiled_function.hpp"
+#include "../compile/dump_folder.hpp"
+#include "../compile/pipeline.hpp"
+#include "../../ir/errors.hpp"
+#include "../runtime/executor.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+namespace kiln {
+
+Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options) {
+    Function function(compile_function(inputs, outputs, options, false));
+    write_dump_folder_if_asked(function);
+    return function;
+}
+
+Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options) {
+    Function function(compile_function(inputs, {output}, options, true));
+    write_dump_folder_if_asked(function);
+    return function;
+}
+
+const std::vector<Var>& Function::inputs() const { return impl_->inputs; }
+const std::vector<Var>& Function::outputs() const { return impl_->outputs; }
+const std::vector<std::pair<Var, Var>>& Function::updates() const { return impl_->updates; }
+const std::string& Function::name() const { return impl_->name; }
+const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
+std::string Function::steps_text() const { return impl_->executable->steps_text(); }
+std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
+std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
+
+std::vector<SharedVar> Function::shared_variables() const {
+    std::vector<SharedVar> found;
+    const auto add = [&found](const VariablePtr& variable) {
+        if (variable->is_shared() &&
+            std::none_of(found.begin(), found.end(), [&](const SharedVar& v) { return v.node() == variable; }))
+            found.push_back(SharedVar(variable));
+    };
+    for (const VariablePtr& leaf : impl_->implicit_leaves) add(leaf);
+    for (const auto& [target, value] : impl_->updates) add(target.node());
+    return found;
+}
+
+Array Var::eval() const { return eval(std::vector<std::pair<Var, Arg>>{}); }
+
+Array Var::eval(const std::vector<std::pair<Var, Arg>>& bindings) const {
+    std::vector<Var> inputs;
+    std::vector<Arg> arguments;
+    for (const auto& [variable, value] : bindings) {
+        inputs.push_back(variable);
+        arguments.push_back(value);
+    }
+    return compile(inputs, std::vector<Var>{*this}, {.on_unused_input = OnUnusedInput::ignore, .name = "eval"})
+        .call(arguments)[0];
+}
+
+Outputs::operator const Array&() const {
+    if (values_.size() != 1)
+        throw TypeError("Outputs: the function returns " + std::to_string(values_.size()) +
+                        " outputs; index them instead of converting to one Array");
+    return values_[0];
+}
+
+std::ostream& operator<<(std::ostream& os, const Outputs& outputs) {
+    if (outputs.single()) return os << outputs[0];
+    os << "[";
+    for (std::size_t i = 0; i < outputs.size(); ++i) os << (i > 0 ? ", " : "") << outputs[i];
+    return os << "]";
+}
+
+} // namespace kiln

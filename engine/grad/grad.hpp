@@ -1,0 +1,51 @@
+// Symbolic differentiation (reverse mode) and its finite-difference check.
+#pragma once
+
+#include "../api/var.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace kiln {
+
+enum class DisconnectedInputs { raise, warn, ignore };
+
+struct GradOptions {
+    /// Variables treated as constants: no gradient flows through them.
+    std::vector<Var> consider_constant;
+    /// What to do when the cost does not depend on a wrt variable: raise
+    /// DisconnectedInputError, or warn or stay silent and return zeros.
+    DisconnectedInputs disconnected_inputs = DisconnectedInputs::raise;
+};
+
+/// d cost / d wrt for a 0-d cost, one gradient per wrt variable, each of
+/// its variable's type (integer variables get floatX gradients).
+std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOptions& options = {});
+Var grad(const Var& cost, const Var& wrt, const GradOptions& options = {});
+
+/// x itself, through which grad() lets no gradient flow (Theano's
+/// consider_constant / zero_grad as an op in the graph).
+Var stop_gradient(const Var& x);
+
+struct VerifyGradOptions {
+    int n_tests = 2;
+    std::uint64_t seed = 42;
+    /// Finite-difference step; default 1e-7 for float64, 3e-4 for float32.
+    std::optional<double> eps;
+    /// Tolerances; default 1e-4 for float64, 1e-2 for float32. A check fails
+    /// only where both the absolute and the relative error exceed them.
+    std::optional<double> abs_tol;
+    std::optional<double> rel_tol;
+};
+
+/// Checks grad() of fun at the points (inputs are typed from the points,
+/// dimensions of length 1 broadcastable) against one-sided finite differences
+/// of sum(u * fun(points)) for a random u in [0.5, 1.5) (Theano's
+/// verify_grad). Throws GradientError naming the input, the element and
+/// both values when they disagree; TypeError for non-float points.
+void verify_grad(const std::function<Var(const std::vector<Var>&)>& fun, const std::vector<Array>& points,
+                 const VerifyGradOptions& options = {});
+
+} // namespace kiln

@@ -1,0 +1,41 @@
+// Matching helpers the rewrite rules share.
+#include "rules.hpp"
+
+namespace kiln::rewrites {
+
+std::optional<ScalarOp> scalar_op_of(const Apply& node) { return elemwise_scalar_op(node); }
+
+std::optional<ScalarOp> scalar_op_of(const VariablePtr& v) {
+    const ApplyPtr owner = v->owner();
+    return owner ? scalar_op_of(*owner) : std::nullopt;
+}
+
+ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op) {
+    const ApplyPtr owner = v->owner();
+    return owner && scalar_op_of(*owner) == op ? owner : nullptr;
+}
+
+std::optional<double> constant_scalar(const VariablePtr& v) {
+    // Broadcasting a constant (a DimShuffle of it) keeps its value, and so
+    // does widening it (a cast to a dtype that holds it).
+    if (const ApplyPtr owner = v->owner()) {
+        if (owner->op().kind() == "DimShuffle") return constant_scalar(owner->inputs()[0]);
+        if (owner->op().kind() == "Cast" &&
+            promote(owner->inputs()[0]->type().dtype(), v->type().dtype()) == v->type().dtype())
+            return constant_scalar(owner->inputs()[0]);
+    }
+    if (!v->is_constant()) return std::nullopt;
+    const Array& value = v->constant_value();
+    if (value.size() == 0) return std::nullopt;
+    const std::vector<double> values = value.to_vector<double>();
+    for (double x : values)
+        if (!(x == values[0])) return std::nullopt;
+    return values[0];
+}
+
+bool is_constant_equal(const VariablePtr& v, double value) {
+    const std::optional<double> c = constant_scalar(v);
+    return c && *c == value;
+}
+
+} // namespace kiln::rewrites

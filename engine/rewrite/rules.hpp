@@ -1,0 +1,31 @@
+// Internal: the rule tables of each phase and the matching helpers they share.
+#pragma once
+
+#include "../ops/elemwise.hpp"
+#include "rewriter.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace kiln::rewrites {
+
+std::vector<Rewrite> canonicalize();
+std::vector<Rewrite> stabilize();
+std::vector<Rewrite> specialize();
+
+/// The scalar op of an Elemwise node producing v, if v is one.
+std::optional<ScalarOp> scalar_op_of(const VariablePtr& v);
+/// The node producing v when it is an Elemwise of `op`.
+ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op);
+/// The value of a constant whose elements are all equal.
+std::optional<double> constant_scalar(const VariablePtr& v);
+bool is_constant_equal(const VariablePtr& v, double value);
+/// A rule that needs only the node, as a Rewrite's apply function.
+template <class F> auto node_only(F f) {
+    return [f](const Apply& node, const RewriteContext&) { return f(node); };
+}
+
+/// The scalar op of an Elemwise node.
+std::optional<ScalarOp> scalar_op_of(const Apply& node);
+
+} // namespace kiln::rewrites

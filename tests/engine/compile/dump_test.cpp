@@ -1,0 +1,145 @@
+// Function::dump, compile_report and the dump folders compile() writes.
+#include "../test_helpers.hpp"
+
+#include "engine/compile/dump_folder.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace kiln;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+} // namespace
+
+TEST_CASE("stage names round-trip and unknown ones are refused with the list") {
+    for (const Stage stage : all_stages) CHECK(stage_from_name(stage_name(stage)) == stage);
+    CHECK(stage_name(Stage::llvm_optimized) == "llvm-opt");
+    CHECK(stage_file(Stage::assembly) == "asm.s");
+    try {
+        stage_from_name("bitcode");
+        FAIL("no error");
+    } catch (const ValueError& error) {
+        CHECK(std::string(error.what()).find("unknown stage 'bitcode' (stages: graph, optimized,") != std::string::npos);
+    }
+}
+
+TEST_CASE("each stage of a function prints what compile() made") {
+    const Var x = dvector("x"), y = dvector("y");
+    const Var out = sum(exp(x) * y) + 0 * x[0];
+    const Function f = compile({x, y}, out);
+    // The user's graph, before rewriting (0 * x[0] is still there).
+    CHECK(f.dump(Stage::graph) == debugprint(out));
+    CHECK(f.dump(Stage::optimized) == debugprint(f));
+    CHECK(f.dump(Stage::schedule) == f.steps_text());
+    std::string rewrites;
+    for (const auto& [name, count] : f.rewrites_applied()) rewrites += name + " " + std::to_string(count) + "\n";
+    CHECK(!rewrites.empty());
+    CHECK(f.dump(Stage::rewrites) == rewrites);
+
+    const std::string kernels = f.dump(Stage::kernel);
+    const std::vector<const Kernel*> compiled = f.kernels();
+    REQUIRE(!compiled.empty());
+    for (const Kernel* kernel : compiled) {
+        CHECK(kernels.find("kernel key " + kernel->key().hex() + "\n" + kernel->text()) != std::string::npos);
+    }
+    const std::string llvm = f.dump(Stage::llvm), optimized = f.dump(Stage::llvm_optimized), assembly = f.dump(Stage::assembly);
+    for (const Kernel* kernel : compiled) {
+        const std::string symbol = "kiln_loop_" + kernel->key().hex();
+        CHECK(llvm.find("define void @" + symbol) != std::string::npos);
+        CHECK(optimized.find("define void @" + symbol) != std::string::npos);
+        CHECK(assembly.find(symbol + ":") != std::string::npos);
+    }
+}
+
+TEST_CASE("the compile report tells a new graph from one found by its structure") {
+    const auto report_of = [] {
+        const Var x = dmatrix("x");
+        return compile({x}, arctan2(x, 3.5) * erfc(x) - cosh(x) / 7.25).compile_report();
+    };
+    const std::string first = report_of(), second = report_of();
+    CHECK(first.find("graph: compiled now\n") != std::string::npos);
+    CHECK(second.find("graph: found by its structure") != std::string::npos);
+    // One fused loop, compiled now or found in the kernel cache.
+    const bool counted = first.find("kernels: 1 (1 compiled by LLVM, 0 from the kernel cache)") != std::string::npos ||
+                         first.find("kernels: 1 (0 compiled by LLVM, 1 from the kernel cache)") != std::string::npos;
+    CHECK(counted);
+    CHECK(first.find("target: triple=") != std::string::npos);
+    // The key's components, each on its own line, the rewrite mode among them.
+    CHECK(first.find("\nkey graph: ") != std::string::npos);
+    CHECK(first.find("\nkey mode: fast_run\n") != std::string::npos);
+    CHECK(first.find("\nkey linker: " + config().get("linker") + "\n") != std::string::npos);
+}
+
+TEST_CASE("with dump_dir set, compile() writes one folder per function with every stage") {
+    test::TempDir folder;
+    const Var x = dvector("x");
+    const Var y = tanh(x) * 2;
+    Function f = [&] {
+        ConfigOverride dumping{{"dump_dir", folder.path.string()}};
+        return compile({x}, y, {.name = "train step/1"});
+    }();
+    const std::filesystem::path function_folder = folder.path / ("trainstep1-" + f.key().hex().substr(0, 16));
+    CHECK(dump_folder_name(f) == function_folder.filename().string());
+    REQUIRE(std::filesystem::is_directory(function_folder));
+    CHECK(read_file(function_folder / "summary.txt") == f.compile_report());
+    for (const Stage stage : all_stages) {
+        CAPTURE(stage_name(stage));
+        CHECK(read_file(function_folder / stage_file(stage)) == f.dump(stage));
+    }
+    // The graphs in the graph text format, which read back into the same graph.
+    for (const Stage stage : {Stage::graph, Stage::optimized}) {
+        const std::string text = read_file(function_folder / (std::string(stage_name(stage)) + ".kiln"));
+        CHECK(text == f.graph_text(stage));
+        const ParsedGraph read = read_graph_text(text);
+        CHECK(write_graph_text(read.outputs, read.inputs, read.updates) == text);
+    }
+    CHECK(read_graph_text(f.graph_text(Stage::graph)).outputs[0].node()->owner()->op().kind() == "Elemwise");
+    CHECK_THROWS_AS(f.graph_text(Stage::kernel), ValueError);
+    // Nothing else: no temporary files left behind.
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(function_folder)) ++files;
+    CHECK(files == all_stages.size() + 3);
+}
+
+TEST_CASE("each fused loop reports the time its machine code took; the schedule shows the buffer plan") {
+    const Var x = dmatrix("x");
+    const Function f = compile({x}, {sum(exp(x), 1), dot(x, x) + 1});
+    bool any_loop = false;
+    for (const FunctionStep& step : f.steps()) {
+        any_loop = any_loop || step.kernel;
+        if (step.kernel) CHECK(step.compile_seconds > 0);
+        else CHECK(step.compile_seconds == 0);
+    }
+    CHECK(any_loop);
+    const std::string report = f.compile_report();
+    CHECK(report.find("kernels (lowering, LLVM passes, machine code; in parallel): ") != std::string::npos);
+    // The same loops again, in another function: each from the kernel cache.
+    const Function again = compile({x}, {sum(exp(x), 1), dot(x, x) - 1});
+    const std::vector<FunctionStep> steps = again.steps();
+    CHECK(steps.front().kernel);
+    CHECK(steps.front().from_kernel_cache);
+    CHECK(again.compile_report().find(steps.front().kernel->key().hex() + " (kernel cache, ") != std::string::npos);
+    const std::string schedule = f.dump(Stage::schedule);
+    CHECK(schedule.starts_with("; buffers $0..$"));
+    CHECK(schedule.find("; the arguments: $0 x;") != std::string::npos);
+    // dot's result is read once, by the loop that adds 1, and freed after it.
+    CHECK(schedule.find("op dot\n    reads $0, $0; writes $") != std::string::npos);
+    CHECK(schedule.find("; frees $") != std::string::npos);
+}
+
+TEST_CASE("a dump folder that cannot be written never fails compile()") {
+    test::TempDir folder;
+    std::ofstream(folder.file("not_a_folder")) << "x";
+    const Var x = dscalar("x");
+    ConfigOverride dumping{{"dump_dir", folder.file("not_a_folder") + "/dumps"}};
+    const Function f = compile({x}, x * 3);
+    test::check_close(f(2.0), {6.0});
+}
