@@ -22,6 +22,26 @@ SyntaxError::SyntaxError(int line, int column, const std::string& message, const
     : Error(syntax_error_text(line, column, message, source_line, caret_column > 0 ? caret_column : column)),
       line_(line), column_(column) {}
 
+SyntaxError::SyntaxError(const SyntaxError& error, const std::string& context)
+    : Error(error.what() + context), line_(error.line_), column_(error.column_) {}
+
+namespace {
+
+// Throws `error`'s class, most derived first, with `text`.
+template <class Family, class... Rest> [[noreturn]] void throw_as(const Error& error, const std::string& text) {
+    if (dynamic_cast<const Family*>(&error)) throw Family(text);
+    if constexpr (sizeof...(Rest) > 0) throw_as<Rest...>(error, text);
+    throw Error(text);
+}
+
+} // namespace
+
+void rethrow_with_context(const Error& error, const std::string& context) {
+    if (const auto* syntax = dynamic_cast<const SyntaxError*>(&error)) throw SyntaxError(*syntax, context);
+    throw_as<DisconnectedInputError, TypeError, ValueError, IndexError, UnusedInputError, MissingInputError,
+             GradientError, InternalError>(error, error.what() + context);
+}
+
 void fail_internal_check(const char* file, int line, const char* condition,
                          const std::string& detail) {
     std::string message = std::string("internal error at ") + file + ":" + std::to_string(line) +

@@ -40,6 +40,8 @@ public:
     /// (1-based; column when 0).
     SyntaxError(int line, int column, const std::string& message, const std::string& source_line,
                 int caret_column = 0);
+    /// `error` with `context` appended to its text, at the same place.
+    SyntaxError(const SyntaxError& error, const std::string& context);
     int line() const { return line_; }
     int column() const { return column_; }
 
@@ -80,6 +82,10 @@ class InternalError : public Error {
 public:
     using Error::Error;
 };
+
+/// Throws `error` again with `context` appended to its text, as the same
+/// class, so that callers catching a family still catch it.
+[[noreturn]] void rethrow_with_context(const Error& error, const std::string& context);
 
 [[noreturn]] void fail_internal_check(const char* file, int line, const char* condition,
                                       const std::string& detail);

@@ -5,6 +5,7 @@
 #include "graph.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,3 +38,9 @@ std::string canonical_graph_text(const std::vector<VariablePtr>& outputs,
                                  const std::vector<VariablePtr>& inputs = {});
 
 } // namespace kiln
+
+/// Hash128 as a key of unordered containers: it is uniform already, so its
+/// low half serves.
+template <> struct std::hash<kiln::Hash128> {
+    std::size_t operator()(const kiln::Hash128& key) const noexcept { return static_cast<std::size_t>(key.low); }
+};

@@ -1,8 +1,9 @@
 #include "disk_cache.hpp"
 
-#include "kiln_build_config.hpp"
-
+#include "../ir/files.hpp"
 #include "../ir/log.hpp"
+
+#include "kiln_build_config.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -154,37 +155,6 @@ std::string gnu_build_id(const void* address) {
 
 } // namespace
 
-std::filesystem::path write_synced_temporary(const std::filesystem::path& final_path, std::string_view bytes,
-                                             std::string& why) {
-    static std::atomic<std::uint64_t> counter{0};
-    const std::filesystem::path temporary =
-        final_path.parent_path() /
-        (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::hash<std::thread::id>()(std::this_thread::get_id())) +
-         "-" + std::to_string(counter++));
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        why = std::strerror(errno);
-        return {};
-    }
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        written += static_cast<std::size_t>(n);
-    }
-    const bool whole = written == bytes.size();
-    if (!whole) why = std::strerror(errno);
-    const bool synced = whole && ::fsync(fd) == 0;
-    if (whole && !synced) why = std::strerror(errno);
-    ::close(fd);
-    if (!synced) {
-        ::unlink(temporary.c_str());
-        return {};
-    }
-    return temporary;
-}
-
 const std::string& kiln_build_identity() {
     static const std::string identity = [] {
         const void* here = reinterpret_cast<const void*>(&kiln_build_identity);
@@ -290,15 +260,10 @@ bool DiskCache::store(EntryKind kind, const Hash128& key, const std::string& key
     bool stored = false;
     // The manifest first: an entry never stands without its description.
     const std::filesystem::path entry_file = entry_path(kind, key), manifest_file = manifest_of(entry_file);
-    if (const auto temporary = write_synced_temporary(manifest_file, manifest, why); !temporary.empty()) {
-        std::error_code error;
-        std::filesystem::rename(temporary, manifest_file, error);
-        if (error) {
-            why = error.message();
-            std::filesystem::remove(temporary, error);
-        } else if (const auto written = write_synced_temporary(entry_file, entry, why); !written.empty()) {
+    why = write_file_atomically(manifest_file, {manifest}, 0600);
+    if (why.empty()) {
+        if (const auto written = write_synced_temporary(entry_file, {entry}, why); !written.empty())
             stored = publish(written, entry_file, why);
-        }
     }
     if (stored) {
         std::lock_guard lock(size_mutex_);

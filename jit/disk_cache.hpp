@@ -38,13 +38,6 @@ enum class EntryKind { kernel, function };
 /// "kernel" or "function": the entry's file extension, without the dot.
 const char* entry_kind_name(EntryKind kind);
 
-/// Writes `bytes` to a new file (mode 0600) in the folder of `final_path`,
-/// synced to the disk; returns its path, or "" after setting `why` (a
-/// partly written file is removed). Renaming or linking it into place then
-/// publishes it whole.
-std::filesystem::path write_synced_temporary(const std::filesystem::path& final_path, std::string_view bytes,
-                                             std::string& why);
-
 /// The text an entry is keyed by and checked against: the cache format,
 /// kiln's version and build, then `subject` (lines naming what is stored),
 /// then the target the code is for.

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "../text/numbers.hpp"
+
 #include "../../ir/errors.hpp"
 #include "../../jit/disk_cache.hpp"
 
@@ -44,7 +46,9 @@ std::int64_t byte_count(const std::string& text) {
     const std::string unit = text.substr(digits);
     const int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
     if (shift < 0) return -1;
-    return std::stoll(text.substr(0, digits)) << shift;
+    std::int64_t count = 0;
+    parse_number(std::string_view(text).substr(0, digits), count); // digits only: it reads
+    return count << shift;
 }
 
 } // namespace
@@ -85,7 +89,44 @@ Config::Config() {
     if (const char* folder = std::getenv("KILN_DUMP_DIR")) values_[option_index("dump_dir")] = folder;
     values_[option_index("disk_cache_dir")] = jit::disk_cache_directory_from_environment();
     if (!jit::disk_cache_enabled_by_environment()) values_[option_index("disk_cache")] = "off";
+    for (std::size_t index = 0; index < values_.size(); ++index) parse(index);
     if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
+}
+
+// set() admits only the choices (and byte counts), so each text parses.
+void Config::parse(std::size_t index) {
+    const std::string& name = options()[index].name;
+    const std::string& value = values_[index];
+    if (name == "floatX") {
+        floatX_ = dtype_from_name(value);
+    } else if (name == "device") {
+        device_ = Device::cpu;
+    } else if (name == "on_unused_input") {
+        on_unused_input_ = value == "warn" ? OnUnusedInput::warn : value == "ignore" ? OnUnusedInput::ignore
+                                                                                     : OnUnusedInput::raise;
+    } else if (name == "linker") {
+        linker_ = linker_from_name(value).value_or(Linker::jit);
+    } else if (name == "mode") {
+        mode_ = value == "none" ? OptimizerMode::none : value == "fast_compile" ? OptimizerMode::fast_compile
+                                                                                : OptimizerMode::fast_run;
+    } else if (name == "optimizer_excluding") {
+        optimizer_excluding_.clear();
+        for (std::size_t start = 0; start < value.size();) {
+            const std::size_t colon = std::min(value.find(':', start), value.size());
+            if (colon > start) optimizer_excluding_.push_back(value.substr(start, colon - start));
+            start = colon + 1;
+        }
+    } else if (name == "dump_dir") {
+        dump_dir_ = value;
+    } else if (name == "disk_cache" || name == "disk_cache_dir") {
+        disk_cache_directory_ = get("disk_cache") == "on" ? get("disk_cache_dir") : std::string();
+    } else if (name == "disk_cache_limit") {
+        disk_cache_limit_bytes_ = byte_count(value);
+    } else if (name == "streaming_stores") {
+        streaming_stores_ = value == "always"  ? StreamingStores::always
+                            : value == "never" ? StreamingStores::never
+                                               : StreamingStores::by_size;
+    }
 }
 
 std::int64_t streaming_store_min_bytes() {
@@ -115,10 +156,7 @@ void Config::set(const std::string& name, const std::string& value) {
         throw ValueError("config: option 'disk_cache_limit' cannot be '" + value +
                          "' (a count of bytes, with K, M or G after it for 2^10, 2^20 or 2^30)");
     values_[index] = value;
-    if (name == "streaming_stores")
-        streaming_stores_ = value == "always" ? StreamingStores::always
-                            : value == "never" ? StreamingStores::never
-                                               : StreamingStores::by_size;
+    parse(index);
 }
 
 void Config::apply_flags(const std::string& flags) {
@@ -135,22 +173,6 @@ void Config::apply_flags(const std::string& flags) {
     }
 }
 
-std::string Config::disk_cache_directory() const {
-    return get("disk_cache") == "on" ? get("disk_cache_dir") : std::string();
-}
-
-std::int64_t Config::disk_cache_limit_bytes() const { return byte_count(get("disk_cache_limit")); }
-
-// set() admits only the choices, so the value always names a device.
-Device Config::device() const { return Device::cpu; }
-
-DType Config::floatX() const { return dtype_from_name(get("floatX")); }
-
-OnUnusedInput Config::on_unused_input() const {
-    const std::string& value = get("on_unused_input");
-    return value == "warn" ? OnUnusedInput::warn : value == "ignore" ? OnUnusedInput::ignore : OnUnusedInput::raise;
-}
-
 const char* linker_name(Linker linker) {
     return linker == Linker::jit ? "jit" : linker == Linker::interpreter ? "interpreter" : "debug";
 }
@@ -160,9 +182,6 @@ std::optional<Linker> linker_from_name(std::string_view name) {
         if (name == linker_name(linker)) return linker;
     return std::nullopt;
 }
-
-// set() admits only the choices, so the value always names a linker.
-Linker Config::linker() const { return linker_from_name(get("linker")).value_or(Linker::jit); }
 
 ConfigOverride::ConfigOverride(std::initializer_list<std::pair<std::string, std::string>> settings) {
     for (const auto& [name, value] : settings) {

@@ -8,6 +8,7 @@
 #include "../../ir/dtype.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ struct ConfigOption {
 };
 
 enum class OnUnusedInput { raise, warn, ignore };
+
+/// Graph rewriting in compile() (config "mode"). fast_run: every phase;
+/// fast_compile: merging and constant folding only; none: the graph as written.
+enum class OptimizerMode { fast_run, fast_compile, none };
+
+/// How often each rewrite fired, by name.
+using RewriteCounts = std::map<std::string, int>;
 
 /// Where compiled functions run (config "device").
 enum class Device {
@@ -70,21 +78,37 @@ public:
     /// Applies "name=value,name=value" (the KILN_FLAGS syntax).
     void apply_flags(const std::string& flags);
 
+    // The options as their types, parsed when they are set.
     /// dtype of the un-prefixed constructors (scalar, vector, ...), of integer
     /// true division and of gradients of integer paths.
-    DType floatX() const;
-    Device device() const;
-    OnUnusedInput on_unused_input() const;
-    Linker linker() const;
+    DType floatX() const { return floatX_; }
+    Device device() const { return device_; }
+    OnUnusedInput on_unused_input() const { return on_unused_input_; }
+    Linker linker() const { return linker_; }
+    OptimizerMode mode() const { return mode_; }
+    /// "optimizer_excluding", split at its colons.
+    const std::vector<std::string>& optimizer_excluding() const { return optimizer_excluding_; }
+    /// "" when compile() writes no dump folders.
+    const std::string& dump_dir() const { return dump_dir_; }
     /// The on-disk kernel cache's folder, "" when it is off.
-    std::string disk_cache_directory() const;
-    std::int64_t disk_cache_limit_bytes() const;
-    /// Read on every loop call, so kept parsed.
+    const std::string& disk_cache_directory() const { return disk_cache_directory_; }
+    std::int64_t disk_cache_limit_bytes() const { return disk_cache_limit_bytes_; }
     StreamingStores streaming_stores() const { return streaming_stores_; }
 
 private:
     Config();
+    /// Brings the typed value of option `index` up to date with its text.
+    void parse(std::size_t index);
     std::vector<std::string> values_;
+    DType floatX_ = DType::float64;
+    Device device_ = Device::cpu;
+    OnUnusedInput on_unused_input_ = OnUnusedInput::raise;
+    Linker linker_ = Linker::jit;
+    OptimizerMode mode_ = OptimizerMode::fast_run;
+    std::vector<std::string> optimizer_excluding_;
+    std::string dump_dir_;
+    std::string disk_cache_directory_;
+    std::int64_t disk_cache_limit_bytes_ = 0;
     StreamingStores streaming_stores_ = StreamingStores::by_size;
 };
 

@@ -3,8 +3,9 @@
 #include "../compile/compiled_function.hpp"
 #include "../compile/dump_folder.hpp"
 #include "../compile/pipeline.hpp"
-#include "../../ir/errors.hpp"
 #include "../runtime/executor.hpp"
+
+#include "../../ir/errors.hpp"
 
 #include <algorithm>
 #include <ostream>

@@ -4,12 +4,11 @@
 
 #include "arg.hpp"
 #include "config.hpp"
-#include "../../ir/hash.hpp"
-#include "../../ir/kernel.hpp"
-#include "../rewrite/rewriter.hpp"
 #include "shared.hpp"
 #include "stage.hpp"
 #include "var.hpp"
+
+#include "../../ir/hash.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -20,6 +19,9 @@
 #include <vector>
 
 namespace kiln {
+
+/// The kernel IR of a fused loop (ir/kernel.hpp, for those who inspect it).
+class Kernel;
 
 struct CompileOptions {
     /// (shared variable, new value) pairs. Every new value is computed from

@@ -1,6 +1,7 @@
 #include "operators.hpp"
 
 #include "config.hpp"
+
 #include "../ops/math.hpp"
 
 namespace kiln {

@@ -1,5 +1,6 @@
 #include "printing.hpp"
 
+#include "../../ir/kernel.hpp"
 #include "../../ir/walk.hpp"
 
 namespace kiln {

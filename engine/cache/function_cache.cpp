@@ -18,10 +18,6 @@ namespace {
 constexpr std::size_t function_cache_capacity = 64;
 constexpr std::size_t function_cache_constant_bytes = std::size_t{64} << 20;
 
-struct KeyHash {
-    std::size_t operator()(const Hash128& key) const { return static_cast<std::size_t>(key.low ^ key.high); }
-};
-
 class FunctionCache {
 public:
     static FunctionCache& instance() {
@@ -67,7 +63,7 @@ private:
         std::shared_ptr<const CompiledGraph> graph;
         std::list<Hash128>::iterator position;
     };
-    using Entries = std::unordered_map<Hash128, Entry, KeyHash>;
+    using Entries = std::unordered_map<Hash128, Entry>;
 
     void drop(Entries::iterator entry) {
         constant_bytes_ -= entry->second.graph->constant_bytes;

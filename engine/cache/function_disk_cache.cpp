@@ -9,13 +9,14 @@
 //   graph                        the rest is the graph text of the roots
 #include "function_disk_cache.hpp"
 
+#include "../runtime/executor.hpp"
 #include "../text/graph_text.hpp"
+#include "../text/numbers.hpp"
 
 #include "../../ir/errors.hpp"
 #include "../../ir/log.hpp"
 #include "../../ir/walk.hpp"
 #include "../../jit/backend.hpp"
-#include "../runtime/executor.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -37,11 +38,6 @@ bool next_line(std::string_view text, std::size_t& position, std::string_view& l
     line = text.substr(position, end - position);
     position = end + 1;
     return true;
-}
-
-template <class T> bool parse_number(std::string_view text, T& value) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 // What a function's entry is keyed by and checked against, and its name.

@@ -15,16 +15,18 @@
 //   COUNT                   kernels, each:
 //   KEY LENGTH              its kernel key and its object code's size, then the code
 //   checksum HEX            XXH3-128 of every byte before this line
-#include "../api/function.hpp"
-
-#include "../compile/compiled_function.hpp"
 #include "function_disk_cache.hpp"
+
+#include "../api/function.hpp"
+#include "../compile/backends.hpp"
+#include "../compile/compiled_function.hpp"
+#include "../runtime/executor.hpp"
 #include "../text/graph_text.hpp"
+#include "../text/numbers.hpp"
 
 #include "../../ir/errors.hpp"
+#include "../../ir/files.hpp"
 #include "../../ir/log.hpp"
-#include "../compile/backends.hpp"
-#include "../runtime/executor.hpp"
 #include "../../jit/disk_cache.hpp"
 
 #include <cerrno>
@@ -67,9 +69,7 @@ public:
     }
     std::size_t number(std::string_view text) const {
         std::size_t value = 0;
-        const char* end = text.data() + text.size();
-        const auto result = std::from_chars(text.data(), end, value);
-        if (text.empty() || result.ec != std::errc() || result.ptr != end) fail("is damaged (a bad length)");
+        if (!parse_number(text, value)) fail("is damaged (a bad length)");
         return value;
     }
     std::string_view block() { return take(number(line())); }
@@ -126,17 +126,10 @@ std::string first_difference(const std::string& there, const std::string& here) 
     return there == here ? std::string() : "what the kernels were made for";
 }
 
+// The file holds native code: only its owner may read or replace it.
 void write_whole_file(const std::string& path, const std::string& bytes) {
-    // A synced temporary file beside it, renamed: the file is whole or as it was.
-    std::string why;
-    const std::filesystem::path temporary = jit::write_synced_temporary(path, bytes, why);
-    std::error_code error;
-    if (!temporary.empty()) std::filesystem::rename(temporary, path, error);
-    if (temporary.empty() || error) {
-        if (error) why = error.message();
-        if (!temporary.empty()) std::filesystem::remove(temporary, error);
+    if (const std::string why = write_file_atomically(path, {bytes}, 0600); !why.empty())
         throw ValueError("save_function(): cannot write '" + path + "': " + why);
-    }
 }
 
 } // namespace

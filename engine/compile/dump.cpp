@@ -1,15 +1,16 @@
 // Function::dump and compile_report, and the dump folders compile() writes.
+#include "compiled_function.hpp"
 #include "dump_folder.hpp"
 
-#include "compiled_function.hpp"
 #include "../api/config.hpp"
+#include "../api/printing.hpp"
 #include "../runtime/executor.hpp"
 #include "../text/graph_text.hpp"
-#include "../api/printing.hpp"
 
 #include "../../ir/errors.hpp"
-#include "../../ir/log.hpp"
+#include "../../ir/files.hpp"
 #include "../../ir/kernel_analysis.hpp"
+#include "../../ir/log.hpp"
 #include "../../jit/backend.hpp"
 
 #include <cstdio>
@@ -80,20 +81,9 @@ std::string milliseconds(double seconds) {
     return text;
 }
 
-// Writes `text` to `path` whole or not at all.
 void write_file(const std::filesystem::path& path, const std::string& text) {
-    const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(temporary, ignored);
-            throw Error("cannot write " + temporary.string());
-        }
-    }
-    std::filesystem::rename(temporary, path);
+    if (const std::string why = write_file_atomically(path, {text}); !why.empty())
+        throw Error("cannot write " + path.string() + ": " + why);
 }
 
 } // namespace
@@ -181,7 +171,7 @@ std::string dump_folder_name(const Function& function) {
 }
 
 void write_dump_folder_if_asked(const Function& function) {
-    const std::string& root = config().get("dump_dir");
+    const std::string& root = config().dump_dir();
     if (root.empty()) return;
     const std::filesystem::path folder = std::filesystem::path(root) / dump_folder_name(function);
     try {

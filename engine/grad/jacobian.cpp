@@ -1,10 +1,11 @@
 #include "jacobian.hpp"
 
-#include "../api/constructors.hpp"
 #include "grad.hpp"
-#include "../runtime/interpreter.hpp"
+
+#include "../api/constructors.hpp"
 #include "../api/operators.hpp"
 #include "../ops/reduce.hpp"
+#include "../runtime/interpreter.hpp"
 
 #include "../../ir/errors.hpp"
 #include "../../ir/hash.hpp"

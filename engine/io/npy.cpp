@@ -1,6 +1,9 @@
 #include "npy.hpp"
 
+#include "../text/numbers.hpp"
+
 #include "../../ir/errors.hpp"
+#include "../../ir/files.hpp"
 
 #include <bit>
 #include <cstdio>
@@ -71,11 +74,11 @@ Shape parse_shape(const std::string& text, const std::string& path) {
     for (std::string item; std::getline(items, item, ',');) {
         const std::size_t first = item.find_first_not_of(' ');
         if (first == std::string::npos) continue;
-        try {
-            shape.push_back(std::stoll(item.substr(first)));
-        } catch (const std::exception&) {
-            bad_file(path, "malformed shape " + text);
-        }
+        std::string_view extent = std::string_view(item).substr(first, item.find_last_not_of(' ') + 1 - first);
+        if (extent.ends_with('L')) extent.remove_suffix(1); // Python 2 wrote longs as 3L
+        std::int64_t value = 0;
+        if (!parse_number(extent, value)) bad_file(path, "malformed shape " + text);
+        shape.push_back(value);
         if (shape.back() < 0) bad_file(path, "negative dimension in shape " + text);
     }
     return shape;
@@ -148,29 +151,13 @@ void save_npy(const std::string& path, const Array& array, bool fortran_order) {
         ordered = array.view(reversed, strides).copy();
     }
 
-    const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throw ValueError("save_npy(): cannot open " + temporary + " for writing");
-        const unsigned char length[2] = {static_cast<unsigned char>(header.size() & 0xff),
-                                         static_cast<unsigned char>(header.size() >> 8)};
-        out.write(magic, magic_size);
-        out.put(1);
-        out.put(0);
-        out.write(reinterpret_cast<const char*>(length), 2);
-        out.write(header.data(), static_cast<std::streamsize>(header.size()));
-        out.write(reinterpret_cast<const char*>(ordered.data()), ordered.size() * dtype_size(ordered.dtype()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(temporary.c_str());
-            throw ValueError("save_npy(): writing " + temporary + " failed (disk full?)");
-        }
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        std::remove(temporary.c_str());
-        throw ValueError("save_npy(): cannot move the written file to " + path);
-    }
+    // Format version 1.0, then the header's length, little-endian.
+    const char preamble[4] = {1, 0, static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
+    const std::string_view data(reinterpret_cast<const char*>(ordered.data()),
+                                static_cast<std::size_t>(ordered.size() * dtype_size(ordered.dtype())));
+    if (const std::string why = write_file_atomically(path, {{magic, magic_size}, {preamble, 4}, header, data});
+        !why.empty())
+        throw ValueError("save_npy(): cannot write " + path + ": " + why);
 }
 
 } // namespace kiln

@@ -1,7 +1,8 @@
 #include "elemwise.hpp"
 
-#include "../api/config.hpp"
 #include "dimshuffle.hpp"
+
+#include "../api/config.hpp"
 
 #include "../../ir/errors.hpp"
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "scalar_ops.hpp"
+
 #include "../api/var.hpp"
 
 #include <optional>

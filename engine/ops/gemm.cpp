@@ -1,8 +1,8 @@
 #include "gemm.hpp"
 
 #include "blas_operand.hpp"
-#include "dot.hpp"
 #include "dimshuffle.hpp"
+#include "dot.hpp"
 #include "math.hpp"
 #include "reduce.hpp"
 

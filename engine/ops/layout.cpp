@@ -4,8 +4,9 @@
 #include "index.hpp"
 #include "math.hpp"
 #include "reduce.hpp"
-#include "../rewrite/rules.hpp"
 #include "shape.hpp"
+
+#include "../rewrite/rules.hpp"
 
 #include "../../ir/errors.hpp"
 #include "../../kernels/indexing.hpp"

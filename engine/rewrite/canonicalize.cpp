@@ -1,10 +1,11 @@
 // Canonicalize: put graphs in one standard form so later phases (and
 // merging) see equal things as equal.
+#include "rules.hpp"
+
 #include "../ops/dimshuffle.hpp"
 #include "../ops/math.hpp"
 #include "../ops/shape.hpp"
 #include "../ops/subtensor.hpp"
-#include "rules.hpp"
 
 namespace kiln::rewrites {
 

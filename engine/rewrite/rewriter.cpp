@@ -1,8 +1,9 @@
 #include "rewriter.hpp"
 
+#include "rules.hpp"
+
 #include "../api/config.hpp"
 #include "../ops/layout.hpp"
-#include "rules.hpp"
 
 #include "../../ir/errors.hpp"
 #include "../../ir/hash.hpp"
@@ -194,18 +195,7 @@ RewriteCounts rewrite_graph(FunctionGraph& fgraph, const RewriteOptions& options
 }
 
 RewriteOptions rewrite_options_from_config() {
-    RewriteOptions options;
-    const std::string& mode = config().get("mode");
-    options.mode = mode == "none" ? OptimizerMode::none : mode == "fast_compile" ? OptimizerMode::fast_compile
-                                                                                 : OptimizerMode::fast_run;
-    const std::string& excluding = config().get("optimizer_excluding");
-    std::size_t start = 0;
-    while (start < excluding.size()) {
-        const std::size_t colon = std::min(excluding.find(':', start), excluding.size());
-        if (colon > start) options.excluding.push_back(excluding.substr(start, colon - start));
-        start = colon + 1;
-    }
-    return options;
+    return {config().mode(), config().optimizer_excluding()};
 }
 
 } // namespace kiln

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "fgraph.hpp"
+
+#include "../api/config.hpp"
 #include "../api/var.hpp"
 
 #include <functional>
@@ -44,19 +46,12 @@ struct Rewrite {
 /// Every rewrite kiln has, in the order they are tried.
 const std::vector<Rewrite>& rewrite_registry();
 
-/// fast_run: every phase; fast_compile: merging and constant folding only;
-/// none: the graph as written.
-enum class OptimizerMode { fast_run, fast_compile, none };
-
 struct RewriteOptions {
     OptimizerMode mode = OptimizerMode::fast_run;
     /// Rewrites, phases ("canonicalize", ...), "merge" or "constant_folding"
     /// to leave out.
     std::vector<std::string> excluding;
 };
-
-/// How often each rewrite fired, by name.
-using RewriteCounts = std::map<std::string, int>;
 
 /// Rewrites fgraph in place (its outputs; the nodes themselves never change).
 RewriteCounts rewrite_graph(FunctionGraph& fgraph, const RewriteOptions& options);

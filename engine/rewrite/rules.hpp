@@ -1,8 +1,9 @@
 // Internal: the rule tables of each phase and the matching helpers they share.
 #pragma once
 
-#include "../ops/elemwise.hpp"
 #include "rewriter.hpp"
+
+#include "../ops/elemwise.hpp"
 
 #include <optional>
 #include <vector>

@@ -1,10 +1,11 @@
 // Specialize: cheaper special cases of general operations.
+#include "rules.hpp"
+
 #include "../ops/dimshuffle.hpp"
 #include "../ops/gemm.hpp"
 #include "../ops/layout.hpp"
 #include "../ops/math.hpp"
 #include "../ops/reduce.hpp"
-#include "rules.hpp"
 
 namespace kiln::rewrites {
 

@@ -1,9 +1,10 @@
 // Stabilize: replace expressions that overflow or lose precision in floating
 // point by equivalent forms that do not.
+#include "rewriter.hpp"
+#include "rules.hpp"
+
 #include "../ops/math.hpp"
 #include "../ops/nnet.hpp"
-#include "rules.hpp"
-#include "rewriter.hpp"
 #include "../ops/shape.hpp"
 
 #include "../../ir/hash.hpp"

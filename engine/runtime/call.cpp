@@ -1,11 +1,10 @@
 // Calling a compiled function: arguments checked and converted against the
 // inputs' types, the plan run, results copied where they would alias, and
 // the updates committed together once everything has been computed.
-#include "../api/function.hpp"
-
 #include "executor.hpp"
 #include "filter.hpp"
 
+#include "../api/function.hpp"
 #include "../compile/compiled_function.hpp"
 
 #include "../../ir/errors.hpp"

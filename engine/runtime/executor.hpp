@@ -9,9 +9,8 @@
 #include "../api/function.hpp"
 #include "../compile/fusion.hpp"
 
-#include "../../jit/backend.hpp"
-
 #include "../../ir/array.hpp"
+#include "../../jit/backend.hpp"
 
 #include <array>
 #include <atomic>

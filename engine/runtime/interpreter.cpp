@@ -18,16 +18,6 @@ std::string failure_context(const Apply& node, std::size_t position, const std::
            std::to_string(position) + "\nInputs types: [" + types + "]\nInputs shapes: [" + shapes + "]";
 }
 
-// Rethrows with more text, keeping the exception's family.
-[[noreturn]] void rethrow_with(const Error& error, const std::string& context) {
-    const std::string message = error.what() + context;
-    if (dynamic_cast<const TypeError*>(&error)) throw TypeError(message);
-    if (dynamic_cast<const ValueError*>(&error)) throw ValueError(message);
-    if (dynamic_cast<const IndexError*>(&error)) throw IndexError(message);
-    if (dynamic_cast<const InternalError*>(&error)) throw InternalError(message);
-    throw Error(message);
-}
-
 void check_outputs(const Apply& node, const std::vector<Array>& outputs) {
     KILN_CHECK(static_cast<int>(outputs.size()) == node.num_outputs(),
                apply_text(node) + " produced " + std::to_string(outputs.size()) + " outputs");
@@ -49,7 +39,7 @@ std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inp
         check_outputs(node, outputs);
         return outputs;
     } catch (const Error& error) {
-        rethrow_with(error, failure_context(node, position, inputs));
+        rethrow_with_context(error, failure_context(node, position, inputs));
     }
 }
 

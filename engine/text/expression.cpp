@@ -2,6 +2,7 @@
 
 #include "expression_builtins.hpp"
 #include "expression_lexer.hpp"
+
 #include "../api/constructors.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
@@ -32,36 +33,15 @@ std::string place(Position at) {
     return " (line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ")";
 }
 
-// Rethrows the exception in flight as the same kiln error class with the
-// place of the operation appended, so API errors keep their type and text.
-[[noreturn]] void rethrow_located(Position at) {
-    const std::string where = place(at);
-    try {
-        throw;
-    } catch (const SyntaxError&) {
-        throw;
-    } catch (const DisconnectedInputError& error) {
-        throw DisconnectedInputError(error.what() + where);
-    } catch (const ValueError& error) {
-        throw ValueError(error.what() + where);
-    } catch (const TypeError& error) {
-        throw TypeError(error.what() + where);
-    } catch (const IndexError& error) {
-        throw IndexError(error.what() + where);
-    } catch (const InternalError& error) {
-        throw InternalError(error.what() + where);
-    } catch (const Error& error) {
-        throw Error(error.what() + where);
-    }
-}
-
 template <class F> Value located(Position at, F&& build) {
     try {
         Value value = build();
         value.at = at;
         return value;
-    } catch (const Error&) {
-        rethrow_located(at);
+    } catch (const SyntaxError&) {
+        throw; // it names its own place
+    } catch (const Error& error) {
+        rethrow_with_context(error, place(at));
     }
 }
 

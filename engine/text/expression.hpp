@@ -20,8 +20,9 @@
 // expression_functions() lists every function.
 #pragma once
 
-#include "../api/arg.hpp"
 #include "parsed_graph.hpp"
+
+#include "../api/arg.hpp"
 #include "../api/var.hpp"
 
 #include <string>

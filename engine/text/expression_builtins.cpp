@@ -1,10 +1,12 @@
 #include "expression_builtins.hpp"
 
+#include "numbers.hpp"
+
+#include "../grad/grad.hpp"
+#include "../grad/jacobian.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
-#include "../grad/grad.hpp"
 #include "../ops/index.hpp"
-#include "../grad/jacobian.hpp"
 #include "../ops/layout.hpp"
 #include "../ops/math.hpp"
 #include "../ops/nnet.hpp"
@@ -32,7 +34,9 @@ Value default_value(const std::string& text) {
     if (text == "None") return Value{};
     if (text == "True" || text == "False") return Value{text == "True", {}};
     if (text.front() == '\'') return Value{text.substr(1, text.size() - 2), {}};
-    return Value{static_cast<std::int64_t>(std::stoll(text)), {}};
+    std::int64_t integer = 0;
+    KILN_CHECK(parse_number(text, integer), "a signature's default '" + text + "' is no value");
+    return Value{integer, {}};
 }
 
 std::vector<Parameter> parse_signature(const std::string& signature) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "expression_lexer.hpp"
+
 #include "../api/arg.hpp"
 #include "../api/operators.hpp"
 #include "../ops/reduce.hpp"

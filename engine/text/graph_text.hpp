@@ -45,6 +45,7 @@
 #pragma once
 
 #include "parsed_graph.hpp"
+
 #include "../api/var.hpp"
 
 #include <string>

@@ -1,10 +1,12 @@
 #include "graph_text_ops.hpp"
 
+#include "numbers.hpp"
+
+#include "../grad/grad.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
 #include "../ops/elemwise.hpp"
 #include "../ops/gemm.hpp"
-#include "../grad/grad.hpp"
 #include "../ops/index.hpp"
 #include "../ops/layout.hpp"
 #include "../ops/math.hpp"
@@ -12,6 +14,7 @@
 #include "../ops/reduce.hpp"
 #include "../ops/shape.hpp"
 #include "../ops/subtensor.hpp"
+
 #include "../../ir/errors.hpp"
 
 #include <charconv>
@@ -30,8 +33,7 @@ using Builder = std::function<Var(std::string_view params, const Inputs& inputs)
 
 int integer_of(std::string_view text, std::string_view params) {
     int value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || text.empty()) bad_params(params, "an integer");
+    if (!parse_number(text, value)) bad_params(params, "an integer");
     return value;
 }
 

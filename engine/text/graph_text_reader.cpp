@@ -2,12 +2,14 @@
 // node is rebuilt through kiln's own builders and must come out exactly as
 // written (op, inputs, output types), so a text that reads is a graph kiln
 // could have built.
+#include "expression_lexer.hpp"
 #include "graph_text.hpp"
 #include "graph_text_ops.hpp"
 #include "graph_text_syntax.hpp"
+#include "numbers.hpp"
 
-#include "expression_lexer.hpp"
 #include "../grad/jacobian.hpp"
+
 #include "../../ir/errors.hpp"
 #include "../../ir/walk.hpp"
 
@@ -48,37 +50,10 @@ struct Declared {
     Position at;
 };
 
+// Integers in this format may carry a '+'.
 template <class T> bool parse_integer(std::string_view text, T& value) {
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return error == std::errc() && end == text.data() + text.size();
-}
-
-// "nan(0x7fc00001)": a NaN by its bits.
-template <class T> bool parse_nan_bits(std::string_view hex, T& value) {
-    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    if (!hex.starts_with("0x") || !hex.ends_with(")")) return false;
-    hex = hex.substr(2, hex.size() - 3);
-    Bits bits = 0;
-    const auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), bits, 16);
-    if (error != std::errc() || end != hex.data() + hex.size() || hex.empty()) return false;
-    value = std::bit_cast<T>(bits);
-    return std::isnan(value);
-}
-
-template <class T> bool parse_float(std::string_view text, T& value) {
-    if (text.starts_with("nan(")) return parse_nan_bits(text.substr(4), value);
-    const bool negative = !text.empty() && text.front() == '-';
-    if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
-    if (text == "nan" || text == "inf") {
-        value = text == "nan" ? std::numeric_limits<T>::quiet_NaN() : std::numeric_limits<T>::infinity();
-    } else {
-        if (text.empty() || !(is_digit(text.front()) || text.front() == '.')) return false;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error != std::errc() || end != text.data() + text.size()) return false;
-    }
-    if (negative) value = -value;
-    return true;
+    if (text.starts_with('+')) text.remove_prefix(1);
+    return parse_number(text, value);
 }
 
 class GraphReader {
@@ -268,9 +243,9 @@ private:
             if (text != "True" && text != "False") refuse();
             array.mutable_data_as<bool>()[index] = text == "True";
         } else if (dtype == DType::float64) {
-            if (!parse_float(text, array.mutable_data_as<double>()[index])) refuse();
+            if (!parse_number(text, array.mutable_data_as<double>()[index])) refuse();
         } else if (dtype == DType::float32) {
-            if (!parse_float(text, array.mutable_data_as<float>()[index])) refuse();
+            if (!parse_number(text, array.mutable_data_as<float>()[index])) refuse();
         } else if (dtype == DType::uint64) {
             if (!parse_integer(text, array.mutable_data_as<std::uint64_t>()[index])) refuse();
         } else {

@@ -4,6 +4,7 @@
 #include "graph_text_syntax.hpp"
 
 #include "../grad/jacobian.hpp"
+
 #include "../../ir/errors.hpp"
 #include "../../ir/print.hpp"
 #include "../../ir/walk.hpp"

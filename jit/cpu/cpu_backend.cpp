@@ -1,14 +1,14 @@
 #include "cpu_backend.hpp"
 
-#include "../disk_cache.hpp"
 #include "host.hpp"
 #include "loop_driver.hpp"
 #include "lower_loop.hpp"
 
-#include "kiln_build_config.hpp"
-
+#include "../disk_cache.hpp"
 #include "../../ir/errors.hpp"
 #include "../../ir/log.hpp"
+
+#include "kiln_build_config.hpp"
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -64,10 +64,6 @@ Hash128 variant_key(const Kernel& kernel, LoopVariant variant) {
     return hash_bytes(text.data(), text.size());
 }
 
-struct HashKey {
-    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low ^ (h.high * 31)); }
-};
-
 // Errors LLVM reports while optimizing or generating code are collected
 // instead of ending the process (the default handler calls exit).
 struct CollectingDiagnostics : llvm::DiagnosticHandler {
@@ -112,7 +108,7 @@ struct CpuBackend::State {
     std::string description;
 
     mutable std::mutex mutex;
-    std::unordered_map<Hash128, std::shared_future<LoopFunction>, HashKey> loops;
+    std::unordered_map<Hash128, std::shared_future<LoopFunction>> loops;
     JitCounters counters;
     /// Compiles that nobody waits for; the backend waits for them when it goes.
     tbb::task_group background;
@@ -139,7 +135,7 @@ struct CpuBackend::State {
     template <class MakeObject>
     Source fulfil(std::promise<LoopFunction>& promise, const Hash128& key, LoopVariant variant, MakeObject make_object);
     /// The plain loops' object code, kept for compiled_code_of.
-    std::unordered_map<Hash128, std::shared_ptr<const std::string>, HashKey> objects;
+    std::unordered_map<Hash128, std::shared_ptr<const std::string>> objects;
 
     void register_vector_math(void* libmvec, const HostTarget& host);
     std::unique_ptr<llvm::TargetMachine> target_machine() const {

@@ -1,6 +1,7 @@
 // Kernel IR to LLVM IR: the loop function, its unit-stride and strided loop
 // nests (and a reduction's), loads and stores, and the entry lower_loop().
 #include "lower_loop.hpp"
+
 #include "loop_lowering.hpp"
 
 #include "../../ir/errors.hpp"

@@ -1,5 +1,7 @@
 #include <kiln/kiln.hpp>
 
+#include "engine/runtime/interpreter.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>

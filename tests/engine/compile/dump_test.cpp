@@ -2,6 +2,7 @@
 #include "../test_helpers.hpp"
 
 #include "engine/compile/dump_folder.hpp"
+#include "ir/kernel.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,5 +1,7 @@
 #include "../test_helpers.hpp"
 
+#include "engine/runtime/interpreter.hpp"
+
 using namespace kiln;
 using kiln::test::check_close;
 using kiln::test::doubles;

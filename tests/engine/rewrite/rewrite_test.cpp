@@ -1,5 +1,7 @@
 #include "../test_helpers.hpp"
 
+#include "engine/rewrite/rewriter.hpp"
+
 #include <set>
 
 using namespace kiln;
