@@ -18,6 +18,15 @@ namespace kiln {
 
 namespace {
 
+// A fused node as schedules name it: its scalar op ("exp"), else its op.
+std::string node_name(const Apply& node) {
+    const auto scalar_op = elemwise_scalar_op(node);
+    return scalar_op ? std::string(scalar_op_info(*scalar_op).name) : node.op().name();
+}
+
+// The node and what it computes: "exp -> TensorType(float64, matrix)".
+std::string node_label(const Apply& node) { return node_name(node) + " -> " + node.output(0)->type().str(); }
+
 bool fusable(const Apply& node) {
     if (node.num_outputs() != 1) return false;
     const bool elementwise = elemwise_scalar_op(node).has_value() || dynamic_cast<const Cast*>(&node.op());
@@ -63,6 +72,19 @@ bool is_crossentropy_gradient(const Apply& node) {
 // reading each row's labelled element), and argmax/argmin along rows.
 bool loop_sink(const Apply& node) {
     return fusable(node) || as_reduce(node) || as_softmax(node) || is_crossentropy(node) || as_row_arg_reduce(node);
+}
+
+// Why `node` is not a loop of its own making: "" for a loop sink.
+std::string why_not_a_loop(const Apply& node) {
+    if (loop_sink(node)) return {};
+    if (node.num_outputs() != 1) return "it has " + std::to_string(node.num_outputs()) + " outputs; loops compute one per node";
+    if (dynamic_cast<const CrossentropySoftmax*>(&node.op()) || dynamic_cast<const CrossentropySoftmaxDx*>(&node.op()))
+        return "an input is a constant, which the crossentropy kernel cannot read elements from";
+    if (dynamic_cast<const ArgReduce*>(&node.op())) return "argmax and argmin fuse only along the last axis";
+    if (elemwise_scalar_op(node) || dynamic_cast<const Cast*>(&node.op()))
+        return "an input has another rank than its output";
+    if (as_view(node)) return "a view: it folds into a loop only when that loop alone reads it";
+    return node.op().name() + " is not elementwise, a reduction or a row kernel: it runs as a call of its own";
 }
 
 // The type of a loop ending in `sink`: what it iterates over.
@@ -281,14 +303,28 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     // outside reads them.
     std::unordered_map<const Apply*, int> group_of;
     std::vector<std::vector<const Apply*>> groups;
+    // Per group, the producers that did not join it, with the reason.
+    std::vector<std::unordered_map<const Apply*, std::string>> declined;
     for (auto it = schedule.rbegin(); it != schedule.rend(); ++it) {
         const Apply* sink = it->get();
         if (group_of.count(sink) || !loop_sink(*sink)) continue;
         const int group = static_cast<int>(groups.size());
         groups.push_back({sink});
+        declined.emplace_back();
         group_of[sink] = group;
+        auto decline = [&](const ApplyPtr& producer, std::string why) { declined[group][producer.get()] = std::move(why); };
+        auto join = [&](const ApplyPtr& producer) {
+            group_of[producer.get()] = group;
+            groups[group].push_back(producer.get());
+            declined[group].erase(producer.get());
+        };
         // The crossentropy picks elements from its input buffer: nothing fuses into it.
-        if (is_crossentropy(*sink)) continue;
+        if (is_crossentropy(*sink)) {
+            for (const VariablePtr& input : sink->inputs())
+                if (input->owner())
+                    decline(input->owner(), "the crossentropy reads elements from its input buffers, so nothing fuses into it");
+            continue;
+        }
         const TensorType& loop_type = loop_type_of(*sink);
         const bool reduction = as_reduce(*sink) != nullptr;
         auto in_group = [&](const Apply* reader) {
@@ -310,25 +346,41 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
                     // the strides the loop reads its source with.
                     if (const auto* view = as_view(*producer)) {
                         const auto& readers = clients[input.get()];
-                        const bool folds = view->new_order().size() == loop_type.broadcastable().size() &&
-                                           !read_outside.count(input.get()) &&
-                                           !is_scalar_constant(*producer->inputs()[0]) &&
-                                           std::all_of(readers.begin(), readers.end(), in_group);
-                        if (folds) {
-                            group_of[producer.get()] = group;
-                            groups[group].push_back(producer.get());
+                        if (view->new_order().size() != loop_type.broadcastable().size())
+                            decline(producer, "a view of another rank than the loop's");
+                        else if (read_outside.count(input.get()))
+                            decline(producer, "the view is an output of the function");
+                        else if (is_scalar_constant(*producer->inputs()[0]))
+                            decline(producer, "a view of a constant, which the loop reads as a value");
+                        else if (!std::all_of(readers.begin(), readers.end(), in_group))
+                            decline(producer, "the view is also read outside the loop");
+                        else {
+                            join(producer);
                             grew = true;
                         }
                         continue;
                     }
-                    if (!fusable(*producer)) continue;
-                    if (reduction && read_outside.count(input.get())) continue;
-                    if (input->type().broadcastable() != loop_type.broadcastable()) continue;
+                    if (!fusable(*producer)) {
+                        // An op step says why itself; a loop's last node ends that loop.
+                        if (loop_sink(*producer))
+                            decline(producer, "it ends a loop of its own, whose result this loop reads from memory");
+                        continue;
+                    }
                     const auto& readers = clients[input.get()];
-                    if (!std::all_of(readers.begin(), readers.end(), may_read)) continue;
-                    group_of[producer.get()] = group;
-                    groups[group].push_back(producer.get());
-                    grew = true;
+                    if (reduction && read_outside.count(input.get())) {
+                        decline(producer, "its result is an output of the function, and a reduction loop writes only "
+                                          "its reduction");
+                    } else if (input->type().broadcastable() != loop_type.broadcastable()) {
+                        decline(producer, "its result has another loop shape (broadcastable pattern " +
+                                              input->type().str() + ", the loop's " + loop_type.str() + ")");
+                    } else if (!std::all_of(readers.begin(), readers.end(), may_read)) {
+                        decline(producer, reduction ? "its result is read by another step, and a reduction loop "
+                                                      "writes only its reduction"
+                                                    : "its result is read by a step that runs before this loop");
+                    } else {
+                        join(producer);
+                        grew = true;
+                    }
                 }
             }
         }
@@ -353,14 +405,26 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
         outputs.push_back(nodes.back()->output(0));
         return outputs;
     };
+    // A group's declines in schedule order.
+    auto declines_of = [&](int group) {
+        std::vector<std::pair<std::size_t, std::string>> ordered;
+        for (const auto& [producer, why] : declined[group])
+            ordered.emplace_back(position.at(producer), node_label(*producer) + ": " + why);
+        std::sort(ordered.begin(), ordered.end());
+        std::vector<std::string> texts;
+        for (auto& [at, text] : ordered) texts.push_back(std::move(text));
+        return texts;
+    };
     std::vector<Step> steps;
     for (const ApplyPtr& node : schedule) {
         auto found = group_of.find(node.get());
         if (found == group_of.end()) {
-            steps.push_back(OpStep{node});
+            steps.push_back(OpStep{node, why_not_a_loop(*node)});
         } else if (groups[found->second].front() == node.get()) {
             const std::vector<ApplyPtr>& nodes = members.at(node.get());
-            steps.push_back(LoopBuilder(nodes, outputs_of(nodes)).build());
+            FusedLoop loop = LoopBuilder(nodes, outputs_of(nodes)).build();
+            loop.declined = declines_of(found->second);
+            steps.push_back(std::move(loop));
         }
     }
     return steps;
@@ -370,10 +434,7 @@ std::string step_text(const Step& step) {
     if (const auto* op = std::get_if<OpStep>(&step)) return "op " + op->node->op().name();
     const auto& loop = std::get<FusedLoop>(step);
     std::string text = "loop [";
-    for (std::size_t k = 0; k < loop.nodes.size(); ++k) {
-        const auto scalar_op = elemwise_scalar_op(*loop.nodes[k]);
-        text += (k > 0 ? ", " : "") + (scalar_op ? std::string(scalar_op_info(*scalar_op).name) : loop.nodes[k]->op().name());
-    }
+    for (std::size_t k = 0; k < loop.nodes.size(); ++k) text += (k > 0 ? ", " : "") + node_name(*loop.nodes[k]);
     text += "] ->";
     for (std::size_t k = 0; k < loop.outputs.size(); ++k) text += (k > 0 ? ", " : " ") + loop.outputs[k]->type().str();
     return text;

@@ -3,12 +3,15 @@
 // its kernel IR, together with the reduction they feed, if any, and the
 // DimShuffle views only they read (the loop reads the view's source with
 // the view's strides); every other node stays a step of its own, run by its
-// op.
+// op. Each decision not to fuse keeps its reason, which the schedule dump
+// prints: an op step says why it is no loop, a loop names the producers that
+// did not join it and why.
 #pragma once
 
 #include "../../ir/graph.hpp"
 #include "../../ir/kernel.hpp"
 
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -30,6 +33,9 @@ struct FusedLoop {
     /// (a view folded into the loop); empty where it reads the input as is.
     std::vector<std::vector<int>> input_orders;
     Kernel kernel;
+    /// The producers of its inputs that could have joined it but did not,
+    /// each with the reason: "exp -> TensorType(float64, matrix): ...".
+    std::vector<std::string> declined;
 };
 
 /// The type in which `loop` reads its input k: the input's own, or that of
@@ -38,6 +44,8 @@ TensorType loop_input_type(const FusedLoop& loop, std::size_t k);
 
 struct OpStep {
     ApplyPtr node;
+    /// Why fusion left the node out of every loop ("" when nothing was fused).
+    std::string not_fused;
 };
 
 using Step = std::variant<OpStep, FusedLoop>;

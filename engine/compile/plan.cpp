@@ -226,6 +226,11 @@ std::string Executable::steps_text() const {
         }, plan.runs[s]);
         if (!plan.release_after[s].empty()) text += "; frees " + buffers(plan.release_after[s]);
         text += "\n";
+        // Why fusion drew its lines here.
+        if (const auto* op = std::get_if<OpStep>(&plan.steps[s]); op && !op->not_fused.empty())
+            text += "    not fused: " + op->not_fused + "\n";
+        if (const auto* loop = std::get_if<FusedLoop>(&plan.steps[s]))
+            for (const std::string& declined : loop->declined) text += "    did not join: " + declined + "\n";
     }
     return text + "; returns " + buffers(plan.root_slots) + "\n";
 }

@@ -1,5 +1,7 @@
 #include "dimshuffle.hpp"
 
+#include "shape_inference.hpp"
+
 #include "../../ir/errors.hpp"
 
 namespace kiln {
@@ -87,6 +89,17 @@ Var transpose(const Var& x) {
     std::vector<DimShuffle::Entry> order;
     for (int d = x.ndim() - 1; d >= 0; --d) order.push_back(d);
     return dimshuffle(x, order);
+}
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+using shape_inference::one;
+
+Shapes DimShuffle::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out;
+    for (Entry e : new_order_) out.push_back(e == new_axis ? one() : in[0][e]);
+    return {out};
 }
 
 } // namespace kiln

@@ -7,6 +7,7 @@
 #include "math.hpp"
 #include "reduce.hpp"
 #include "shape.hpp"
+#include "shape_inference.hpp"
 
 #include "../../ir/errors.hpp"
 
@@ -167,6 +168,17 @@ Var outer(const Var& a, const Var& b) {
     if (a.ndim() != 1 || b.ndim() != 1)
         throw TypeError("outer(): takes two vectors, got " + a.type().describe() + " and " + b.type().describe());
     return dot(dimshuffle(a, {0, DimShuffle::new_axis}), dimshuffle(b, {DimShuffle::new_axis, 0}));
+}
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+
+Shapes Dot::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out;
+    if (in[0].size() == 2) out.push_back(in[0][0]);
+    if (in[1].size() == 2) out.push_back(in[1][1]);
+    return {out};
 }
 
 } // namespace kiln

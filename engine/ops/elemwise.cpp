@@ -1,6 +1,7 @@
 #include "elemwise.hpp"
 
 #include "dimshuffle.hpp"
+#include "shape_inference.hpp"
 
 #include "../api/config.hpp"
 
@@ -93,6 +94,26 @@ Var elemwise(ScalarOp op, std::vector<Var> inputs) {
 std::optional<ScalarOp> elemwise_scalar_op(const Apply& node) {
     if (const auto* op = dynamic_cast<const Elemwise*>(&node.op())) return op->scalar_op();
     return std::nullopt;
+}
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+using shape_inference::one;
+
+Shapes Elemwise::infer_shape(const Apply& node, const Shapes& in) const {
+    const int ndim = node.output(0)->type().ndim();
+    SymbolicShape out;
+    for (int d = 0; d < ndim; ++d) {
+        VariablePtr dim = one();
+        for (std::size_t i = 0; i < in.size(); ++i)
+            if (!node.inputs()[i]->type().broadcastable()[d]) {
+                dim = in[i][d];
+                break;
+            }
+        out.push_back(dim);
+    }
+    return {out};
 }
 
 } // namespace kiln

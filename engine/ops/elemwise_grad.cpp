@@ -110,10 +110,4 @@ std::vector<VariablePtr> DimShuffle::grad(const Apply&, const std::vector<Variab
     return {dimshuffle(g, order).node()};
 }
 
-std::vector<VariablePtr> Cast::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
-    const Var x(node.inputs()[0]);
-    const Var g(output_grads[0]);
-    return {cast(g, is_float(x.dtype()) ? x.dtype() : g.dtype()).node()};
-}
-
 } // namespace kiln

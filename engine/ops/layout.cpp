@@ -5,6 +5,7 @@
 #include "math.hpp"
 #include "reduce.hpp"
 #include "shape.hpp"
+#include "shape_inference.hpp"
 
 #include "../rewrite/rules.hpp"
 
@@ -294,6 +295,41 @@ Var repeat(const Var& x, int repeats, int axis) {
     const Var front = dimshuffle(x, order);
     const Var rows = int_div(arange(shape_i(front, 0) * repeats), repeats);
     return dimshuffle(front[rows], back);
+}
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+using shape_inference::i64;
+
+Shapes Reshape::infer_shape(const Apply& node, const Shapes& in) const {
+    // A -1 stands for the size divided by the product of the other dimensions.
+    Var size = constant_of(1, DType::int64);
+    for (const VariablePtr& d : in[0]) size = size * i64(d);
+    Var known = constant_of(1, DType::int64);
+    for (int i = 0; i < ndim_; ++i) {
+        const Var d = i64(node.inputs()[1 + i]);
+        known = known * where(eq(d, -1), 1, d);
+    }
+    SymbolicShape out;
+    for (int i = 0; i < ndim_; ++i) {
+        const Var d = i64(node.inputs()[1 + i]);
+        out.push_back(where(eq(d, -1), int_div(size, known), d).node());
+    }
+    return {out};
+}
+
+Shapes Alloc::infer_shape(const Apply& node, const Shapes&) const {
+    SymbolicShape out(node.inputs().begin() + 1, node.inputs().end());
+    return {out};
+}
+
+Shapes Join::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out = in[0];
+    Var total = i64(in[0][axis_]);
+    for (std::size_t i = 1; i < in.size(); ++i) total = total + i64(in[i][axis_]);
+    out[axis_] = total.node();
+    return {out};
 }
 
 } // namespace kiln

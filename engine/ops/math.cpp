@@ -1,6 +1,6 @@
 #include "math.hpp"
 
-#include "cast.hpp"
+#include "elemwise.hpp"
 
 namespace kiln {
 
@@ -9,10 +9,6 @@ namespace {
 Var unary(ScalarOp op, const Var& x) { return elemwise(op, {x}); }
 
 } // namespace
-
-std::vector<Array> Cast::perform(const Apply&, const std::vector<Array>& inputs) const {
-    return {inputs[0].astype(dtype_)};
-}
 
 Var abs(const Var& x) { return unary(ScalarOp::abs, x); }
 Var sign(const Var& x) { return unary(ScalarOp::sign, x); }
@@ -67,11 +63,6 @@ Var operator&(const Var& a, const Var& b) { return and_(a, b); }
 Var operator|(const Var& a, const Var& b) { return or_(a, b); }
 Var operator^(const Var& a, const Var& b) { return xor_(a, b); }
 Var operator~(const Var& x) { return invert(x); }
-
-Var cast(const Var& x, DType dtype) {
-    if (x.dtype() == dtype) return x;
-    return Var(Apply::make(std::make_shared<Cast>(dtype), {x.node()}, {x.type().with_dtype(dtype)})->output(0));
-}
 
 Var constant_of(double value, DType dtype) { return constant(Array::full(dtype, {}, value)); }
 

@@ -4,6 +4,7 @@
 #include "math.hpp"
 #include "reduce.hpp"
 #include "shape.hpp"
+#include "shape_inference.hpp"
 
 #include "../../ir/errors.hpp"
 
@@ -164,5 +165,12 @@ Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist) {
 Var binary_crossentropy(const Var& output, const Var& target) {
     return -(target * log(output) + (1 - target) * log(1 - output));
 }
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+using shape_inference::same_as;
+
+Shapes Softmax::infer_shape(const Apply&, const Shapes& in) const { return {same_as(in)}; }
 
 } // namespace kiln

@@ -3,6 +3,7 @@
 #include "dimshuffle.hpp"
 #include "math.hpp"
 #include "shape.hpp"
+#include "shape_inference.hpp"
 
 #include "../../ir/errors.hpp"
 
@@ -274,5 +275,24 @@ Var arg_reduce(bool is_max, const Var& x, std::optional<int> axis, bool keepdims
 
 Var argmax(const Var& x, std::optional<int> axis, bool keepdims) { return arg_reduce(true, x, axis, keepdims); }
 Var argmin(const Var& x, std::optional<int> axis, bool keepdims) { return arg_reduce(false, x, axis, keepdims); }
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+
+Shapes Reduce::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out;
+    for (int d = 0; d < ndim_; ++d)
+        if (std::find(axes_.begin(), axes_.end(), d) == axes_.end()) out.push_back(in[0][d]);
+    return {out};
+}
+
+Shapes ArgReduce::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out;
+    if (axis_)
+        for (int d = 0; d < static_cast<int>(in[0].size()); ++d)
+            if (d != *axis_) out.push_back(in[0][d]);
+    return {out};
+}
 
 } // namespace kiln

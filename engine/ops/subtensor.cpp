@@ -3,6 +3,7 @@
 #include "index.hpp"
 #include "math.hpp"
 #include "reduce.hpp"
+#include "shape_inference.hpp"
 
 #include "../../ir/errors.hpp"
 #include "../../kernels/indexing.hpp"
@@ -650,6 +651,70 @@ std::vector<Var> nonzero_node(const std::vector<Var>& inputs) {
         throw IndexError("a " + std::to_string(inputs[0].ndim()) + "-d mask cannot index " + inputs[1].str() + " of " +
                          inputs[1].type().str());
     return nonzero_of(inputs[0], inputs.size() == 2 ? inputs[1] : Var());
+}
+
+// Shape inference: output shapes as graphs of the input shapes.
+
+using shape_inference::Shapes;
+using shape_inference::i64;
+using shape_inference::same_as;
+
+Shapes IncSubtensor::infer_shape(const Apply&, const Shapes& in) const { return {same_as(in)}; }
+
+Shapes AdvancedIncSubtensor::infer_shape(const Apply&, const Shapes& in) const { return {same_as(in)}; }
+
+Shapes Subtensor::infer_shape(const Apply& node, const Shapes& in) const {
+    SymbolicShape out;
+    std::size_t next = 1;
+    for (std::size_t axis = 0; axis < in[0].size(); ++axis) {
+        if (axis >= entries_.size()) {
+            out.push_back(in[0][axis]);
+            continue;
+        }
+        const IndexEntry& e = entries_[axis];
+        if (!e.is_slice) {
+            ++next;
+            continue;
+        }
+        // Python's slice.indices(n) and the length it gives, symbolically.
+        const Var n = i64(in[0][axis]);
+        const std::optional<Var> start = e.has_start ? std::optional(i64(node.inputs()[next++])) : std::nullopt;
+        const std::optional<Var> stop = e.has_stop ? std::optional(i64(node.inputs()[next++])) : std::nullopt;
+        const Var step = e.has_step ? i64(node.inputs()[next++]) : constant_of(1, DType::int64);
+        const Var forward = step > 0;
+        auto bound = [&](const std::optional<Var>& v, const Var& fallback) {
+            if (!v) return fallback;
+            const Var wrapped = where(*v < 0, *v + n, *v);
+            return where(forward, clip(wrapped, 0, n), clip(wrapped, -1, n - 1));
+        };
+        const Var first = bound(start, where(forward, 0, n - 1));
+        const Var last = bound(stop, where(forward, n, -1));
+        out.push_back(maximum(constant_of(0, DType::int64), -int_div(first - last, step)).node());
+    }
+    return {out};
+}
+
+Shapes AdvancedSubtensor::infer_shape(const Apply& node, const Shapes& in) const {
+    std::size_t rank = 0;
+    for (std::size_t k = 1; k < in.size(); ++k) rank = std::max(rank, in[k].size());
+    SymbolicShape out;
+    for (std::size_t d = 0; d < rank; ++d) {
+        Var dim = constant_of(1, DType::int64);
+        for (std::size_t k = 1; k < in.size(); ++k) {
+            const std::size_t n = in[k].size();
+            if (d + n >= rank) dim = maximum(dim, i64(in[k][d + n - rank]));
+        }
+        out.push_back(dim.node());
+    }
+    const std::size_t indexed = node.inputs().size() - 1;
+    for (std::size_t d = indexed; d < in[0].size(); ++d) out.push_back(in[0][d]);
+    return {out};
+}
+
+Shapes ARange::infer_shape(const Apply& node, const Shapes&) const {
+    const Var start(node.inputs()[0]), stop(node.inputs()[1]), step(node.inputs()[2]);
+    // ceil((stop - start) / step) = -((start - stop) // step), never negative.
+    return {{maximum(constant_of(0, DType::int64), -int_div(start - stop, step)).node()}};
 }
 
 } // namespace kiln
