@@ -2,7 +2,9 @@
 // merging) see equal things as equal.
 #include "rules.hpp"
 
+#include "../ops/cast.hpp"
 #include "../ops/dimshuffle.hpp"
+#include "../ops/layout.hpp"
 #include "../ops/math.hpp"
 #include "../ops/shape.hpp"
 #include "../ops/subtensor.hpp"
@@ -129,9 +131,8 @@ std::optional<Var> sub_self(const Apply& node) {
 
 // cast(cast(x, wider), t) -> cast(x, t) when the first cast loses nothing
 std::optional<Var> cast_cast(const Apply& node) {
-    if (node.op().kind() != "Cast") return std::nullopt;
+    if (!op_of<Cast>(node) || !op_of<Cast>(node.inputs()[0])) return std::nullopt;
     const ApplyPtr inner = node.inputs()[0]->owner();
-    if (!inner || inner->op().kind() != "Cast") return std::nullopt;
     const Var x(inner->inputs()[0]);
     const DType middle = node.inputs()[0]->type().dtype();
     if (promote(x.dtype(), middle) != middle) return std::nullopt;
@@ -196,9 +197,8 @@ std::optional<Var> dimshuffle_lift(const Apply& node, const RewriteContext& cont
 
 // reshape(reshape(x, s1), s2) -> reshape(x, s2)
 std::optional<Var> reshape_chain(const Apply& node) {
-    if (node.op().kind() != "Reshape") return std::nullopt;
+    if (!op_of<Reshape>(node) || !op_of<Reshape>(node.inputs()[0])) return std::nullopt;
     const ApplyPtr inner = node.inputs()[0]->owner();
-    if (!inner || inner->op().kind() != "Reshape") return std::nullopt;
     std::vector<VariablePtr> inputs = node.inputs();
     inputs[0] = inner->inputs()[0];
     return Var(Apply::make(node.op_ptr(), std::move(inputs), {node.output(0)->type()})->output(0));

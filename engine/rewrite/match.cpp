@@ -1,6 +1,9 @@
 // Matching helpers the rewrite rules share.
 #include "rules.hpp"
 
+#include "../ops/cast.hpp"
+#include "../ops/dimshuffle.hpp"
+
 namespace kiln::rewrites {
 
 std::optional<ScalarOp> scalar_op_of(const Apply& node) { return elemwise_scalar_op(node); }
@@ -19,8 +22,8 @@ std::optional<double> constant_scalar(const VariablePtr& v) {
     // Broadcasting a constant (a DimShuffle of it) keeps its value, and so
     // does widening it (a cast to a dtype that holds it).
     if (const ApplyPtr owner = v->owner()) {
-        if (owner->op().kind() == "DimShuffle") return constant_scalar(owner->inputs()[0]);
-        if (owner->op().kind() == "Cast" &&
+        if (op_of<DimShuffle>(*owner)) return constant_scalar(owner->inputs()[0]);
+        if (op_of<Cast>(*owner) &&
             promote(owner->inputs()[0]->type().dtype(), v->type().dtype()) == v->type().dtype())
             return constant_scalar(owner->inputs()[0]);
     }

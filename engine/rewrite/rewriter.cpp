@@ -40,12 +40,29 @@ std::string constant_key(const Variable& v) {
            hash_bytes(value.data(), static_cast<std::size_t>(value.size() * dtype_size(value.dtype()))).hex();
 }
 
-std::string node_key(const Apply& node) {
-    std::string key = node.op().kind() + "{" + node.op().params() + "}(";
-    for (const VariablePtr& input : node.inputs()) key += std::to_string(reinterpret_cast<std::uintptr_t>(input.get())) + ",";
-    for (const VariablePtr& output : node.outputs()) key += output->type().str() + ";";
-    return key + ")";
-}
+// A node as merging sees it: two nodes compute the same values when their
+// ops are equal (Op::operator==) and they read the same variables (already
+// merged, so the same objects) into outputs of the same types.
+struct NodeIdentity {
+    const Apply* node;
+    bool operator==(const NodeIdentity& other) const {
+        const Apply& a = *node;
+        const Apply& b = *other.node;
+        if (!(a.op() == b.op()) || a.inputs() != b.inputs() || a.num_outputs() != b.num_outputs()) return false;
+        for (int i = 0; i < a.num_outputs(); ++i)
+            if (a.output(i)->type() != b.output(i)->type()) return false;
+        return true;
+    }
+};
+
+struct NodeIdentityHash {
+    std::size_t operator()(const NodeIdentity& identity) const {
+        std::size_t hash = identity.node->op().hash();
+        for (const VariablePtr& input : identity.node->inputs())
+            hash = hash * 1000003 ^ std::hash<const Variable*>{}(input.get());
+        return hash;
+    }
+};
 
 bool foldable(const Apply& node) {
     if (dynamic_cast<const Alloc*>(&node.op())) return false; // a shape, not a value worth storing
@@ -98,7 +115,7 @@ private:
         }
         ApplyPtr rebuilt = changed ? node->with_inputs(inputs) : node;
         if (merge_) {
-            auto [it, inserted] = nodes_.emplace(node_key(*rebuilt), rebuilt);
+            auto [it, inserted] = nodes_.emplace(NodeIdentity{rebuilt.get()}, rebuilt);
             if (!inserted && it->second != rebuilt) {
                 for (int i = 0; i < node->num_outputs(); ++i) record(node->output(i), it->second->output(i), "merge");
                 return;
@@ -143,7 +160,7 @@ private:
     std::unordered_map<const Variable*, VariablePtr> now_;
     // Readers in the graph as the pass began (rebuilt nodes read what their originals read).
     std::unordered_map<const Variable*, int> client_counts_;
-    std::unordered_map<std::string, ApplyPtr> nodes_;
+    std::unordered_map<NodeIdentity, ApplyPtr, NodeIdentityHash> nodes_;
     std::unordered_map<std::string, VariablePtr> constants_;
     std::vector<FunctionGraph::Replacement> replacements_;
     std::string last_reason_;

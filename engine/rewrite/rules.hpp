@@ -21,6 +21,14 @@ ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op);
 /// The value of a constant whose elements are all equal.
 std::optional<double> constant_scalar(const VariablePtr& v);
 bool is_constant_equal(const VariablePtr& v, double value);
+/// The node's op as an O, or null: rules match ops by their class and read
+/// typed parameters, never the text of kind() or params().
+template <class O> const O* op_of(const Apply& node) { return dynamic_cast<const O*>(&node.op()); }
+/// The op of the node producing v as an O, or null (for a leaf too).
+template <class O> const O* op_of(const VariablePtr& v) {
+    const ApplyPtr owner = v->owner();
+    return owner ? op_of<O>(*owner) : nullptr;
+}
 /// A rule that needs only the node, as a Rewrite's apply function.
 template <class F> auto node_only(F f) {
     return [f](const Apply& node, const RewriteContext&) { return f(node); };

@@ -2,6 +2,7 @@
 #include "rules.hpp"
 
 #include "../ops/dimshuffle.hpp"
+#include "../ops/dot.hpp"
 #include "../ops/gemm.hpp"
 #include "../ops/layout.hpp"
 #include "../ops/math.hpp"
@@ -63,7 +64,7 @@ std::optional<Product> as_scaled_dot(const VariablePtr& v, const RewriteContext&
     if (context.clients(v) != 1) return std::nullopt;
     auto dot_of = [&](const VariablePtr& d) -> std::optional<std::pair<Var, Var>> {
         const ApplyPtr owner = d->owner();
-        if (!owner || owner->op().kind() != "Dot" || context.clients(d) != 1) return std::nullopt;
+        if (!op_of<Dot>(d) || context.clients(d) != 1) return std::nullopt;
         if (owner->inputs()[0]->type().ndim() != 2) return std::nullopt;
         return std::pair{Var(owner->inputs()[0]), Var(owner->inputs()[1])};
     };

@@ -6,6 +6,7 @@
 #include "../ops/math.hpp"
 #include "../ops/nnet.hpp"
 #include "../ops/shape.hpp"
+#include "../ops/subtensor.hpp"
 
 #include "../../ir/hash.hpp"
 #include "../../ir/walk.hpp"
@@ -88,9 +89,9 @@ std::optional<Var> sigmoid_from_exp(const Apply& node) {
 // -(-x) inside sigmoid: sigmoid(-(-x)) is left to neg_neg; log(softmax(x)) -> log_softmax(x)
 std::optional<Var> log_softmax_from_log(const Apply& node) {
     if (scalar_op_of(node) != S::log) return std::nullopt;
-    const ApplyPtr owner = node.inputs()[0]->owner();
-    if (!owner || owner->op().kind() != "Softmax" || owner->op().params() != "plain") return std::nullopt;
-    return log_softmax(Var(owner->inputs()[0]));
+    const Softmax* softmax = op_of<Softmax>(node.inputs()[0]);
+    if (!softmax || softmax->log()) return std::nullopt;
+    return log_softmax(Var(node.inputs()[0]->owner()->inputs()[0]));
 }
 
 // Whether n is len(y). Canonicalize rewrites len(y) of a computed y into
@@ -98,8 +99,7 @@ std::optional<Var> log_softmax_from_log(const Apply& node) {
 // len(labels)), so n is compared with len(y) canonicalized the same way:
 // same structure over the same inputs and shared variables.
 bool is_length_of(const VariablePtr& n, const VariablePtr& y) {
-    const ApplyPtr length = n->owner();
-    if (length && length->op().kind() == "Shape_i" && length->op().params() == "0" && length->inputs()[0] == y)
+    if (const ShapeI* length = op_of<ShapeI>(n); length && length->axis() == 0 && n->owner()->inputs()[0] == y)
         return true;
     if (!y->owner()) return false;
     FunctionGraph expected({}, {shape_i(Var(y), 0).node()});
@@ -112,14 +112,14 @@ bool is_length_of(const VariablePtr& n, const VariablePtr& y) {
 
 // log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)
 std::optional<Var> crossentropy_from_log_softmax(const Apply& node) {
-    if (node.op().kind() != "AdvancedSubtensor" || node.inputs().size() != 3) return std::nullopt;
+    if (!op_of<AdvancedSubtensor>(node) || node.inputs().size() != 3) return std::nullopt;
+    const Softmax* softmax = op_of<Softmax>(node.inputs()[0]);
+    if (!softmax || !softmax->log()) return std::nullopt;
     const ApplyPtr log_probabilities = node.inputs()[0]->owner();
-    if (!log_probabilities || log_probabilities->op().kind() != "Softmax" || log_probabilities->op().params() != "log")
-        return std::nullopt;
     const VariablePtr& labels = node.inputs()[2];
     if (labels->type().ndim() != 1 || labels->type().dtype() == DType::bool_) return std::nullopt;
     const ApplyPtr rows = node.inputs()[1]->owner();
-    if (!rows || rows->op().kind() != "ARange" || !is_constant_equal(rows->inputs()[0], 0) ||
+    if (!op_of<ARange>(node.inputs()[1]) || !is_constant_equal(rows->inputs()[0], 0) ||
         !is_constant_equal(rows->inputs()[2], 1))
         return std::nullopt;
     if (!is_length_of(rows->inputs()[1], labels)) return std::nullopt;
