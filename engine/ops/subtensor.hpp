@@ -3,6 +3,8 @@
 // functional set/increment counterparts.
 #pragma once
 
+#include "index_arrays.hpp"
+
 #include "../api/var.hpp"
 
 #include <string_view>
@@ -85,29 +87,6 @@ private:
     bool set_;
 };
 
-/// The positions of a tensor's nonzero elements, one int64 vector per axis
-/// (NumPy's nonzero); boolean-mask indexing gathers with them.
-class NonZero : public Op {
-public:
-    std::string kind() const override { return "NonZero"; }
-    std::string params() const override { return {}; }
-    std::string name() const override { return "Nonzero"; }
-    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
-    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
-};
-
-/// int64 values from start to stop by step.
-class ARange : public Op {
-public:
-    std::string kind() const override { return "ARange"; }
-    std::string params() const override { return {}; }
-    std::string name() const override { return "ARange{dtype='int64'}"; }
-    std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
-    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
-    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
-    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
-};
-
 /// Indexing nodes on their inputs as each op takes them (x, then y for the
 /// inc/set ops, then the index values), checked so that any inputs give a
 /// node that computes or raises cleanly: how the graph text reader builds
@@ -116,8 +95,6 @@ Var subtensor_node(const std::vector<IndexEntry>& entries, const std::vector<Var
 Var inc_subtensor_node(const std::vector<IndexEntry>& entries, bool set, const std::vector<Var>& inputs);
 Var advanced_subtensor_node(const std::vector<Var>& inputs);
 Var advanced_inc_subtensor_node(bool set, const std::vector<Var>& inputs);
-/// NonZero of x, and of x as the mask indexing `indexed` (optional second input).
-std::vector<Var> nonzero_node(const std::vector<Var>& inputs);
 /// The entries of Subtensor::params() text: "int64, int64::, :int64:".
 std::vector<IndexEntry> entries_from_text(std::string_view text);
 
