@@ -43,6 +43,8 @@ struct CompileOptions {
     std::optional<Linker> linker;
     /// A label for error messages.
     std::string name;
+    /// Where the function runs (default: config "device").
+    std::optional<Device> device;
 };
 
 /// What a call returns: one array when compile() got one output variable,

@@ -91,7 +91,8 @@ std::vector<VariablePtr> request_shared_leaves(const std::vector<VariablePtr>& r
 std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
                                                   const std::vector<VariablePtr>& inputs, std::size_t output_count,
                                                   const std::vector<UpdateTarget>& update_targets,
-                                                  const RewriteOptions& rewrite_options, Linker linker) {
+                                                  const RewriteOptions& rewrite_options, Linker linker,
+                                                  std::string_view device) {
     const auto hash_of = [](const std::string& text) { return hash_bytes(text.data(), text.size()).hex(); };
     // The canonical text numbers shared variables as the walk meets them,
     // as request_shared_leaves does; names are a component because the
@@ -117,6 +118,7 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
         {"mode", mode},
         {"excluding", excluding.empty() ? "none" : excluding},
         {"linker", linker_name(linker)},
+        {"device", std::string(device)},
     };
 }
 

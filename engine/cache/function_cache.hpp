@@ -98,11 +98,13 @@ struct UpdateTarget {
 /// Everything that decides what compile() builds from a request, part by
 /// part: the graph's structure and constants' values ("graph", a hash),
 /// its names ("names", a hash), how many roots are outputs, the update
-/// targets, the rewrite mode and exclusions, and the linker.
+/// targets, the rewrite mode and exclusions, the linker, and the device
+/// (the backend's name) it runs on.
 std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>& roots,
                                                   const std::vector<VariablePtr>& inputs, std::size_t output_count,
                                                   const std::vector<UpdateTarget>& update_targets,
-                                                  const RewriteOptions& rewrite_options, Linker linker);
+                                                  const RewriteOptions& rewrite_options, Linker linker,
+                                                  std::string_view device);
 /// The hash of all the components: what compile() looks a graph up by.
 Hash128 function_key(const std::vector<KeyComponent>& components);
 

@@ -158,16 +158,16 @@ const char* source_text(GraphSource source) {
 std::shared_ptr<CompiledFunction> compile_function(const std::vector<Var>& inputs, const std::vector<Var>& outputs,
                                                    const CompileOptions& options, bool single_output) {
     const CheckedRequest request = check_request(inputs, outputs, options);
+    jit::Backend& backend = backend_for(request.device);
 
     std::vector<KeyComponent> key_components =
         function_key_components(request.roots, request.explicit_inputs, outputs.size(), request.update_targets,
-                                request.rewrite_options, request.linker);
+                                request.rewrite_options, request.linker, backend.name());
     const Hash128 key = function_key(key_components);
 
     GraphSource source = GraphSource::memory;
     std::shared_ptr<const CompiledGraph> graph = find_compiled_graph(key);
     if (!graph) {
-        jit::Backend& backend = configured_backend();
         // Kernels' code goes through the disk store whenever loops are
         // compiled; whole functions only when JIT-linked (the other linkers
         // are for debugging) and rewritten (a graph compiled without

@@ -152,6 +152,7 @@ CheckedRequest check_request(const std::vector<Var>& inputs, const std::vector<V
     request.rewrite_options.excluding.insert(request.rewrite_options.excluding.end(), options.excluding.begin(),
                                              options.excluding.end());
     request.linker = options.linker.value_or(config().linker());
+    request.device = options.device.value_or(config().device());
     request.shared = request_shared_leaves(request.roots, request.explicit_inputs);
     for (const auto& [target, value] : options.updates) {
         const auto found = std::find(request.shared.begin(), request.shared.end(), target.node());

@@ -23,6 +23,7 @@ struct CheckedRequest {
     std::vector<UpdateTarget> update_targets;
     RewriteOptions rewrite_options;
     Linker linker = Linker::jit;
+    Device device = Device::cpu;
 };
 
 /// "compile(): " or "compile() of 'name': ", how errors of this request begin.

@@ -114,6 +114,11 @@ TEST_CASE("the compile report tells a new graph from one found by its structure"
     CHECK(first.find("\nkey graph: ") != std::string::npos);
     CHECK(first.find("\nkey mode: fast_run\n") != std::string::npos);
     CHECK(first.find("\nkey linker: " + config().get("linker") + "\n") != std::string::npos);
+    // The device it runs on, as config "device" or CompileOptions::device names it.
+    CHECK(first.find("\nkey device: cpu\n") != std::string::npos);
+    const Var y = dvector("y");
+    const Function on_cpu = compile({y}, exp(y) * 1.25, {.device = Device::cpu});
+    CHECK(on_cpu.key() == compile({y}, exp(y) * 1.25).key());
 }
 
 TEST_CASE("with dump_dir set, compile() writes one folder per function with every stage") {
