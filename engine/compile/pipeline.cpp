@@ -64,21 +64,26 @@ struct ExecutableLeaves {
     std::vector<Executable::Replacement> replacements;
 };
 
-ExecutableLeaves executable_leaves(CompiledGraph& graph, std::size_t output_count,
+ExecutableLeaves executable_leaves(const CompiledGraph& graph, std::size_t output_count,
                                    const std::vector<UpdateTarget>& update_targets) {
     ExecutableLeaves found{graph.inputs, {}};
-    for (const CompiledGraph::Leaf& leaf : graph.implicit_leaves) {
-        found.leaves.push_back(leaf.variable);
-        if (leaf.variable->is_constant())
-            graph.constant_bytes += static_cast<std::size_t>(leaf.variable->constant_value().size() *
-                                                             dtype_size(leaf.variable->constant_value().dtype()));
-    }
+    for (const CompiledGraph::Leaf& leaf : graph.implicit_leaves) found.leaves.push_back(leaf.variable);
     for (std::size_t i = 0; i < update_targets.size(); ++i)
         for (std::size_t k = 0; k < graph.implicit_leaves.size(); ++k)
             if (update_targets[i].shared_index >= 0 &&
                 graph.implicit_leaves[k].shared_index == update_targets[i].shared_index)
                 found.replacements.push_back({output_count + i, graph.inputs.size() + k});
     return found;
+}
+
+// Bytes of the constants a compiled graph holds (what keeping it costs).
+std::size_t constant_bytes(const CompiledGraph& graph) {
+    std::size_t bytes = 0;
+    for (const CompiledGraph::Leaf& leaf : graph.implicit_leaves)
+        if (leaf.variable->is_constant())
+            bytes += static_cast<std::size_t>(leaf.variable->constant_value().size() *
+                                              dtype_size(leaf.variable->constant_value().dtype()));
+    return bytes;
 }
 
 // Stages 6-8 for a rewritten graph: fused, planned, and its kernels compiled
@@ -88,6 +93,7 @@ void build_executable(CompiledGraph& graph, std::size_t output_count, const std:
                       Linker linker, jit::Backend& backend, const std::shared_ptr<jit::DiskCache>& store) {
     const auto planning_start = std::chrono::steady_clock::now();
     const ExecutableLeaves leaves = executable_leaves(graph, output_count, update_targets);
+    graph.constant_bytes = constant_bytes(graph);
     const std::vector<ApplyPtr> schedule = toposort(graph.roots, graph.inputs);
     std::vector<Step> steps = linker == Linker::interpreter ? one_step_per_node(schedule) : fuse(schedule, graph.roots);
     auto executable = std::make_shared<Executable>(leaves.leaves, graph.roots, schedule, std::move(steps), linker,
