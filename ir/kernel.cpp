@@ -1,6 +1,7 @@
 #include "kernel.hpp"
 
 #include "errors.hpp"
+#include "scalar_op_definitions.hpp"
 
 #include <cstdio>
 
@@ -43,6 +44,23 @@ int Kernel::cast(int value, DType dtype) {
     return append({.kind = KernelValue::Kind::cast, .dtype = dtype, .operands = {value}});
 }
 
+namespace {
+
+// Scalar-op definitions written as kernel IR, computing in `dtype`.
+struct KernelAlgebra {
+    using Value = int;
+    Kernel& kernel;
+    DType dtype;
+    int apply(ScalarOp op, std::initializer_list<int> operands) {
+        std::vector<DType> dtypes;
+        for (int operand : operands) dtypes.push_back(kernel.values()[static_cast<std::size_t>(operand)].dtype);
+        return kernel.apply(op, operands, scalar_op_result(op, dtypes, dtype));
+    }
+    int constant(double value) { return kernel.literal(dtype, value, static_cast<std::int64_t>(value)); }
+};
+
+} // namespace
+
 int Kernel::apply(ScalarOp op, const std::vector<int>& operands, DType result) {
     std::vector<DType> dtypes;
     for (int operand : operands) {
@@ -53,6 +71,10 @@ int Kernel::apply(ScalarOp op, const std::vector<int>& operands, DType result) {
     std::vector<int> converted;
     for (std::size_t i = 0; i < operands.size(); ++i)
         converted.push_back(cast(operands[i], op == ScalarOp::where && i == 0 ? DType::bool_ : compute));
+    // An op defined by other scalar ops becomes those ops: no backend lowers it.
+    KernelAlgebra algebra{*this, compute};
+    if (const std::optional<int> expanded = expand_scalar_op(op, algebra, std::span<const int>(converted)))
+        return cast(*expanded, result);
     return append({.kind = KernelValue::Kind::op, .dtype = result, .op = op, .operands = std::move(converted)});
 }
 

@@ -70,7 +70,7 @@ const ScalarOpInfo table[] = {
     {"switch", 3, "", R::select, false},
     {"clip", 3, "", R::upcast, false},
 };
-static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::clip) + 1);
+static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::clip) + 1, "one row per ScalarOp");
 
 DType promote_all(const std::vector<DType>& dtypes, std::size_t first = 0) {
     DType common = dtypes[first];
@@ -81,6 +81,14 @@ DType promote_all(const std::vector<DType>& dtypes, std::size_t first = 0) {
 } // namespace
 
 const ScalarOpInfo& scalar_op_info(ScalarOp op) { return table[static_cast<int>(op)]; }
+
+int scalar_op_count() { return static_cast<int>(std::size(table)); }
+
+std::optional<ScalarOp> scalar_op_from_name(std::string_view name) {
+    for (int code = 0; code < scalar_op_count(); ++code)
+        if (table[code].name == name) return static_cast<ScalarOp>(code);
+    return std::nullopt;
+}
 
 DType scalar_op_result(ScalarOp op, const std::vector<DType>& inputs, DType floatX) {
     const ScalarOpInfo& info = scalar_op_info(op);

@@ -1,10 +1,14 @@
 // The scalar operations elementwise loops are made of: their names, how they
 // print, and their result dtypes. Both the graph (Elemwise) and the kernel IR
-// speak this vocabulary.
+// speak this vocabulary. The table is this header's enum, the rows of
+// scalar_op.cpp, and, for ops defined by other scalar ops, their definition
+// in scalar_op_definitions.hpp: an op of that kind needs nothing else, since
+// kernels, the reference computation and gradients all expand it.
 #pragma once
 
 #include "dtype.hpp"
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +57,11 @@ struct ScalarOpInfo {
 };
 
 const ScalarOpInfo& scalar_op_info(ScalarOp op);
+
+/// How many scalar ops there are: their codes are 0 .. scalar_op_count() - 1.
+int scalar_op_count();
+/// The op scalar_op_info() names `name`; nothing for another word.
+std::optional<ScalarOp> scalar_op_from_name(std::string_view name);
 
 /// Result dtype of `op` on inputs of these dtypes (floatX for true_div of
 /// integers); throws TypeError naming the op when the dtypes are refused.

@@ -281,7 +281,7 @@ private:
 
 std::vector<Step> one_step_per_node(const std::vector<ApplyPtr>& schedule) {
     std::vector<Step> steps;
-    for (const ApplyPtr& node : schedule) steps.push_back(OpStep{node});
+    for (const ApplyPtr& node : schedule) steps.emplace_back(std::in_place_type<OpStep>, OpStep{node, {}});
     return steps;
 }
 
@@ -419,7 +419,7 @@ std::vector<Step> fuse(const std::vector<ApplyPtr>& schedule, const std::vector<
     for (const ApplyPtr& node : schedule) {
         auto found = group_of.find(node.get());
         if (found == group_of.end()) {
-            steps.push_back(OpStep{node, why_not_a_loop(*node)});
+            steps.emplace_back(std::in_place_type<OpStep>, OpStep{node, why_not_a_loop(*node)});
         } else if (groups[found->second].front() == node.get()) {
             const std::vector<ApplyPtr>& nodes = members.at(node.get());
             FusedLoop loop = LoopBuilder(nodes, outputs_of(nodes)).build();

@@ -7,7 +7,11 @@
 #include "math.hpp"
 #include "reduce.hpp"
 
+#include "../grad/grad.hpp"
+
 #include "../../ir/errors.hpp"
+#include "../../ir/scalar_op_definitions.hpp"
+#include "../../ir/walk.hpp"
 
 #include <numbers>
 
@@ -15,8 +19,37 @@ namespace kiln {
 
 namespace {
 
+// Scalar-op definitions written as a graph of Elemwise nodes, computing in `dtype`.
+struct GraphAlgebra {
+    using Value = Var;
+    DType dtype;
+    Var apply(ScalarOp op, std::initializer_list<Var> operands) { return elemwise(op, std::vector<Var>(operands)); }
+    Var constant(double value) { return constant_of(value, dtype); }
+};
+
+// The gradients of an op defined by other scalar ops: those of its
+// expansion, taken by grad() over stand-ins for the inputs, which are then
+// put back.
+std::vector<Var> composite_grads(ScalarOp op, const std::vector<Var>& in, const Var& z, const Var& g) {
+    std::vector<Var> stand_ins;
+    Replacements put_back;
+    for (const Var& input : in) {
+        stand_ins.emplace_back(Variable::make_input(input.type()));
+        put_back.emplace(stand_ins.back().node().get(), input.node());
+    }
+    GraphAlgebra algebra{z.dtype()};
+    const Var expanded = *expand_scalar_op(op, algebra, std::span<const Var>(stand_ins));
+    const std::vector<Var> grads =
+        grad(sum(g * expanded), stand_ins, {.disconnected_inputs = DisconnectedInputs::ignore});
+    std::vector<VariablePtr> roots;
+    for (const Var& one : grads) roots.push_back(one.node());
+    const std::vector<VariablePtr> bound = clone_replace(roots, put_back);
+    return std::vector<Var>(bound.begin(), bound.end());
+}
+
 // Gradient of each input, shaped like the output; a null Var where none flows.
 std::vector<Var> scalar_grads(ScalarOp op, const std::vector<Var>& in, const Var& z, const Var& g) {
+    if (is_composite_scalar_op(op)) return composite_grads(op, in, z, g);
     auto c = [&](double value) { return constant_of(value, g.dtype()); };
     const Var& a = in[0];
     const Var b = in.size() > 1 ? in[1] : Var();

@@ -1,5 +1,7 @@
 #include "scalar_ops.hpp"
 
+#include "../../ir/scalar_op_definitions.hpp"
+
 #include "../../ir/errors.hpp"
 
 #include <cmath>
@@ -296,9 +298,44 @@ template <class T> void compute_typed(ScalarOp op, const std::vector<Array>& in,
     }
 }
 
+// Scalar-op definitions evaluated over whole arrays of `shape`, in `dtype`:
+// each op of the definition through the reference computation.
+struct ArrayAlgebra {
+    using Value = Array;
+    Shape shape;
+    DType dtype;
+    Array apply(ScalarOp op, std::initializer_list<Array> operands) {
+        std::vector<DType> dtypes;
+        for (const Array& operand : operands) dtypes.push_back(operand.dtype());
+        const DType result = scalar_op_result(op, dtypes, dtype);
+        const DType compute = scalar_op_compute_dtype(op, dtypes, result);
+        std::vector<Array> converted;
+        std::vector<Shape> strides;
+        for (const Array& operand : operands) {
+            const DType target = op == S::where && converted.empty() ? DType::bool_ : compute;
+            converted.push_back(operand.dtype() == target ? operand : operand.astype(target));
+            // A constant is 0-d: the same element at every position.
+            strides.push_back(operand.ndim() == 0 ? Shape(shape.size(), 0) : converted.back().strides());
+        }
+        Array out = Array::zeros(result, shape);
+        compute_scalar_op(op, converted, strides, out);
+        return out;
+    }
+    Array constant(double value) { return Array::full(dtype, {}, value); }
+};
+
 } // namespace
 
 void compute_scalar_op(ScalarOp op, const std::vector<Array>& inputs, const std::vector<Shape>& strides, Array& out) {
+    if (is_composite_scalar_op(op)) {
+        // Inputs come in the op's compute dtype, seen through their strides.
+        std::vector<Array> views;
+        for (std::size_t k = 0; k < inputs.size(); ++k) views.push_back(inputs[k].view(out.shape(), strides[k]));
+        ArrayAlgebra algebra{out.shape(), inputs[op == S::where ? 1 : 0].dtype()};
+        const Array result = *expand_scalar_op(op, algebra, std::span<const Array>(views));
+        out = result.astype(out.dtype());
+        return;
+    }
     const std::size_t value_input = op == S::where ? 1 : 0;
     visit_dtype(inputs[value_input].dtype(), [&](auto tag) {
         using T = decltype(tag);

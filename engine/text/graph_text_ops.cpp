@@ -78,13 +78,10 @@ std::vector<Operand> operands(Inputs::const_iterator first, Inputs::const_iterat
 }
 
 Var elemwise_node(std::string_view params, const Inputs& inputs) {
-    for (int i = 0; i <= static_cast<int>(ScalarOp::clip); ++i) {
-        const auto op = static_cast<ScalarOp>(i);
-        if (scalar_op_info(op).name != params) continue;
-        expect_count(inputs, static_cast<std::size_t>(scalar_op_info(op).arity));
-        return elemwise(op, inputs);
-    }
-    bad_params(params, "a scalar op such as add, mul or exp");
+    const std::optional<ScalarOp> op = scalar_op_from_name(params);
+    if (!op) bad_params(params, "a scalar op such as add, mul or exp");
+    expect_count(inputs, static_cast<std::size_t>(scalar_op_info(*op).arity));
+    return elemwise(*op, inputs);
 }
 
 Var dimshuffle_node(std::string_view params, const Inputs& inputs) {
