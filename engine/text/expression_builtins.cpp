@@ -6,6 +6,7 @@
 #include "../grad/jacobian.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
+#include "../ops/elemwise.hpp"
 #include "../ops/index.hpp"
 #include "../ops/layout.hpp"
 #include "../ops/math.hpp"
@@ -13,6 +14,7 @@
 #include "../ops/shape.hpp"
 
 #include "../../ir/errors.hpp"
+#include "../../ir/scalar_op_definitions.hpp"
 
 #include <algorithm>
 #include <map>
@@ -158,6 +160,20 @@ Table make_table() {
         table.add(name + "(a, b)", [function](const CallArguments& args) {
             return tensor_value(function(args.tensor("a"), args.tensor("b")));
         });
+    }
+    // Ops the scalar-op table defines by other scalar ops, under their table name.
+    for (int code = 0; code < scalar_op_count(); ++code) {
+        const auto op = static_cast<ScalarOp>(code);
+        if (!is_composite_scalar_op(op)) continue;
+        const std::string name(scalar_op_info(op).name);
+        if (scalar_op_info(op).arity == 1)
+            table.add(name + "(x)", [op](const CallArguments& args) {
+                return tensor_value(elemwise(op, {args.tensor("x")}));
+            });
+        else if (scalar_op_info(op).arity == 2)
+            table.add(name + "(a, b)", [op](const CallArguments& args) {
+                return tensor_value(elemwise(op, {args.tensor("a"), args.tensor("b")}));
+            });
     }
     for (const auto& [name, function] : tensor_pair_functions()) {
         const bool method = name == "dot";
