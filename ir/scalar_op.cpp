@@ -69,8 +69,9 @@ const ScalarOpInfo table[] = {
     {"second", 2, "", R::second, false},
     {"switch", 3, "", R::select, false},
     {"clip", 3, "", R::upcast, false},
+    {"log1mexp", 1, "", R::upcast_float, false},
 };
-static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::clip) + 1, "one row per ScalarOp");
+static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::log1mexp) + 1, "one row per ScalarOp");
 
 DType promote_all(const std::vector<DType>& dtypes, std::size_t first = 0) {
     DType common = dtypes[first];

@@ -31,6 +31,8 @@ enum class ScalarOp {
     and_, or_, xor_, invert,
     // selection and filling
     second, where, clip,
+    // defined by other scalar ops (scalar_op_definitions.hpp)
+    log1mexp,
 };
 
 /// How the result dtype follows from the input dtypes.

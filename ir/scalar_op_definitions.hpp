@@ -27,6 +27,14 @@ std::optional<typename Algebra::Value> expand_scalar_op(ScalarOp op, [[maybe_unu
                                                         [[maybe_unused]] std::span<const typename Algebra::Value> x) {
     using S [[maybe_unused]] = ScalarOp;
     switch (op) {
+    // log(1 - exp(x)), x <= 0, without losing it at either end (Maechler):
+    // log(-expm1(x)) while exp(x) is near 1 (x > -ln 2), log1p(-exp(x)) below.
+    case S::log1mexp: {
+        const auto near_zero = algebra.apply(S::gt, {x[0], algebra.constant(-std::numbers::ln2)});
+        const auto close_to_one = algebra.apply(S::log, {algebra.apply(S::neg, {algebra.apply(S::expm1, {x[0]})})});
+        const auto far_below = algebra.apply(S::log1p, {algebra.apply(S::neg, {algebra.apply(S::exp, {x[0]})})});
+        return algebra.apply(S::where, {near_zero, close_to_one, far_below});
+    }
     default: return std::nullopt;
     }
 }

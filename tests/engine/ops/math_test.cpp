@@ -183,3 +183,73 @@ TEST_CASE("cast converts like NumPy and passes gradients through") {
     verify_grad([](const std::vector<Var>& in) { return cast(in[0], DType::float32) * 2; },
                 {test::doubles({0.5, 1.5}, {2})}, {.eps = 1e-3});
 }
+
+// log1mexp, an op the scalar-op table defines by other scalar ops.
+namespace {
+
+Var log1mexp_of(const Var& x) { return elemwise(ScalarOp::log1mexp, {x}); }
+
+} // namespace
+
+TEST_CASE("log1mexp(x) = log(1 - exp(x)) keeps its digits at both ends, where the naive form loses them") {
+    const Var x = dvector("x");
+    // Closed forms: the ends from the series log(-x) + x/2 + x^2/24 and
+    // -e^x - e^(2x)/2, the middle from long-double libm.
+    const std::vector<double> points = {-1e-10, -1e-3, -0.5, -std::numbers::ln2, -1, -5, -50};
+    std::vector<double> expected;
+    for (double p : points) {
+        const long double q = p;
+        expected.push_back(static_cast<double>(p > -1e-3 ? std::log(-q) + q / 2 + q * q / 24
+                                               : p < -40 ? -std::exp(q) - std::exp(2 * q) / 2
+                                                         : std::log1p(-std::exp(q))));
+    }
+    const Array values = Array::from_values(points, {static_cast<std::int64_t>(points.size())});
+    for (const Linker linker : {Linker::jit, Linker::interpreter}) {
+        CAPTURE(linker_name(linker));
+        const Array got = compile({x}, log1mexp_of(x), {.linker = linker})(values)[0];
+        check_close(got, expected, 2e-15);
+    }
+    // What the definition is there for.
+    CHECK(std::abs(std::log(1 - std::exp(-1e-10)) - expected[0]) > 1e-8);
+    CHECK(std::log(1 - std::exp(-50.0)) == 0.0);
+    // In float32 too, and at 0 (the limit, -inf).
+    const Var f = fvector("f");
+    const Array single = compile({f}, log1mexp_of(f))(Array::from_values<float>({-0.25f, -3.0f, 0.0f}))[0];
+    CHECK(single.dtype() == DType::float32);
+    CHECK(single.value_at<double>(0) == doctest::Approx(std::log(-std::expm1(-0.25))).epsilon(1e-6));
+    CHECK(single.value_at<double>(1) == doctest::Approx(std::log1p(-std::exp(-3.0))).epsilon(1e-6));
+    CHECK(std::isinf(single.value_at<double>(2)));
+}
+
+TEST_CASE("log1mexp's gradient is 1 / (1 - exp(-x)), as finite differences agree") {
+    const Var x = dvector("x");
+    const std::vector<double> points = {-0.01, -0.3, -0.9, -2, -20};
+    const Array values = Array::from_values(points, {static_cast<std::int64_t>(points.size())});
+    const Var g = grad(sum(log1mexp_of(x)), x);
+    std::vector<double> expected;
+    for (double p : points) expected.push_back(-1 / std::expm1(-p));
+    check_close(compile({x}, g)(values)[0], expected, 1e-12);
+    verify_grad([](const std::vector<Var>& in) { return log1mexp_of(in[0]); },
+                {Array::from_values<double>({-0.05, -0.4, -1.5, -6})});
+}
+
+TEST_CASE("log1mexp needs no backend of its own: kernels hold the ops it is made of; text knows its name") {
+    const Var x = dvector("x");
+    const Function f = compile({x}, log1mexp_of(x) * 2.0);
+    REQUIRE(f.kernels().size() == 1);
+    const std::string kernel = f.dump(Stage::kernel);
+    CHECK(kernel.find("log1mexp") == std::string::npos);
+    for (const char* op : {"expm1", "log1p", "switch", "gt"}) CHECK(kernel.find(op) != std::string::npos);
+    // The graph keeps the op itself.
+    CHECK(pp(log1mexp_of(x)) == "log1mexp(x)");
+    CHECK(f.dump(Stage::optimized).find("Elemwise{log1mexp,no_inplace}") != std::string::npos);
+    // The expression language and the graph text format read it by its table name.
+    const ParsedGraph parsed = parse_expression("v: f64[:]; out = log1mexp(v)");
+    const Array at = Array::from_values<double>({-2.0});
+    const Function from_text = compile(parsed.inputs, parsed.outputs);
+    check_close(from_text(at)[0], {std::log1p(-std::exp(-2.0))}, 1e-15);
+    const std::string text = write_graph_text(parsed.outputs, parsed.inputs, {});
+    CHECK(text.find("Elemwise{log1mexp}") != std::string::npos);
+    const ParsedGraph read = read_graph_text(text);
+    check_close(compile(read.inputs, read.outputs)(at)[0], {std::log1p(-std::exp(-2.0))}, 1e-15);
+}
