@@ -70,7 +70,7 @@ int Kernel::apply(ScalarOp op, const std::vector<int>& operands, DType result) {
     const DType compute = scalar_op_compute_dtype(op, dtypes, result);
     std::vector<int> converted;
     for (std::size_t i = 0; i < operands.size(); ++i)
-        converted.push_back(cast(operands[i], op == ScalarOp::where && i == 0 ? DType::bool_ : compute));
+        converted.push_back(cast(operands[i], scalar_op_operand_dtype(op, i, compute)));
     // An op defined by other scalar ops becomes those ops: no backend lowers it.
     KernelAlgebra algebra{*this, compute};
     if (const std::optional<int> expanded = expand_scalar_op(op, algebra, std::span<const int>(converted)))

@@ -136,4 +136,8 @@ DType scalar_op_compute_dtype(ScalarOp op, const std::vector<DType>& inputs, DTy
     }
 }
 
+DType scalar_op_operand_dtype(ScalarOp op, std::size_t index, DType compute) {
+    return op == S::where && index == 0 ? DType::bool_ : compute;
+}
+
 } // namespace kiln

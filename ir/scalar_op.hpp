@@ -71,5 +71,8 @@ DType scalar_op_result(ScalarOp op, const std::vector<DType>& inputs, DType floa
 
 /// The dtype inputs are converted to before computing.
 DType scalar_op_compute_dtype(ScalarOp op, const std::vector<DType>& inputs, DType result);
+/// What operand `index` is converted to before computing: the compute
+/// dtype, except where()'s condition, which is bool.
+DType scalar_op_operand_dtype(ScalarOp op, std::size_t index, DType compute);
 
 } // namespace kiln

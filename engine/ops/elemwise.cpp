@@ -55,7 +55,7 @@ std::vector<Array> Elemwise::perform(const Apply& node, const std::vector<Array>
     std::vector<Array> converted;
     std::vector<Shape> strides;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        const DType target = (scalar_op_ == ScalarOp::where && i == 0) ? DType::bool_ : compute;
+        const DType target = scalar_op_operand_dtype(scalar_op_, i, compute);
         converted.push_back(inputs[i].dtype() == target ? inputs[i] : inputs[i].astype(target));
         Shape s = converted.back().strides();
         for (int d = 0; d < ndim; ++d)

@@ -11,6 +11,12 @@
 
 namespace kiln {
 
+void check_input_count(const char* who, const std::vector<Var>& inputs, std::size_t least) {
+    if (inputs.size() < least)
+        throw TypeError(std::string(who) + " takes at least " + std::to_string(least) + " inputs, got " +
+                        std::to_string(inputs.size()));
+}
+
 void check_integer_scalar(const Var& v, const char* what) {
     if (!is_discrete(v.dtype()) || v.dtype() == DType::bool_ || v.ndim() != 0)
         throw TypeError(std::string("indexing: ") + what + " must be an integer scalar, got " + v.str() + " of " +
@@ -66,7 +72,7 @@ std::vector<Var> nonzero_of(const Var& x, const Var& indexed) {
 std::vector<Var> nonzero(const Var& x) { return nonzero_of(x, Var()); }
 
 std::vector<Var> nonzero_node(const std::vector<Var>& inputs) {
-    if (inputs.empty()) throw TypeError("NonZero takes at least 1 inputs, got 0");
+    check_input_count("NonZero", inputs, 1);
     if (inputs.size() > 2) throw TypeError("NonZero takes 1 or 2 inputs, got " + std::to_string(inputs.size()));
     if (inputs.size() == 2 && inputs[0].ndim() > inputs[1].ndim())
         throw IndexError("a " + std::to_string(inputs[0].ndim()) + "-d mask cannot index " + inputs[1].str() + " of " +

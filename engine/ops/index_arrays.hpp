@@ -38,6 +38,9 @@ std::vector<Var> nonzero_of(const Var& x, const Var& indexed);
 /// NonZero of x, and of x as the mask indexing `indexed` (optional second input).
 std::vector<Var> nonzero_node(const std::vector<Var>& inputs);
 
+/// Throws TypeError naming `who` unless there are at least `least` inputs
+/// (the indexing nodes the graph text reader builds).
+void check_input_count(const char* who, const std::vector<Var>& inputs, std::size_t least);
 /// Throws TypeError unless v is an integer scalar; `what` names it ("an
 /// index", "a slice bound", "an arange bound").
 void check_integer_scalar(const Var& v, const char* what);

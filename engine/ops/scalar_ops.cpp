@@ -312,7 +312,7 @@ struct ArrayAlgebra {
         std::vector<Array> converted;
         std::vector<Shape> strides;
         for (const Array& operand : operands) {
-            const DType target = op == S::where && converted.empty() ? DType::bool_ : compute;
+            const DType target = scalar_op_operand_dtype(op, converted.size(), compute);
             converted.push_back(operand.dtype() == target ? operand : operand.astype(target));
             // A constant is 0-d: the same element at every position.
             strides.push_back(operand.ndim() == 0 ? Shape(shape.size(), 0) : converted.back().strides());
@@ -327,16 +327,17 @@ struct ArrayAlgebra {
 } // namespace
 
 void compute_scalar_op(ScalarOp op, const std::vector<Array>& inputs, const std::vector<Shape>& strides, Array& out) {
+    // where() computes in the dtype of its values, not of its condition.
+    const std::size_t value_input = op == S::where ? 1 : 0;
     if (is_composite_scalar_op(op)) {
         // Inputs come in the op's compute dtype, seen through their strides.
         std::vector<Array> views;
         for (std::size_t k = 0; k < inputs.size(); ++k) views.push_back(inputs[k].view(out.shape(), strides[k]));
-        ArrayAlgebra algebra{out.shape(), inputs[op == S::where ? 1 : 0].dtype()};
+        ArrayAlgebra algebra{out.shape(), inputs[value_input].dtype()};
         const Array result = *expand_scalar_op(op, algebra, std::span<const Array>(views));
         out = result.astype(out.dtype());
         return;
     }
-    const std::size_t value_input = op == S::where ? 1 : 0;
     visit_dtype(inputs[value_input].dtype(), [&](auto tag) {
         using T = decltype(tag);
         compute_typed<T>(op, inputs, strides, out);

@@ -453,13 +453,7 @@ Var Var::operator[](std::initializer_list<Index> index) const { return subtensor
 
 namespace {
 
-const char* const index_op_names[] = {"Subtensor", "IncSubtensor", "AdvancedSubtensor", "AdvancedIncSubtensor", "NonZero"};
-
-void check_input_count(const char* who, const std::vector<Var>& inputs, std::size_t least) {
-    if (inputs.size() < least)
-        throw TypeError(std::string(who) + " takes at least " + std::to_string(least) + " inputs, got " +
-                        std::to_string(inputs.size()));
-}
+const char* const index_op_names[] = {"Subtensor", "IncSubtensor", "AdvancedSubtensor", "AdvancedIncSubtensor"};
 
 // The integer scalars that fill the entries' integer and bound slots.
 std::vector<Var> entry_values(const std::vector<IndexEntry>& entries, const Var& x, const std::vector<Var>& values) {

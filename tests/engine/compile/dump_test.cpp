@@ -9,17 +9,6 @@
 
 using namespace kiln;
 
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-} // namespace
-
 TEST_CASE("stage names round-trip and unknown ones are refused with the list") {
     for (const Stage stage : all_stages) CHECK(stage_from_name(stage_name(stage)) == stage);
     CHECK(stage_name(Stage::llvm_optimized) == "llvm-opt");
@@ -132,14 +121,14 @@ TEST_CASE("with dump_dir set, compile() writes one folder per function with ever
     const std::filesystem::path function_folder = folder.path / ("trainstep1-" + f.key().hex().substr(0, 16));
     CHECK(dump_folder_name(f) == function_folder.filename().string());
     REQUIRE(std::filesystem::is_directory(function_folder));
-    CHECK(read_file(function_folder / "summary.txt") == f.compile_report());
+    CHECK(test::file_bytes(function_folder / "summary.txt") == f.compile_report());
     for (const Stage stage : all_stages) {
         CAPTURE(stage_name(stage));
-        CHECK(read_file(function_folder / stage_file(stage)) == f.dump(stage));
+        CHECK(test::file_bytes(function_folder / stage_file(stage)) == f.dump(stage));
     }
     // The graphs in the graph text format, which read back into the same graph.
     for (const Stage stage : {Stage::graph, Stage::optimized}) {
-        const std::string text = read_file(function_folder / (std::string(stage_name(stage)) + ".kiln"));
+        const std::string text = test::file_bytes(function_folder / (std::string(stage_name(stage)) + ".kiln"));
         CHECK(text == f.graph_text(stage));
         const ParsedGraph read = read_graph_text(text);
         CHECK(write_graph_text(read.outputs, read.inputs, read.updates) == text);
