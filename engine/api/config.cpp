@@ -107,8 +107,7 @@ void Config::parse(std::size_t index) {
     } else if (name == "linker") {
         linker_ = linker_from_name(value).value_or(Linker::jit);
     } else if (name == "mode") {
-        mode_ = value == "none" ? OptimizerMode::none : value == "fast_compile" ? OptimizerMode::fast_compile
-                                                                                : OptimizerMode::fast_run;
+        mode_ = optimizer_mode_from_name(value).value_or(OptimizerMode::fast_run);
     } else if (name == "optimizer_excluding") {
         optimizer_excluding_.clear();
         for (std::size_t start = 0; start < value.size();) {
@@ -171,6 +170,16 @@ void Config::apply_flags(const std::string& flags) {
             throw ValueError("config: flag '" + item + "' is not of the form name=value");
         set(item.substr(0, equals), item.substr(equals + 1));
     }
+}
+
+const char* optimizer_mode_name(OptimizerMode mode) {
+    return mode == OptimizerMode::fast_run ? "fast_run" : mode == OptimizerMode::fast_compile ? "fast_compile" : "none";
+}
+
+std::optional<OptimizerMode> optimizer_mode_from_name(std::string_view name) {
+    for (const OptimizerMode mode : {OptimizerMode::fast_run, OptimizerMode::fast_compile, OptimizerMode::none})
+        if (name == optimizer_mode_name(mode)) return mode;
+    return std::nullopt;
 }
 
 const char* linker_name(Linker linker) {

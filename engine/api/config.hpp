@@ -29,6 +29,10 @@ enum class OnUnusedInput { raise, warn, ignore };
 /// Graph rewriting in compile() (config "mode"). fast_run: every phase;
 /// fast_compile: merging and constant folding only; none: the graph as written.
 enum class OptimizerMode { fast_run, fast_compile, none };
+/// "fast_run", "fast_compile" or "none", as config "mode" spells them.
+const char* optimizer_mode_name(OptimizerMode mode);
+/// The mode config "mode" spells `name`; nothing for another word.
+std::optional<OptimizerMode> optimizer_mode_from_name(std::string_view name);
 
 /// How often each rewrite fired, by name.
 using RewriteCounts = std::map<std::string, int>;

@@ -107,15 +107,12 @@ std::vector<KeyComponent> function_key_components(const std::vector<VariablePtr>
                                             : "shared variable " + std::to_string(target.shared_index));
     std::string excluding;
     for (const std::string& name : rewrite_options.excluding) excluding += (excluding.empty() ? "" : ":") + name;
-    const char* mode = rewrite_options.mode == OptimizerMode::fast_run       ? "fast_run"
-                       : rewrite_options.mode == OptimizerMode::fast_compile ? "fast_compile"
-                                                                             : "none";
     return {
         {"graph", hash_of(canonical_graph_text(roots, inputs))},
         {"names", hash_of(names)},
         {"outputs", std::to_string(output_count)},
         {"updates", updates.empty() ? "none" : updates},
-        {"mode", mode},
+        {"mode", optimizer_mode_name(rewrite_options.mode)},
         {"excluding", excluding.empty() ? "none" : excluding},
         {"linker", linker_name(linker)},
         {"device", std::string(device)},
