@@ -47,9 +47,11 @@ bool is_scalar_constant(const Variable& v) {
 
 // The crossentropy kernel picks elements from x's buffer with labels from
 // their own buffer: neither may be a constant folded into the kernel.
+bool is_crossentropy_op(const Apply& node) {
+    return dynamic_cast<const CrossentropySoftmax*>(&node.op()) || dynamic_cast<const CrossentropySoftmaxDx*>(&node.op());
+}
 bool is_crossentropy(const Apply& node) {
-    const bool op = dynamic_cast<const CrossentropySoftmax*>(&node.op()) || dynamic_cast<const CrossentropySoftmaxDx*>(&node.op());
-    return op && std::none_of(node.inputs().begin(), node.inputs().end(),
+    return is_crossentropy_op(node) && std::none_of(node.inputs().begin(), node.inputs().end(),
                               [](const VariablePtr& input) { return is_scalar_constant(*input); });
 }
 // argmax/argmin along the last axis (or of a vector): a row kernel.
@@ -78,9 +80,9 @@ bool loop_sink(const Apply& node) {
 std::string why_not_a_loop(const Apply& node) {
     if (loop_sink(node)) return {};
     if (node.num_outputs() != 1) return "it has " + std::to_string(node.num_outputs()) + " outputs; loops compute one per node";
-    if (dynamic_cast<const CrossentropySoftmax*>(&node.op()) || dynamic_cast<const CrossentropySoftmaxDx*>(&node.op()))
+    if (is_crossentropy_op(node))
         return "an input is a constant, which the crossentropy kernel cannot read elements from";
-    if (dynamic_cast<const ArgReduce*>(&node.op())) return "argmax and argmin fuse only along the last axis";
+    if (dynamic_cast<const ArgReduce*>(&node.op())) return "argmax and argmin fuse only along the last axis of a tensor that is no constant";
     if (elemwise_scalar_op(node) || dynamic_cast<const Cast*>(&node.op()))
         return "an input has another rank than its output";
     if (as_view(node)) return "a view: it folds into a loop only when that loop alone reads it";
