@@ -38,6 +38,9 @@ struct JitCounters {
     std::uint64_t disk_hits = 0;
     /// Kernels linked from code given to add_compiled_code (a saved function's).
     std::uint64_t given = 0;
+    /// Kernels lowered only to show their code (code_texts of a kernel
+    /// compiled without keeping its texts, or loaded from a store).
+    std::uint64_t lowered_for_texts = 0;
 };
 
 /// A kernel's loop, runnable by the backend that compiled it, and whether
@@ -65,12 +68,17 @@ struct LoopReduction {
     Array* output = nullptr;
 };
 
-/// The text a backend produces on the way from kernel IR to machine code.
-enum class CodeStage {
-    ir,           // its IR as lowered (LLVM IR)
-    ir_optimized, // the same after optimization
-    machine,      // what the machine runs (host assembly, PTX)
+/// The texts a backend produces on the way from kernel IR to machine code,
+/// all from one lowering of the kernel.
+struct CodeTexts {
+    std::string ir;           // its IR as lowered (LLVM IR)
+    std::string ir_optimized; // the same after optimization
+    std::string machine;      // what the machine runs (host assembly, PTX)
 };
+
+/// Whether compiling a kernel keeps its CodeTexts, so that dumps show the
+/// code that was compiled without lowering the kernel again.
+enum class KeepTexts : bool { no, yes };
 
 class Backend {
 public:
@@ -87,7 +95,8 @@ public:
     /// (loaded from it, or compiled and kept there). Throws
     /// kiln::InternalError naming the kernel when compiling fails; never
     /// leaves the backend unusable.
-    virtual CompiledLoop compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store) = 0;
+    virtual CompiledLoop compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store,
+                                 KeepTexts keep_texts) = 0;
     /// The same, compiled in the background: returns at once. The backend
     /// waits for such compiles before it is destroyed.
     virtual std::shared_future<LoopFunction> compile_in_background(const Kernel& kernel, LoopVariant variant,
@@ -111,8 +120,10 @@ public:
     /// Throws kiln::InternalError when the code cannot be used.
     virtual void add_compiled_code(const Hash128& kernel_key, std::shared_ptr<const std::string> code) = 0;
 
-    /// A stage of `kernel`'s compilation as text, for dumps and tests.
-    virtual std::string code_text(const Kernel& kernel, CodeStage stage, LoopVariant variant) const = 0;
+    /// The texts of `kernel`'s compilation, for dumps and tests: those kept
+    /// when it was compiled, else made by lowering it once (counted in
+    /// lowered_for_texts) and kept from then on.
+    virtual std::shared_ptr<const CodeTexts> code_texts(const Kernel& kernel, LoopVariant variant) = 0;
 
     virtual JitCounters counters() const = 0;
 };

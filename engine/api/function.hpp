@@ -45,6 +45,10 @@ struct CompileOptions {
     std::string name;
     /// Where the function runs (default: config "device").
     std::optional<Device> device;
+    /// Keep the LLVM IR and assembly of each kernel compiled now, so that
+    /// dump() shows them without lowering the kernel again (compile() does
+    /// this by itself when config "dump_dir" is set).
+    bool keep_code_texts = false;
 };
 
 /// What a call returns: one array when compile() got one output variable,

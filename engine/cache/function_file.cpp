@@ -156,7 +156,7 @@ void save_function(const Function& function, const std::string& path) {
     for (const Kernel* kernel : kernels) {
         std::shared_ptr<const std::string> code = backend.compiled_code_of(*kernel);
         if (!code) { // a function of another linker: its kernels were never compiled
-            backend.compile(*kernel, LoopVariant::plain, nullptr);
+            backend.compile(*kernel, LoopVariant::plain, nullptr, jit::KeepTexts::no);
             code = backend.compiled_code_of(*kernel);
         }
         KILN_CHECK(code != nullptr, "no compiled code for kernel " + kernel->key().hex());

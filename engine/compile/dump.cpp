@@ -48,7 +48,7 @@ const StageNames& names_of(Stage stage) {
 
 // One stage's text for every fused loop, each under a header with its step
 // and key.
-std::string per_kernel(const Function& function, Stage stage, const jit::Backend& backend) {
+std::string per_kernel(const Function& function, Stage stage, jit::Backend& backend) {
     std::string text;
     const std::vector<FunctionStep> steps = function.steps();
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -62,13 +62,13 @@ std::string per_kernel(const Function& function, Stage stage, const jit::Backend
         // The streaming-stores variant runs where outputs are large: show it too.
         std::vector<LoopVariant> variants{LoopVariant::plain};
         if (can_stream_stores(*kernel)) variants.push_back(LoopVariant::streaming_stores);
-        const jit::CodeStage code_stage = stage == Stage::llvm             ? jit::CodeStage::ir
-                                          : stage == Stage::llvm_optimized ? jit::CodeStage::ir_optimized
-                                                                           : jit::CodeStage::machine;
         for (LoopVariant variant : variants) {
             if (variant == LoopVariant::streaming_stores)
                 text += "; loop #" + std::to_string(i) + ", its streaming-stores variant\n";
-            text += backend.code_text(*kernel, code_stage, variant);
+            const std::shared_ptr<const jit::CodeTexts> code = backend.code_texts(*kernel, variant);
+            text += stage == Stage::llvm             ? code->ir
+                    : stage == Stage::llvm_optimized ? code->ir_optimized
+                                                     : code->machine;
             if (!text.ends_with("\n")) text += "\n";
         }
     }

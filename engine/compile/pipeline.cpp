@@ -4,6 +4,7 @@
 #include "fusion.hpp"
 #include "request_checks.hpp"
 
+#include "../api/config.hpp"
 #include "../cache/disk_store.hpp"
 #include "../cache/function_cache.hpp"
 #include "../cache/function_disk_cache.hpp"
@@ -90,7 +91,8 @@ std::size_t constant_bytes(const CompiledGraph& graph) {
 // (or found in the kernel cache, in memory or in `store`). The roots after
 // the first `output_count` are the updates of `update_targets`.
 void build_executable(CompiledGraph& graph, std::size_t output_count, const std::vector<UpdateTarget>& update_targets,
-                      Linker linker, jit::Backend& backend, const std::shared_ptr<jit::DiskCache>& store) {
+                      Linker linker, jit::Backend& backend, const std::shared_ptr<jit::DiskCache>& store,
+                      jit::KeepTexts keep_texts) {
     const auto planning_start = std::chrono::steady_clock::now();
     const ExecutableLeaves leaves = executable_leaves(graph, output_count, update_targets);
     graph.constant_bytes = constant_bytes(graph);
@@ -102,7 +104,7 @@ void build_executable(CompiledGraph& graph, std::size_t output_count, const std:
 
     const jit::JitCounters before = backend.counters();
     const auto kernels_start = std::chrono::steady_clock::now();
-    executable->compile_kernels(store);
+    executable->compile_kernels(store, keep_texts);
     graph.costs.kernels_seconds = seconds_since(kernels_start);
     const jit::JitCounters after = backend.counters();
     graph.costs.kernels_compiled = after.compiled - before.compiled;
@@ -190,7 +192,10 @@ std::shared_ptr<CompiledFunction> compile_function(const std::vector<Var>& input
         source = made ? GraphSource::disk : GraphSource::compiled;
         if (!made) made = rewrite_request(request.roots, request.explicit_inputs, request.shared, request.rewrite_options);
 
-        build_executable(*made, outputs.size(), request.update_targets, request.linker, backend, store);
+        // Dumps show the code compiled here rather than lowering it again.
+        const bool dumps = options.keep_code_texts || !config().dump_dir().empty();
+        build_executable(*made, outputs.size(), request.update_targets, request.linker, backend, store,
+                         dumps ? jit::KeepTexts::yes : jit::KeepTexts::no);
 
         if (stores_functions && source == GraphSource::compiled)
             store_compiled_graph(*store, backend, key, key_components, *made, options.name);

@@ -182,7 +182,7 @@ Executable::Executable(const std::vector<VariablePtr>& leaves, const std::vector
                                   kiln::steps_text(plan.steps));
 }
 
-void Executable::compile_kernels(const std::shared_ptr<jit::DiskCache>& store) {
+void Executable::compile_kernels(const std::shared_ptr<jit::DiskCache>& store, jit::KeepTexts keep_texts) {
     Plan& plan = *plan_;
     plan.store = store;
     std::vector<LoopRun*> loops;
@@ -192,7 +192,7 @@ void Executable::compile_kernels(const std::shared_ptr<jit::DiskCache>& store) {
     // distinct kernels concurrently.
     tbb::parallel_for(std::size_t{0}, loops.size(), [&](std::size_t i) {
         const auto start = std::chrono::steady_clock::now();
-        const jit::CompiledLoop compiled = plan.backend->compile(loops[i]->loop->kernel, LoopVariant::plain, store);
+        const jit::CompiledLoop compiled = plan.backend->compile(loops[i]->loop->kernel, LoopVariant::plain, store, keep_texts);
         loops[i]->function = compiled.function;
         loops[i]->from_kernel_cache = compiled.from_cache;
         loops[i]->compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -124,8 +124,9 @@ public:
     std::string steps_text() const;
 
     /// Gets every fused loop's code from the backend (in parallel), through
-    /// `store` (null for none); once, before the first run.
-    void compile_kernels(const std::shared_ptr<jit::DiskCache>& store);
+    /// `store` (null for none), keeping the texts of what it compiles when
+    /// asked; once, before the first run.
+    void compile_kernels(const std::shared_ptr<jit::DiskCache>& store, jit::KeepTexts keep_texts);
 
     /// The backend its loops are compiled for and run on.
     jit::Backend& backend() const;

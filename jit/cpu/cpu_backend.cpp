@@ -28,6 +28,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 
 #include <dlfcn.h>
 #include <tbb/task_group.h>
@@ -63,6 +64,16 @@ Hash128 variant_key(const Kernel& kernel, LoopVariant variant) {
     const std::string text = kernel.text() + "variant streaming_stores\n";
     return hash_bytes(text.data(), text.size());
 }
+
+std::string module_text(const llvm::Module& module) {
+    std::string text;
+    llvm::raw_string_ostream stream(text);
+    module.print(stream, nullptr);
+    return stream.str();
+}
+
+// Which texts a compile keeps besides the object code.
+enum class TextsWanted { none, optimized_ir, all };
 
 // Errors LLVM reports while optimizing or generating code are collected
 // instead of ending the process (the default handler calls exit).
@@ -136,35 +147,37 @@ struct CpuBackend::State {
     Source fulfil(std::promise<LoopFunction>& promise, const Hash128& key, LoopVariant variant, MakeObject make_object);
     /// The plain loops' object code, kept for compiled_code_of.
     std::unordered_map<Hash128, std::shared_ptr<const std::string>> objects;
+    /// Code texts by variant key: kept by compiles asked to, or made for code_texts.
+    std::unordered_map<Hash128, std::shared_ptr<const CodeTexts>> texts;
 
     void register_vector_math(void* libmvec, const HostTarget& host);
     std::unique_ptr<llvm::TargetMachine> target_machine() const {
         auto builder = machine_builder;
         return unwrap(builder.createTargetMachine(), "creating the host target machine");
     }
-    /// The kernel's module, optimized when asked, in its own context.
-    std::unique_ptr<llvm::Module> module(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
-                                         llvm::LLVMContext& context, bool optimize,
-                                         const std::shared_ptr<std::string>& diagnostics) const;
+    /// The kernel lowered to a module of its own context, for this host.
+    std::unique_ptr<llvm::Module> lowered_module(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
+                                                 llvm::LLVMContext& context,
+                                                 const std::shared_ptr<std::string>& diagnostics) const;
     void optimize(llvm::Module& module, llvm::TargetMachine& machine) const;
-    /// The kernel's module printed as LLVM IR text.
-    std::string module_text(const Kernel& kernel, LoopVariant variant, bool optimize) const {
-        llvm::LLVMContext context;
-        auto lowered = module(kernel, variant, loop_symbol(variant_key(kernel, variant)), context, optimize,
-                              std::make_shared<std::string>());
-        std::string text;
-        llvm::raw_string_ostream stream(text);
-        lowered->print(stream, nullptr);
-        return stream.str();
-    }
     /// A kernel's object code: from the disk cache `store` (when there is
-    /// one), or lowered, optimized and compiled now (and then stored there).
+    /// one), or lowered, optimized and compiled now (and then stored there,
+    /// and its texts kept when asked).
     Object object_for(const Kernel& kernel, LoopVariant variant, const Hash128& key,
-                      const std::shared_ptr<DiskCache>& store);
-    /// The kernel's object code, compiled; with `llvm_ir`, the optimized
-    /// LLVM IR it came from, as text.
-    std::string object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
-                            std::string* llvm_ir = nullptr) const;
+                      const std::shared_ptr<DiskCache>& store, KeepTexts keep_texts);
+    /// What one lowering of a kernel made: its object code (when asked) and
+    /// the texts wanted.
+    struct Made {
+        std::string object;
+        CodeTexts texts;
+    };
+    Made lower_and_compile(const Kernel& kernel, LoopVariant variant, const std::string& symbol, bool want_object,
+                           TextsWanted texts_wanted) const;
+    /// Keeps the first texts given for `key`; returns the kept ones.
+    std::shared_ptr<const CodeTexts> keep_texts(const Hash128& key, std::shared_ptr<const CodeTexts> made) {
+        std::lock_guard lock(mutex);
+        return texts.emplace(key, std::move(made)).first->second;
+    }
     /// Everything that decides a kernel's machine code, as the disk cache
     /// keys and checks it.
     std::string disk_key_material(const Hash128& key) const {
@@ -238,40 +251,61 @@ CpuBackend::State::Source CpuBackend::State::fulfil(std::promise<LoopFunction>& 
 }
 
 CpuBackend::State::Object CpuBackend::State::object_for(const Kernel& kernel, LoopVariant variant, const Hash128& key,
-                                                       const std::shared_ptr<DiskCache>& cache) {
+                                                       const std::shared_ptr<DiskCache>& cache, KeepTexts keep) {
     const std::string material = disk_key_material(key);
     const Hash128 disk_key = hash_bytes(material.data(), material.size());
     if (cache)
         if (std::optional<std::string> stored = cache->load(EntryKind::kernel, disk_key, material))
             return {std::make_shared<const std::string>(std::move(*stored)), Source::disk, cache, disk_key};
-    std::string llvm_ir;
-    auto code = std::make_shared<const std::string>(object_code(kernel, variant, loop_symbol(key), cache ? &llvm_ir : nullptr));
+    // The disk entry describes itself by its optimized IR.
+    const TextsWanted wanted = keep == KeepTexts::yes ? TextsWanted::all
+                               : cache                ? TextsWanted::optimized_ir
+                                                      : TextsWanted::none;
+    Made made = lower_and_compile(kernel, variant, loop_symbol(key), true, wanted);
+    auto code = std::make_shared<const std::string>(std::move(made.object));
     if (cache)
-        cache->store(EntryKind::kernel, disk_key, material, *code, "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + llvm_ir);
+        cache->store(EntryKind::kernel, disk_key, material, *code,
+                     "kernel IR:\n" + kernel.text() + "\nLLVM IR:\n" + made.texts.ir_optimized);
+    if (keep == KeepTexts::yes) keep_texts(key, std::make_shared<const CodeTexts>(std::move(made.texts)));
     return {std::move(code), Source::compiled};
 }
 
-std::string CpuBackend::State::object_code(const Kernel& kernel, LoopVariant variant, const std::string& symbol,
-                                           std::string* llvm_ir) const {
+CpuBackend::State::Made CpuBackend::State::lower_and_compile(const Kernel& kernel, LoopVariant variant,
+                                                             const std::string& symbol, bool want_object,
+                                                             TextsWanted texts_wanted) const {
     llvm::LLVMContext context;
     auto diagnostics = std::make_shared<std::string>();
-    auto lowered = module(kernel, variant, symbol, context, true, diagnostics);
-    if (llvm_ir) {
-        llvm::raw_string_ostream stream(*llvm_ir);
-        lowered->print(stream, nullptr);
+    std::unique_ptr<llvm::Module> module = lowered_module(kernel, variant, symbol, context, diagnostics);
+    Made made;
+    if (texts_wanted == TextsWanted::all) made.texts.ir = module_text(*module);
+    optimize(*module, *target_machine());
+    if (texts_wanted != TextsWanted::none) made.texts.ir_optimized = module_text(*module);
+    if (texts_wanted == TextsWanted::all) {
+        // Code generation changes the module it runs on: the assembly comes
+        // from a copy, so the object below is made from the same module.
+        std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*module);
+        llvm::SmallString<0> assembly;
+        llvm::raw_svector_ostream stream(assembly);
+        llvm::legacy::PassManager passes;
+        auto machine = target_machine(); // the passes use it until they have run
+        if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
+            throw InternalError("the host target cannot write assembly");
+        passes.run(*copy);
+        made.texts.machine = std::string(assembly.str());
     }
-    auto machine = target_machine();
-    llvm::SmallVector<char, 0> object;
-    {
+    if (want_object) {
+        llvm::SmallVector<char, 0> object;
         llvm::raw_svector_ostream stream(object);
         llvm::legacy::PassManager passes;
         llvm::MCContext* machine_code_context = nullptr;
+        auto machine = target_machine();
         if (machine->addPassesToEmitMC(passes, machine_code_context, stream))
             throw InternalError("the host target cannot emit object code");
-        passes.run(*lowered);
+        passes.run(*module);
+        made.object.assign(object.data(), object.size());
     }
     if (!diagnostics->empty()) throw InternalError("LLVM failed on kernel " + symbol + ": " + *diagnostics);
-    return std::string(object.data(), object.size());
+    return made;
 }
 
 void CpuBackend::State::register_vector_math(void* libmvec, const HostTarget& host) {
@@ -326,10 +360,9 @@ void CpuBackend::State::optimize(llvm::Module& module, llvm::TargetMachine& mach
     builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
-std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, LoopVariant variant,
-                                                        const std::string& symbol, llvm::LLVMContext& context,
-                                                        bool optimize_it,
-                                                        const std::shared_ptr<std::string>& diagnostics) const {
+std::unique_ptr<llvm::Module> CpuBackend::State::lowered_module(const Kernel& kernel, LoopVariant variant,
+                                                                const std::string& symbol, llvm::LLVMContext& context,
+                                                                const std::shared_ptr<std::string>& diagnostics) const {
     context.setDiagnosticHandler(std::make_unique<CollectingDiagnostics>(diagnostics));
     std::unique_ptr<llvm::Module> module = lower_loop(kernel, variant, symbol, context);
     module->setDataLayout(jit->getDataLayout());
@@ -340,7 +373,6 @@ std::unique_ptr<llvm::Module> CpuBackend::State::module(const Kernel& kernel, Lo
         function.addFnAttr("target-features", features);
         if (prefer_512) function.addFnAttr("prefer-vector-width", "512");
     }
-    if (optimize_it) optimize(*module, *target_machine());
     return module;
 }
 
@@ -395,13 +427,15 @@ CpuBackend& CpuBackend::instance() {
     return backend;
 }
 
-CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store) {
+CompiledLoop CpuBackend::compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store,
+                                 KeepTexts keep_texts) {
     State& s = *state_;
     const Hash128 key = variant_key(kernel, variant);
     auto [future, promise] = s.find_or_claim(key, variant == LoopVariant::plain);
     // Another thread compiles (or compiled) this kernel: wait for it.
     if (!promise) return {future.get(), true};
-    const State::Source source = s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key, store); });
+    const State::Source source =
+        s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key, store, keep_texts); });
     return {future.get(), source == State::Source::disk}; // rethrows a failure
 }
 
@@ -426,29 +460,24 @@ std::shared_future<LoopFunction> CpuBackend::compile_in_background(const Kernel&
     auto [future, promise] = s.find_or_claim(key, variant == LoopVariant::plain);
     if (promise)
         s.background.run([&s, kernel, variant, key, promise, store = std::move(store)] {
-            s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key, store); });
+            s.fulfil(*promise, key, variant, [&] { return s.object_for(kernel, variant, key, store, KeepTexts::no); });
         });
     return future;
 }
 
-std::string CpuBackend::code_text(const Kernel& kernel, CodeStage stage, LoopVariant variant) const {
-    if (stage == CodeStage::ir) return state_->module_text(kernel, variant, false);
-    if (stage == CodeStage::ir_optimized) return state_->module_text(kernel, variant, true);
-    llvm::LLVMContext context;
-    auto diagnostics = std::make_shared<std::string>();
-    auto module = state_->module(kernel, variant, loop_symbol(variant_key(kernel, variant)), context, true,
-                                 diagnostics);
-    auto machine = state_->target_machine();
-    llvm::SmallString<0> text;
+std::shared_ptr<const CodeTexts> CpuBackend::code_texts(const Kernel& kernel, LoopVariant variant) {
+    State& s = *state_;
+    const Hash128 key = variant_key(kernel, variant);
     {
-        llvm::raw_svector_ostream stream(text);
-        llvm::legacy::PassManager passes;
-        if (machine->addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::AssemblyFile))
-            throw InternalError("the host target cannot write assembly");
-        passes.run(*module);
+        std::lock_guard lock(s.mutex);
+        if (auto found = s.texts.find(key); found != s.texts.end()) return found->second;
     }
-    if (!diagnostics->empty()) throw InternalError("writing assembly for a kernel failed: " + *diagnostics);
-    return std::string(text.str());
+    State::Made made = s.lower_and_compile(kernel, variant, loop_symbol(key), false, TextsWanted::all);
+    {
+        std::lock_guard lock(s.mutex);
+        ++s.counters.lowered_for_texts;
+    }
+    return s.keep_texts(key, std::make_shared<const CodeTexts>(std::move(made.texts)));
 }
 
 std::int32_t CpuBackend::run(LoopFunction loop, const Shape& shape, const std::vector<LoopBuffer>& buffers,

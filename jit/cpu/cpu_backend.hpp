@@ -21,7 +21,8 @@ public:
     /// LLVM version.
     const std::string& target_description() const override;
 
-    CompiledLoop compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store) override;
+    CompiledLoop compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store,
+                         KeepTexts keep_texts) override;
     /// Compiled on TBB's workers.
     std::shared_future<LoopFunction> compile_in_background(const Kernel& kernel, LoopVariant variant,
                                                            std::shared_ptr<DiskCache> store) override;
@@ -36,8 +37,8 @@ public:
     /// Links the object code; throws kiln::InternalError when LLVM cannot.
     void add_compiled_code(const Hash128& kernel_key, std::shared_ptr<const std::string> code) override;
 
-    /// CodeStage::ir is LLVM IR, CodeStage::machine the host's assembly.
-    std::string code_text(const Kernel& kernel, CodeStage stage, LoopVariant variant) const override;
+    /// LLVM IR before and after its passes, and the host's assembly.
+    std::shared_ptr<const CodeTexts> code_texts(const Kernel& kernel, LoopVariant variant) override;
 
     JitCounters counters() const override;
 

@@ -300,11 +300,11 @@ TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compil
     const Hash128 entry_key = hash_bytes(entry_material.data(), entry_material.size());
     // Checksummed and made for exactly this kernel, but not object code.
     REQUIRE(cache->store(jit::EntryKind::kernel, entry_key, entry_material, "not an ELF object"));
-    CHECK_THROWS_AS(backend.compile(kernel, LoopVariant::plain, cache), InternalError);
+    CHECK_THROWS_AS(backend.compile(kernel, LoopVariant::plain, cache, jit::KeepTexts::no), InternalError);
     CHECK_FALSE(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
 
     const auto before = backend.counters();
-    const jit::CompiledLoop loop = backend.compile(kernel, LoopVariant::plain, cache);
+    const jit::CompiledLoop loop = backend.compile(kernel, LoopVariant::plain, cache, jit::KeepTexts::no);
     CHECK(backend.counters().compiled == before.compiled + 1);
     CHECK(fs::exists(cache->entry_path(jit::EntryKind::kernel, entry_key)));
     std::vector<double> in = {1.5, -2, 0.25}, out(3);

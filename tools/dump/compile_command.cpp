@@ -40,7 +40,7 @@ void run_compile(const CommandLine& line, std::ostream& out) {
     if (target == "cuda" || stage_text == "ptx")
         throw UnavailableError("this kiln has no CUDA backend yet, so it cannot produce PTX; use --target cpu");
     const ParsedGraph graph = read_graph(line);
-    const Function function = compile(graph.inputs, graph.outputs, {.updates = graph.updates});
+    const Function function = compile(graph.inputs, graph.outputs, {.updates = graph.updates, .keep_code_texts = true});
     out << (stage ? function.dump(*stage) : summary(function));
     if (const std::string path = line.option("save", ""); !path.empty()) {
         save_function(function, path);

@@ -3,6 +3,8 @@
 
 #include "engine/compile/dump_folder.hpp"
 #include "ir/kernel.hpp"
+#include "ir/kernel_analysis.hpp"
+#include "jit/cpu/cpu_backend.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -139,6 +141,57 @@ TEST_CASE("with dump_dir set, compile() writes one folder per function with ever
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(function_folder)) ++files;
     CHECK(files == all_stages.size() + 3);
+}
+
+namespace {
+
+std::uint64_t lowered_for_texts() { return jit::CpuBackend::instance().counters().lowered_for_texts; }
+
+// The code stages of every loop, as dumps print them.
+void dump_code_stages(const Function& f) {
+    for (const Stage stage : {Stage::llvm, Stage::llvm_optimized, Stage::assembly}) {
+        CAPTURE(stage_name(stage));
+        CHECK(f.dump(stage).find("kiln_loop_" + f.kernels()[0]->key().hex()) != std::string::npos);
+    }
+}
+
+} // namespace
+
+TEST_CASE("dumps show the code compile() made without lowering its kernels again") {
+    const Var x = dvector("x");
+    SUBCASE("kept when compiled with keep_code_texts: no lowering for the dumps") {
+        // Constants no other test uses: kernels this process has not compiled.
+        const Function f = compile({x}, sum(tanh(x) * 7.0312), {.keep_code_texts = true});
+        REQUIRE(f.kernels().size() == 1);
+        const std::uint64_t before = lowered_for_texts();
+        dump_code_stages(f);
+        CHECK(lowered_for_texts() == before);
+        const auto texts = jit::CpuBackend::instance().code_texts(*f.kernels()[0], LoopVariant::plain);
+        CHECK(texts->ir.find("define") != std::string::npos);
+        CHECK(texts->ir_optimized.find("define") != std::string::npos);
+        CHECK(texts->ir != texts->ir_optimized);
+        CHECK(texts->machine.find(".text") != std::string::npos);
+    }
+    SUBCASE("kept when config dump_dir is set: writing the folder lowers nothing") {
+        test::TempDir folder;
+        ConfigOverride dumping{{"dump_dir", folder.path.string()}};
+        const std::uint64_t before = lowered_for_texts();
+        const Function f = compile({x}, sum(exp(x) * 7.0313));
+        REQUIRE(f.kernels().size() == 1);
+        REQUIRE_FALSE(can_stream_stores(*f.kernels()[0])); // a reduction has no streaming variant to show
+        CHECK(lowered_for_texts() == before);
+        CHECK(test::file_bytes(folder.path / dump_folder_name(f) / "asm.s") == f.dump(Stage::assembly));
+    }
+    SUBCASE("not kept: one lowering per loop variant serves every stage, once") {
+        const Function f = compile({x}, x * 7.0314 + 1.0);
+        REQUIRE(f.kernels().size() == 1);
+        const std::uint64_t variants = can_stream_stores(*f.kernels()[0]) ? 2 : 1;
+        const std::uint64_t before = lowered_for_texts();
+        dump_code_stages(f);
+        CHECK(lowered_for_texts() == before + variants);
+        dump_code_stages(f);
+        CHECK(lowered_for_texts() == before + variants);
+    }
 }
 
 TEST_CASE("each fused loop reports the time its machine code took; the schedule shows the buffer plan") {

@@ -127,7 +127,7 @@ TEST_CASE("reduction loops are vector code") {
         CAPTURE(expected);
         const Function f = compile({x}, out);
         REQUIRE(f.kernels().size() == 1);
-        CHECK(backend.code_text(*f.kernels()[0], jit::CodeStage::ir_optimized, LoopVariant::plain).find(expected) != std::string::npos);
+        CHECK(backend.code_texts(*f.kernels()[0], LoopVariant::plain)->ir_optimized.find(expected) != std::string::npos);
     }
 }
 

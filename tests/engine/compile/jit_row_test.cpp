@@ -90,7 +90,7 @@ TEST_CASE("a softmax row kernel is vector code from one vector's worth of elemen
     REQUIRE(f.kernels().size() == 1);
     // The last pass reads the exponentials back instead of calling exp
     // again: one exp per variant (unit-stride and strided) before optimizing.
-    const std::string ir = backend.code_text(*f.kernels()[0], jit::CodeStage::ir, LoopVariant::plain);
+    const std::string ir = backend.code_texts(*f.kernels()[0], LoopVariant::plain)->ir;
     std::size_t calls = 0;
     for (std::size_t at = ir.find("call double @llvm.exp.f64"); at != std::string::npos;
          at = ir.find("call double @llvm.exp.f64", at + 1))
@@ -99,7 +99,7 @@ TEST_CASE("a softmax row kernel is vector code from one vector's worth of elemen
 
     // Rows of ten classes must not be left to scalar exp calls: the loop
     // calling vector exp runs from one vector's worth of elements.
-    const std::string optimized = backend.code_text(*f.kernels()[0], jit::CodeStage::ir_optimized, LoopVariant::plain);
+    const std::string optimized = backend.code_texts(*f.kernels()[0], LoopVariant::plain)->ir_optimized;
     const std::smatch call = [&] {
         std::smatch match;
         std::regex_search(optimized, match, std::regex("call <([0-9]+) x double> @_ZGV[a-z]N[0-9]+v_exp"));

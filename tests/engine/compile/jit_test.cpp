@@ -245,7 +245,7 @@ TEST_CASE("transcendental functions run as vector code") {
         CAPTURE(function);
         const Function f = compile({x}, out, {.mode = OptimizerMode::none});
         REQUIRE(f.kernels().size() == 1);
-        const std::string assembly = backend.code_text(*f.kernels()[0], jit::CodeStage::machine, LoopVariant::plain);
+        const std::string assembly = backend.code_texts(*f.kernels()[0], LoopVariant::plain)->machine;
         // A call to one of glibc's vector variants (_ZGVbN2v_exp, _ZGVdN4v_exp, ...).
         CHECK(assembly.find("_ZGV") != std::string::npos);
         // Packed loads and stores (movupd, vmovups, ...), on any x86-64 vector width.
@@ -253,8 +253,8 @@ TEST_CASE("transcendental functions run as vector code") {
     }
     const Var xf = fvector("xf");
     const Function single = compile({xf}, exp(xf) * 2.0f);
-    CHECK(backend.code_text(*single.kernels()[0], jit::CodeStage::machine, LoopVariant::plain).find("_ZGV") != std::string::npos);
-    CHECK(backend.code_text(*single.kernels()[0], jit::CodeStage::ir_optimized, LoopVariant::plain).find("<") != std::string::npos);
+    CHECK(backend.code_texts(*single.kernels()[0], LoopVariant::plain)->machine.find("_ZGV") != std::string::npos);
+    CHECK(backend.code_texts(*single.kernels()[0], LoopVariant::plain)->ir_optimized.find("<") != std::string::npos);
 }
 
 TEST_CASE("the debug linker checks every loop against the interpreter") {

@@ -70,8 +70,8 @@ void check_run(LoopFunction loop, std::int64_t n, const std::int64_t shifts[2]) 
 
 TEST_CASE("streamed stores write exactly the run, from any offset in a cache line") {
     auto& backend = jit::CpuBackend::instance();
-    const LoopFunction streaming = backend.compile(two_output_kernel(), LoopVariant::streaming_stores, nullptr).function;
-    const LoopFunction plain = backend.compile(two_output_kernel(), LoopVariant::plain, nullptr).function;
+    const LoopFunction streaming = backend.compile(two_output_kernel(), LoopVariant::streaming_stores, nullptr, jit::KeepTexts::no).function;
+    const LoopFunction plain = backend.compile(two_output_kernel(), LoopVariant::plain, nullptr, jit::KeepTexts::no).function;
     REQUIRE(reinterpret_cast<void*>(streaming) != reinterpret_cast<void*>(plain));
     // A block is 512 float64 elements: lengths around one and two blocks
     // after peels of 0 to 7 elements.
@@ -96,7 +96,7 @@ TEST_CASE("a one-byte output streams in blocks of its own size") {
     const int b = kernel.load(kernel.add_input(DType::float64, false));
     kernel.add_output(kernel.apply(ScalarOp::gt, {a, b}, DType::bool_));
     REQUIRE(can_stream_stores(kernel));
-    const LoopFunction loop = jit::CpuBackend::instance().compile(kernel, LoopVariant::streaming_stores, nullptr).function;
+    const LoopFunction loop = jit::CpuBackend::instance().compile(kernel, LoopVariant::streaming_stores, nullptr, jit::KeepTexts::no).function;
     for (std::int64_t n : {4095, 4096, 4160, 9000}) {
         for (std::int64_t shift : {0, 1, 33, 63}) {
             CAPTURE(n);
@@ -125,11 +125,11 @@ TEST_CASE("a one-byte output streams in blocks of its own size") {
 
 TEST_CASE("the streaming variant holds aligned non-temporal stores and a fence; the plain loop none") {
     auto& backend = jit::CpuBackend::instance();
-    const std::string ir = backend.code_text(two_output_kernel(), jit::CodeStage::ir_optimized, LoopVariant::streaming_stores);
+    const std::string ir = backend.code_texts(two_output_kernel(), LoopVariant::streaming_stores)->ir_optimized;
     CHECK(ir.find("store <8 x i64>") != std::string::npos);
     CHECK(ir.find("align 64, !nontemporal") != std::string::npos);
     CHECK(ir.find("fence seq_cst") != std::string::npos);
-    CHECK(backend.code_text(two_output_kernel(), jit::CodeStage::ir_optimized, LoopVariant::plain).find("!nontemporal") == std::string::npos);
+    CHECK(backend.code_texts(two_output_kernel(), LoopVariant::plain)->ir_optimized.find("!nontemporal") == std::string::npos);
 }
 
 TEST_CASE("only kernels that store each element once, in one element size, can stream") {
@@ -147,5 +147,5 @@ TEST_CASE("only kernels that store each element once, in one element size, can s
     same.add_output(same.cast(y, DType::int64));
     CHECK(can_stream_stores(same));
     CHECK_FALSE(can_stream_stores(Kernel{}));
-    CHECK_THROWS_AS(jit::CpuBackend::instance().compile(sum, LoopVariant::streaming_stores, nullptr), InternalError);
+    CHECK_THROWS_AS(jit::CpuBackend::instance().compile(sum, LoopVariant::streaming_stores, nullptr, jit::KeepTexts::no), InternalError);
 }
