@@ -8,6 +8,7 @@
 #pragma once
 
 #include "array.hpp"
+#include "shared_storage.hpp"
 #include "type.hpp"
 
 #include <functional>
@@ -26,11 +27,6 @@ using ApplyPtr = std::shared_ptr<const Apply>;
 using OpPtr = std::shared_ptr<const Op>;
 /// A shape as symbolic int64 scalars, one per dimension.
 using SymbolicShape = std::vector<VariablePtr>;
-
-/// The current value of a shared variable, seen by every function that uses it.
-struct SharedStorage {
-    Array value;
-};
 
 class Variable {
 public:

@@ -113,9 +113,15 @@ public:
     /// Calls with one argument per input, in order. Arguments are C++
     /// scalars, nested braces, std::vectors or Arrays; each is checked
     /// against its input's type. A failed call changes no shared variable.
-    /// Calls may run on several threads at once; shared variables are not
-    /// synchronized, so a call must not read one that another thread sets
-    /// or updates meanwhile.
+    ///
+    /// Threads: any function may be called from many threads at once. A
+    /// call holds the shared variables it uses from before it reads them
+    /// until its updates are committed: those it updates exclusively, so
+    /// calls updating one variable (of this function or another) run one
+    /// after the other and lose no update; those it only reads shared, so
+    /// calls that update nothing run side by side. get_value and set_value
+    /// wait for such calls: they see a value from before or after a call,
+    /// never one half-written.
     Outputs operator()() const { return call_arguments({}); }
     Outputs operator()(const Arg& a) const { return call_with(a); }
     Outputs operator()(const Arg& a, const Arg& b) const { return call_with(a, b); }

@@ -27,6 +27,9 @@ public:
     /// Each update's target's slot among the executable's leaves (-1: the
     /// graph does not read it).
     std::vector<int> update_leaf_slots;
+    /// What a call locks: every shared variable it reads or updates, in
+    /// SharedLocks' order (exclusive for update targets).
+    std::vector<SharedLocks::Entry> shared_locks;
     std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
     /// The request's outputs then update values, givens applied, before

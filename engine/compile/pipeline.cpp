@@ -152,6 +152,11 @@ std::shared_ptr<CompiledFunction> bind_to_request(const CompiledGraph& graph, Gr
                 ? -1
                 : static_cast<int>(inputs.size() + (leaf - compiled->implicit_leaves.begin())));
     }
+    std::vector<SharedLocks::Entry> locks;
+    for (const VariablePtr& leaf : compiled->implicit_leaves)
+        if (leaf->is_shared()) locks.push_back({leaf->shared_storage().get(), false});
+    for (const auto& [target, value] : compiled->updates) locks.push_back({target.node()->shared_storage().get(), true});
+    compiled->shared_locks = SharedLocks::lock_order(std::move(locks));
     return compiled;
 }
 

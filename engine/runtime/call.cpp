@@ -40,10 +40,14 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
         if (converted) slots[i] = std::move(*converted);
         else slots[i].refer_to(arguments[i]->value());
     }
+    // From here to the commit, no other call may update a shared variable
+    // this one reads, nor read one it updates (see SharedLocks).
+    const SharedLocks locks(f.shared_locks);
     // Shared values stay in their storage until the updates commit, after the run.
     for (std::size_t k = 0; k < f.implicit_leaves.size(); ++k) {
         const VariablePtr& leaf = f.implicit_leaves[k];
-        slots[arguments.size() + k].refer_to(leaf->is_constant() ? leaf->constant_value() : leaf->shared_storage()->value);
+        slots[arguments.size() + k].refer_to(leaf->is_constant() ? leaf->constant_value()
+                                                                  : leaf->shared_storage()->locked_value());
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
@@ -77,7 +81,7 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     }
     // Commit together, only once everything has been computed.
     for (std::size_t i = 0; i < f.updates.size(); ++i)
-        f.updates[i].first.node()->shared_storage()->value = std::move(values[outputs + i]);
+        f.updates[i].first.node()->shared_storage()->replace_locked(std::move(values[outputs + i]));
     values.resize(outputs);
     return Outputs(std::move(values), f.single_output);
 }

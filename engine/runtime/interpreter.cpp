@@ -64,7 +64,7 @@ std::vector<Array> evaluate(const std::vector<VariablePtr>& outputs,
     for (const VariablePtr& leaf : graph_inputs(outputs)) {
         if (values.count(leaf.get())) continue;
         if (leaf->is_constant()) values[leaf.get()] = leaf->constant_value();
-        else if (leaf->is_shared()) values[leaf.get()] = leaf->shared_storage()->value;
+        else if (leaf->is_shared()) values[leaf.get()] = leaf->shared_storage()->read();
         else if (!leaf->owner())
             throw MissingInputError("evaluate(): no value bound to graph input " + leaf->str() + " of " +
                                     leaf->type().str());

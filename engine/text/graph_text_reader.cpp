@@ -352,7 +352,7 @@ private:
         expect('=', "before the value");
         Array array = value(declared, id);
         define(id, at,
-               is_shared ? Variable::make_shared(std::make_shared<SharedStorage>(SharedStorage{std::move(array)}), declared, name)
+               is_shared ? Variable::make_shared(std::make_shared<SharedStorage>(std::move(array)), declared, name)
                          : Variable::make_constant(std::move(array), declared, name));
         end_line();
     }

@@ -117,7 +117,7 @@ private:
         if (ids_.count(leaf.get())) return;
         text_ += indent + keyword + " " + define(*leaf) + ": " + graph_text::type_text(leaf->type());
         if (leaf->is_constant()) text_ += " = " + value_text(leaf->constant_value());
-        if (leaf->is_shared()) text_ += " = " + value_text(leaf->shared_storage()->value);
+        if (leaf->is_shared()) text_ += " = " + value_text(leaf->shared_storage()->read());
         text_ += "\n";
     }
 

@@ -94,15 +94,15 @@ TEST_CASE("optimized graphs, with shared variables and updates, read back and co
     const Array labels = Array::from_values(std::vector<double>{1, 0});
     const Outputs expected = train(data, labels), got = again(data, labels);
     CHECK(got[1].value_at<double>(0) == expected[1].value_at<double>(0));
-    CHECK(read.updates[0].first.node()->shared_storage()->value.to_vector<double>() == w.get_value().to_vector<double>());
+    CHECK(read.updates[0].first.node()->shared_storage()->read().to_vector<double>() == w.get_value().to_vector<double>());
 
     // The request before rewriting reads back too, updates and all.
     const ParsedGraph user = read_graph_text(user_text);
     REQUIRE(user.updates.size() == 2);
-    CHECK(user.updates[1].first.node()->shared_storage()->value.value_at<double>(0) == 0.125);
+    CHECK(user.updates[1].first.node()->shared_storage()->read().value_at<double>(0) == 0.125);
     const Function replay = compile(user.inputs, user.outputs, {.updates = user.updates});
     CHECK(replay(data, labels)[1].value_at<double>(0) == expected[1].value_at<double>(0));
-    CHECK(user.updates[0].first.node()->shared_storage()->value.to_vector<double>() == w.get_value().to_vector<double>());
+    CHECK(user.updates[0].first.node()->shared_storage()->read().to_vector<double>() == w.get_value().to_vector<double>());
 }
 
 TEST_CASE("constants and shared values are written exactly") {
@@ -126,7 +126,7 @@ TEST_CASE("constants and shared values are written exactly") {
         const Var c = constant(value), s = shared(value, "s");
         const ParsedGraph read = check_round_trip({c, s}, {});
         for (const Var& v : read.outputs) {
-            const Array& got = v.node()->is_constant() ? v.node()->constant_value() : v.node()->shared_storage()->value;
+            const Array& got = v.node()->is_constant() ? v.node()->constant_value() : v.node()->shared_storage()->read();
             REQUIRE(got.dtype() == value.dtype());
             REQUIRE(got.shape() == value.shape());
             const Array contiguous = value.copy();
