@@ -4,6 +4,7 @@
 #include "errors.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -13,10 +14,53 @@
 
 namespace kiln {
 
+namespace {
+
+// "2.0 TiB": a byte count as people read it.
+std::string byte_size_text(std::int64_t bytes) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 6) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+    return text;
+}
+
+} // namespace
+
 std::int64_t shape_size(const Shape& shape) {
     std::int64_t n = 1;
     for (std::int64_t d : shape) n *= d;
     return n;
+}
+
+std::int64_t checked_multiply(std::int64_t a, std::int64_t b, const std::string& what) {
+    std::int64_t product = 0;
+    if (__builtin_mul_overflow(a, b, &product))
+        throw ValueError(what + ": " + std::to_string(a) + " * " + std::to_string(b) + " overflows int64");
+    return product;
+}
+
+std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum))
+        throw ValueError(what + ": " + std::to_string(a) + " + " + std::to_string(b) + " overflows int64");
+    return sum;
+}
+
+std::int64_t checked_array_bytes(DType dtype, const Shape& shape) {
+    std::int64_t bytes = dtype_size(dtype);
+    for (std::int64_t d : shape) {
+        if (d < 0) throw ValueError("negative dimension in shape " + shape_text(shape));
+        if (__builtin_mul_overflow(bytes, d, &bytes))
+            throw ValueError("an array of shape " + shape_text(shape) + " and dtype " + std::string(dtype_name(dtype)) +
+                             " would hold more bytes than int64 counts");
+    }
+    return bytes;
 }
 
 Shape c_strides(const Shape& shape) {
@@ -53,10 +97,15 @@ Array Array::uninitialized(DType dtype, Shape shape) {
         AlignedBuffer buffer = allocate_buffer(dtype_size(dtype));
         return Array(dtype, {}, {}, std::move(buffer.owner), buffer.offset);
     }
-    for (std::int64_t d : shape)
-        if (d < 0) throw ValueError("Array: negative dimension in shape " + shape_text(shape));
+    const std::int64_t bytes = checked_array_bytes(dtype, shape);
     Shape strides = c_strides(shape);
-    AlignedBuffer buffer = allocate_buffer(std::max<std::int64_t>(shape_size(shape), 1) * dtype_size(dtype));
+    AlignedBuffer buffer;
+    try {
+        buffer = allocate_buffer(std::max<std::int64_t>(bytes, dtype_size(dtype)));
+    } catch (const std::bad_alloc&) {
+        throw MemoryError("cannot allocate " + std::to_string(bytes) + " bytes (" + byte_size_text(bytes) + ") for an array of shape " +
+                          shape_text(shape) + " and dtype " + std::string(dtype_name(dtype)));
+    }
     return Array(dtype, std::move(shape), std::move(strides), std::move(buffer.owner), buffer.offset);
 }
 

@@ -70,6 +70,14 @@ template <class F> decltype(auto) visit_dtype(DType dtype, F&& f) {
 
 /// Number of elements of a shape (1 for a scalar).
 std::int64_t shape_size(const Shape& shape);
+/// The bytes an array of `dtype` and `shape` holds. Throws ValueError
+/// naming the shape when a dimension is negative or the count does not fit
+/// in int64 (shapes from user values go through this before allocating).
+std::int64_t checked_array_bytes(DType dtype, const Shape& shape);
+/// a * b, or ValueError "<what>: <a> * <b> overflows int64".
+std::int64_t checked_multiply(std::int64_t a, std::int64_t b, const std::string& what);
+/// a + b, or ValueError "<what>: <a> + <b> overflows int64".
+std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what);
 /// C-order element strides of a shape.
 Shape c_strides(const Shape& shape);
 /// "(2, 3)" as NumPy prints shapes; "()" for a scalar, "(4,)" for a vector.

@@ -39,7 +39,7 @@ template <class Family, class... Rest> [[noreturn]] void throw_as(const Error& e
 void rethrow_with_context(const Error& error, const std::string& context) {
     if (const auto* syntax = dynamic_cast<const SyntaxError*>(&error)) throw SyntaxError(*syntax, context);
     throw_as<DisconnectedInputError, TypeError, ValueError, IndexError, UnusedInputError, MissingInputError,
-             GradientError, InternalError>(error, error.what() + context);
+             GradientError, MemoryError, InternalError>(error, error.what() + context);
 }
 
 void fail_internal_check(const char* file, int line, const char* condition,

@@ -77,6 +77,13 @@ public:
     using Error::Error;
 };
 
+/// An allocation the machine cannot satisfy (Python's MemoryError): the
+/// text names what was asked for (dtype, shape, bytes).
+class MemoryError : public Error {
+public:
+    using Error::Error;
+};
+
 /// A broken internal invariant: a bug in kiln, never the user's doing.
 class InternalError : public Error {
 public:

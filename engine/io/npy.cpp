@@ -112,8 +112,22 @@ Array load_npy(const std::string& path) {
     if (fortran != "True" && fortran != "False") bad_file(path, "malformed fortran_order " + fortran);
     const Shape shape = parse_shape(header_field(header, "shape", path), path);
 
-    Array data = Array::zeros(dtype, shape);
-    const std::int64_t bytes = data.size() * dtype_size(dtype);
+    std::int64_t bytes = 0;
+    try {
+        bytes = checked_array_bytes(dtype, shape);
+    } catch (const ValueError& error) {
+        bad_file(path, error.what());
+    }
+    // What the file holds decides, before anything is allocated for a shape
+    // its header may merely claim.
+    const std::streamoff data_start = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff held = in.tellg() - data_start;
+    in.seekg(data_start);
+    if (held < bytes)
+        bad_file(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_text(shape) +
+                           ", the file holds " + std::to_string(held));
+    Array data = Array::uninitialized(dtype, shape);
     if (!in.read(reinterpret_cast<char*>(data.mutable_data()), bytes))
         bad_file(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_text(shape));
     if (swap) byteswap_elements(data.mutable_data(), data.size(), dtype_size(dtype));

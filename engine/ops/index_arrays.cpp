@@ -9,6 +9,8 @@
 #include "../../ir/errors.hpp"
 #include "../../kernels/indexing.hpp"
 
+#include <limits>
+
 namespace kiln {
 
 void check_input_count(const char* who, const std::vector<Var>& inputs, std::size_t least) {
@@ -87,11 +89,16 @@ std::string ARange::pp(const Apply&, const std::vector<std::string>& inputs) con
 std::vector<Array> ARange::perform(const Apply&, const std::vector<Array>& inputs) const {
     const std::int64_t start = inputs[0].value_at<std::int64_t>(0), stop = inputs[1].value_at<std::int64_t>(0), step = inputs[2].value_at<std::int64_t>(0);
     if (step == 0) throw ValueError("arange(): step cannot be zero");
-    const std::int64_t length =
-        step > 0 ? std::max<std::int64_t>(0, (stop - start + step - 1) / step) : std::max<std::int64_t>(0, (start - stop - step - 1) / -step);
-    std::vector<std::int64_t> values(static_cast<std::size_t>(length));
-    for (std::int64_t i = 0; i < length; ++i) values[i] = start + i * step;
-    return {Array::from_values(values)};
+    // ceil((stop - start) / step) in 128 bits: the bounds may be far apart.
+    const __int128 span = static_cast<__int128>(stop) - start;
+    const __int128 length = span == 0 || (span > 0) != (step > 0) ? 0 : (span + step + (step > 0 ? -1 : 1)) / step;
+    if (length > std::numeric_limits<std::int64_t>::max())
+        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
+                         "): more elements than int64 counts");
+    Array out = Array::uninitialized(DType::int64, {static_cast<std::int64_t>(length)});
+    auto* values = reinterpret_cast<std::int64_t*>(out.mutable_data());
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(length); ++i) values[i] = start + i * step;
+    return {out};
 }
 
 std::vector<VariablePtr> ARange::grad(const Apply&, const std::vector<VariablePtr>&) const {

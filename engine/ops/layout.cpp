@@ -65,7 +65,7 @@ std::vector<Array> Reshape::perform(const Apply&, const std::vector<Array>& inpu
         } else if (d < 0) {
             throw ValueError("reshape(): negative dimension " + std::to_string(d) + " in the new shape");
         } else {
-            known *= d;
+            known = checked_multiply(known, d, "reshape(): the number of elements of the new shape");
         }
         shape.push_back(d);
     }
@@ -100,7 +100,7 @@ std::vector<Array> Join::perform(const Apply& node, const std::vector<Array>& in
                                  "exactly, but along dimension " + std::to_string(d) + ", input 0 has size " +
                                  std::to_string(inputs[0].shape()[d]) + " and input " + std::to_string(i) + " has size " +
                                  std::to_string(inputs[i].shape()[d]));
-        shape[axis_] += inputs[i].shape()[axis_];
+        shape[axis_] = checked_add(shape[axis_], inputs[i].shape()[axis_], "join(): the size of the joined axis");
     }
     Array out = Array::uninitialized(dtype, shape);
     std::int64_t position = 0;

@@ -9,6 +9,8 @@
 
 #include "../../ir/errors.hpp"
 
+#include <new>
+
 namespace kiln {
 
 Outputs Function::call(const std::vector<Arg>& arguments) const {
@@ -51,7 +53,12 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
-    ArrayList values = f.executable->run(*frame);
+    ArrayList values;
+    try {
+        values = f.executable->run(*frame);
+    } catch (const std::bad_alloc&) { // where no step could say which
+        throw MemoryError(f.label() + ": out of memory");
+    }
 
     // Nothing handed back or stored may alias an argument, a shared value, a
     // constant, or another result: values[0, checked) are settled.

@@ -7,11 +7,13 @@
 
 #include "../../ir/errors.hpp"
 #include "../../ir/log.hpp"
+#include "../../ir/print.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <new>
 
 namespace kiln {
 
@@ -76,6 +78,20 @@ LoopFunction Executable::Plan::loop_function(const LoopRun& run, const Shape& sh
     const LoopFunction streaming = run.streaming->get(run.loop->kernel, setting == StreamingStores::always, *backend, store);
     return streaming ? streaming : run.function;
 }
+
+namespace {
+
+// Which fused loop failed, and over what, for an error it raised itself
+// (errors of the nodes it fuses come from the interpreter, naming the node).
+std::string loop_failure_context(const LoopRun& run, const Executable::Slots& slots) {
+    std::string nodes, shapes;
+    for (const ApplyPtr& node : run.loop->nodes) nodes += "\n  " + apply_text(*node);
+    for (std::size_t k = 0; k < run.inputs.size(); ++k)
+        shapes += (k > 0 ? ", " : "") + (slots[run.inputs[k]].has_value() ? shape_text(slots[run.inputs[k]]->shape()) : "?");
+    return "\nFused loop that caused the error, computing:" + nodes + "\nInputs shapes: [" + shapes + "]";
+}
+
+} // namespace
 
 Executable::~Executable() {
     for (std::atomic<Frame*>& spare : spare_frames_) delete spare.load();
@@ -266,7 +282,13 @@ ArrayList Executable::run(Frame& frame) const {
             for (std::size_t i = 0; i < outputs.size(); ++i) slots[op->outputs[i]] = std::move(outputs[i]);
         } else {
             const auto& loop = std::get<LoopRun>(plan.runs[s]);
-            plan.run_loop_step(loop, frame, may_overwrite);
+            try {
+                plan.run_loop_step(loop, frame, may_overwrite);
+            } catch (const MemoryError& error) {
+                rethrow_with_context(error, loop_failure_context(loop, slots));
+            } catch (const std::bad_alloc&) {
+                throw MemoryError("out of memory" + loop_failure_context(loop, slots));
+            }
             if (plan.linker == Linker::debug) plan.check_against_interpreter(s, loop, slots);
         }
         for (int released : plan.release_after[s]) slots[released].reset();

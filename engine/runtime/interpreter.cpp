@@ -4,6 +4,8 @@
 #include "../../ir/print.hpp"
 #include "../../ir/walk.hpp"
 
+#include <new>
+
 namespace kiln {
 
 namespace {
@@ -40,6 +42,8 @@ std::vector<Array> perform_node(const Apply& node, const std::vector<Array>& inp
         return outputs;
     } catch (const Error& error) {
         rethrow_with_context(error, failure_context(node, position, inputs));
+    } catch (const std::bad_alloc&) {
+        throw MemoryError("out of memory" + failure_context(node, position, inputs));
     }
 }
 
