@@ -80,6 +80,9 @@ const std::vector<ConfigOption>& Config::options() {
                            "~/.cache/kiln; refused unless it belongs to the user and nobody else can write to it",
          "", {}},
         {"device", "where compiled functions run: cpu (native code for the host CPU)", "cpu", {"cpu"}},
+        {"nan_guard", "what calls refuse to compute with, naming the input or the first op that held or produced it "
+                      "(Theano's NanGuardMode): off, nan, nan_inf (NaN and infinities)", "off",
+         {"off", "nan", "nan_inf"}},
     };
     return registry;
 }
@@ -121,6 +124,8 @@ void Config::parse(std::size_t index) {
         disk_cache_directory_ = get("disk_cache") == "on" ? get("disk_cache_dir") : std::string();
     } else if (name == "disk_cache_limit") {
         disk_cache_limit_bytes_ = byte_count(value);
+    } else if (name == "nan_guard") {
+        nan_guard_ = value == "nan" ? NanGuard::nan : value == "nan_inf" ? NanGuard::nan_inf : NanGuard::off;
     } else if (name == "streaming_stores") {
         streaming_stores_ = value == "always"  ? StreamingStores::always
                             : value == "never" ? StreamingStores::never

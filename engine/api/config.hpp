@@ -53,6 +53,15 @@ const char* linker_name(Linker linker);
 /// The linker config "linker" spells `name`; nothing for another word.
 std::optional<Linker> linker_from_name(std::string_view name);
 
+/// What a call refuses to compute with (config "nan_guard", Theano's
+/// NanGuardMode): nothing, NaN, or NaN and infinities. A guarded call raises
+/// ValueError naming the input, or the first op, that held or produced one.
+enum class NanGuard {
+    off,
+    nan,
+    nan_inf,
+};
+
 /// When compiled loops write their outputs with non-temporal (streaming)
 /// stores (config "streaming_stores").
 enum class StreamingStores {
@@ -98,6 +107,7 @@ public:
     const std::string& disk_cache_directory() const { return disk_cache_directory_; }
     std::int64_t disk_cache_limit_bytes() const { return disk_cache_limit_bytes_; }
     StreamingStores streaming_stores() const { return streaming_stores_; }
+    NanGuard nan_guard() const { return nan_guard_; }
 
 private:
     Config();
@@ -114,6 +124,7 @@ private:
     std::string disk_cache_directory_;
     std::int64_t disk_cache_limit_bytes_ = 0;
     StreamingStores streaming_stores_ = StreamingStores::by_size;
+    NanGuard nan_guard_ = NanGuard::off;
 };
 
 inline Config& config() { return Config::instance(); }

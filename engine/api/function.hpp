@@ -45,6 +45,9 @@ struct CompileOptions {
     std::string name;
     /// Where the function runs (default: config "device").
     std::optional<Device> device;
+    /// Raise on NaN (or infinities) in inputs and in what each op produces
+    /// (default: config "nan_guard"). Guarded calls never update in place.
+    std::optional<NanGuard> nan_guard;
     /// Keep the LLVM IR and assembly of each kernel compiled now, so that
     /// dump() shows them without lowering the kernel again (compile() does
     /// this by itself when config "dump_dir" is set).

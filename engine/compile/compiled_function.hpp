@@ -30,6 +30,7 @@ public:
     /// What a call locks: every shared variable it reads or updates, in
     /// SharedLocks' order (exclusive for update targets).
     std::vector<SharedLocks::Entry> shared_locks;
+    NanGuard nan_guard = NanGuard::off;
     std::shared_ptr<const Executable> executable;
     RewriteCounts rewrites;
     /// The request's outputs then update values, givens applied, before

@@ -124,6 +124,7 @@ std::shared_ptr<CompiledFunction> bind_to_request(const CompiledGraph& graph, Gr
     compiled->rewrites = graph.rewrites;
     compiled->inputs = inputs;
     compiled->allow_input_downcast = options.allow_input_downcast;
+    compiled->nan_guard = options.nan_guard.value_or(config().nan_guard());
     compiled->executable = graph.executable;
     compiled->user_roots = request.roots;
     compiled->graph_source = source;

@@ -137,10 +137,9 @@ std::string Alloc::pp(const Apply&, const std::vector<std::string>& inputs) cons
 std::vector<Array> Alloc::perform(const Apply&, const std::vector<Array>& inputs) const {
     const Array& value = inputs[0];
     Shape shape;
-    for (std::size_t i = 1; i < inputs.size(); ++i) {
-        shape.push_back(scalar_value(inputs[i]));
-        if (shape.back() < 0) throw ValueError("alloc(): negative dimension in shape " + shape_text(shape));
-    }
+    for (std::size_t i = 1; i < inputs.size(); ++i) shape.push_back(scalar_value(inputs[i]));
+    for (std::int64_t d : shape)
+        if (d < 0) throw ValueError("alloc(): negative dimension in shape " + shape_text(shape));
     Shape strides(shape.size(), 0);
     const int pad = static_cast<int>(shape.size()) - value.ndim();
     for (int d = 0; d < value.ndim(); ++d) {

@@ -3,6 +3,7 @@
 // the updates committed together once everything has been computed.
 #include "executor.hpp"
 #include "filter.hpp"
+#include "nan_guard.hpp"
 
 #include "../api/function.hpp"
 #include "../compile/compiled_function.hpp"
@@ -53,9 +54,19 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     }
     const std::size_t leaf_count = arguments.size() + f.implicit_leaves.size();
 
+    if (f.nan_guard != NanGuard::off) {
+        for (std::size_t i = 0; i < arguments.size(); ++i)
+            if (const std::string found = guarded_value_text(*slots[i], f.nan_guard); !found.empty())
+                throw ValueError(f.label() + ": NaN guard: input argument at index " + std::to_string(i) + " ('" +
+                                 f.inputs[i].str() + "') holds " + found);
+        for (std::size_t k = 0; k < f.implicit_leaves.size(); ++k)
+            if (const std::string found = guarded_value_text(*slots[arguments.size() + k], f.nan_guard); !found.empty())
+                throw ValueError(f.label() + ": NaN guard: " + std::string(f.implicit_leaves[k]->is_shared() ? "shared variable" : "constant") +
+                                 " '" + f.implicit_leaves[k]->str() + "' holds " + found);
+    }
     ArrayList values;
     try {
-        values = f.executable->run(*frame);
+        values = f.executable->run(*frame, f.nan_guard);
     } catch (const std::bad_alloc&) { // where no step could say which
         throw MemoryError(f.label() + ": out of memory");
     }

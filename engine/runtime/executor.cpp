@@ -263,14 +263,15 @@ void Executable::give_back(std::unique_ptr<Frame> frame) const {
     }
 }
 
-ArrayList Executable::run(Frame& frame) const {
+ArrayList Executable::run(Frame& frame, NanGuard guard) const {
     const Plan& plan = *plan_;
     Slots& slots = frame.slots;
     KILN_CHECK(slots.size() == static_cast<std::size_t>(plan.slot_count), "executable run with the wrong slots");
     for (std::size_t i = 0; i < plan.leaf_count; ++i) KILN_CHECK(slots[i].has_value(), "executable run without a leaf value");
     bool may_overwrite = false;
     for (std::size_t s = 0; s < plan.runs.size(); ++s) {
-        if (s == plan.in_place_from) may_overwrite = plan.in_place_loops_can_run(slots);
+        // The guard checks a step after it ran: it must not have written a shared value.
+        if (s == plan.in_place_from) may_overwrite = guard == NanGuard::off && plan.in_place_loops_can_run(slots);
         if (const auto* op = std::get_if<OpRun>(&plan.runs[s])) {
             std::vector<Array> inputs;
             inputs.reserve(op->inputs.size());
@@ -291,6 +292,7 @@ ArrayList Executable::run(Frame& frame) const {
             }
             if (plan.linker == Linker::debug) plan.check_against_interpreter(s, loop, slots);
         }
+        if (guard != NanGuard::off) plan.check_guarded_values(s, slots, guard);
         for (int released : plan.release_after[s]) slots[released].reset();
     }
     ArrayList roots;

@@ -117,8 +117,10 @@ public:
     FrameLease lease_frame() const;
 
     /// Values of the roots for the leaf values in the frame's slots, which
-    /// keep them. Throws like the interpreter, naming the node that failed.
-    ArrayList run(Frame& frame) const;
+    /// keep them. Throws like the interpreter, naming the node that failed;
+    /// with a NaN guard, also ValueError naming the first node that
+    /// produced a guarded value (and then never writes in place).
+    ArrayList run(Frame& frame, NanGuard guard) const;
 
     /// The steps, one line each, with the buffers each reads, writes and frees.
     std::string steps_text() const;

@@ -128,6 +128,9 @@ struct Executable::Plan {
     std::vector<Array> interpret_loop(const LoopRun& run, const Slots& slots) const;
     /// Every value the fused nodes compute, through the interpreter.
     ValueMap interpret_values(const LoopRun& run, const Slots& slots) const;
+    /// The NaN guard's check of step `step`'s outputs: ValueError naming the
+    /// first node that produced a guarded value (nan_guard.cpp).
+    void check_guarded_values(std::size_t step, const Slots& slots, NanGuard guard) const;
     /// The debug linker's check of a compiled loop's outputs.
     void check_against_interpreter(std::size_t step, const LoopRun& run, const Slots& slots) const;
 };
