@@ -33,6 +33,9 @@ std::string byte_size_text(std::int64_t bytes) {
 } // namespace
 
 std::int64_t shape_size(const Shape& shape) {
+    // An empty array's other dimensions may multiply past int64.
+    for (std::int64_t d : shape)
+        if (d == 0) return 0;
     std::int64_t n = 1;
     for (std::int64_t d : shape) n *= d;
     return n;
@@ -53,9 +56,12 @@ std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what
 }
 
 std::int64_t checked_array_bytes(DType dtype, const Shape& shape) {
+    for (std::int64_t d : shape)
+        if (d < 0) throw ValueError("negative dimension in shape " + shape_text(shape));
+    for (std::int64_t d : shape)
+        if (d == 0) return 0; // NumPy makes these, however large the rest
     std::int64_t bytes = dtype_size(dtype);
     for (std::int64_t d : shape) {
-        if (d < 0) throw ValueError("negative dimension in shape " + shape_text(shape));
         if (__builtin_mul_overflow(bytes, d, &bytes))
             throw ValueError("an array of shape " + shape_text(shape) + " and dtype " + std::string(dtype_name(dtype)) +
                              " would hold more bytes than int64 counts");
@@ -69,7 +75,9 @@ Shape c_strides(const Shape& shape) {
     std::int64_t step = 1;
     for (std::size_t i = shape.size(); i-- > 0;) {
         strides[i] = step;
-        step *= std::max<std::int64_t>(shape[i], 1);
+        // Only an empty array's extents overflow (others were checked when
+        // allocated): its strides are never used to reach an element.
+        if (__builtin_mul_overflow(step, std::max<std::int64_t>(shape[i], 1), &step)) step = 0;
     }
     return strides;
 }
@@ -124,11 +132,40 @@ Array Array::full(DType dtype, Shape shape, double value) {
     return out;
 }
 
+Array Array::borrow(void* data, std::int64_t bytes, DType dtype, Shape shape, Shape strides) {
+    if (strides.empty()) strides = c_strides(shape);
+    Array out = borrow(data, dtype, shape, strides);
+    // The elements' span in element steps from data: [lowest, highest].
+    bool empty = false;
+    std::int64_t lowest = 0, highest = 0;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+        empty = empty || shape[d] == 0;
+        std::int64_t reach = 0;
+        if (shape[d] > 0 && __builtin_mul_overflow(shape[d] - 1, strides[d], &reach))
+            throw ValueError("Array::borrow(): shape " + shape_text(shape) + " with strides " + shape_text(strides) +
+                             " reaches beyond what int64 counts");
+        if (__builtin_add_overflow(reach < 0 ? lowest : highest, reach, reach < 0 ? &lowest : &highest))
+            throw ValueError("Array::borrow(): shape " + shape_text(shape) + " with strides " + shape_text(strides) +
+                             " reaches beyond what int64 counts");
+    }
+    if (!empty && (lowest < 0 || highest >= bytes / dtype_size(dtype)))
+        throw ValueError("Array::borrow(): shape " + shape_text(shape) + " with element strides " + shape_text(strides) +
+                         " of " + std::string(dtype_name(dtype)) + " reaches elements " + std::to_string(lowest) +
+                         " to " + std::to_string(highest) + " from the data pointer, outside the " +
+                         std::to_string(bytes) + " bytes given");
+    return out;
+}
+
 Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
     if (strides.empty()) strides = c_strides(shape);
     if (strides.size() != shape.size())
         throw ValueError("Array::borrow(): " + std::to_string(strides.size()) +
                          " strides for shape " + shape_text(shape));
+    for (std::int64_t d : shape)
+        if (d < 0) throw ValueError("Array::borrow(): negative dimension in shape " + shape_text(shape));
+    if (reinterpret_cast<std::uintptr_t>(data) % static_cast<std::uintptr_t>(dtype_size(dtype)) != 0)
+        throw ValueError("Array::borrow(): the data pointer is not aligned for " + std::string(dtype_name(dtype)) +
+                         " (" + std::to_string(dtype_size(dtype)) + " bytes)");
     // The caller owns the memory: the buffer shares the ownership of a token
     // that lives for the whole program, so nothing frees the memory, and the
     // array is never its buffer's sole owner.
@@ -138,6 +175,9 @@ Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
 }
 
 bool Array::is_c_contiguous() const {
+    // No element to lay out: any strides will do, as NumPy says.
+    for (std::int64_t d : shape_)
+        if (d == 0) return true;
     std::int64_t step = 1;
     for (std::size_t i = shape_.size(); i-- > 0;) {
         if (shape_[i] != 1 && strides_[i] != step) return false;

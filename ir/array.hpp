@@ -109,7 +109,14 @@ public:
     }
     /// Wraps memory the caller owns and keeps alive for the life of every copy
     /// of the returned array; strides are in elements (empty means C order).
+    /// `data` is element (0, ..., 0) and must be aligned for the dtype.
+    /// Throws ValueError for a misaligned pointer, a negative dimension or
+    /// a stride count that does not match the shape.
     static Array borrow(void* data, DType dtype, Shape shape, Shape strides = {});
+    /// The same for `bytes` bytes of memory from `data`: also throws
+    /// ValueError, naming the shape and strides, when an element would lie
+    /// outside them (a negative stride must not reach before `data`).
+    static Array borrow(void* data, std::int64_t bytes, DType dtype, Shape shape, Shape strides = {});
 
     DType dtype() const { return dtype_; }
     const Shape& shape() const { return shape_; }

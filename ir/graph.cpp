@@ -95,21 +95,38 @@ ApplyPtr Apply::make(OpPtr op, std::vector<VariablePtr> inputs, std::vector<Tens
     return node;
 }
 
+namespace {
+
+// Inputs released by Apply destructors, waiting for the outermost one.
+struct PendingInputs {
+    std::vector<VariablePtr> inputs;
+    bool draining = false;
+    ~PendingInputs();
+};
+// Set when this thread's queue is gone: graphs a host keeps in static
+// storage die after it, at exit, and then free their inputs as members do.
+// (Trivially destructible: still readable then.)
+thread_local bool pending_inputs_gone = false;
+thread_local PendingInputs pending_inputs;
+PendingInputs::~PendingInputs() { pending_inputs_gone = true; }
+
+} // namespace
+
 Apply::~Apply() {
     // Inputs whose last reference goes away here would destroy their own
     // Apply inside this destructor, and so on down the graph. Instead the
     // outermost destructor drains a queue of released inputs.
-    thread_local std::vector<VariablePtr> pending;
-    thread_local bool draining = false;
-    for (VariablePtr& input : inputs_) pending.push_back(std::move(input));
-    if (draining) return;
-    draining = true;
-    while (!pending.empty()) {
-        VariablePtr input = std::move(pending.back());
-        pending.pop_back();
+    if (pending_inputs_gone) return;
+    PendingInputs& pending = pending_inputs;
+    for (VariablePtr& input : inputs_) pending.inputs.push_back(std::move(input));
+    if (pending.draining) return;
+    pending.draining = true;
+    while (!pending.inputs.empty()) {
+        VariablePtr input = std::move(pending.inputs.back());
+        pending.inputs.pop_back();
         input.reset();
     }
-    draining = false;
+    pending.draining = false;
 }
 
 VariablePtr Apply::output(int index) const {

@@ -23,6 +23,18 @@ namespace kiln {
 using LoopFunction = void (*)(std::int64_t n, void* const* data, const std::int64_t* strides,
                               const std::uint64_t* params, std::int32_t* status);
 
+/// Calls a loop: every call into generated code goes through here. Such
+/// code has no type signature before its entry point, where clang's
+/// -fsanitize=function (part of UBSan) looks for one, reading before the
+/// code's first byte; this one call is left unchecked.
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
+inline void call_loop(LoopFunction loop, std::int64_t n, void* const* data, const std::int64_t* strides,
+                      const std::uint64_t* params, std::int32_t* status) {
+    loop(n, data, strides, params, status);
+}
+
 /// The ways a kernel's loop can be compiled; they compute the same values.
 enum class LoopVariant : std::uint8_t {
     plain,

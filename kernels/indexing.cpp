@@ -67,6 +67,10 @@ template <class F> void split(std::int64_t count, std::int64_t weight, F&& body)
                       [&](const tbb::blocked_range<std::int64_t>& r) { body(r.begin(), r.end()); });
 }
 
+// An element's width as a signed step: offsets may be negative, and one
+// multiplied by an unsigned width would wrap.
+template <std::size_t Bytes> constexpr std::int64_t offset_unit = static_cast<std::int64_t>(Bytes);
+
 // Element copies go through memcpy of a constant width, which compiles to
 // one load and one store and keeps the bytes' type out of it.
 template <std::size_t Bytes>
@@ -76,7 +80,8 @@ void copy_run(std::byte* dst, std::int64_t dst_stride, const std::byte* src, std
         std::memcpy(dst, src, static_cast<std::size_t>(count) * Bytes);
         return;
     }
-    for (std::int64_t i = 0; i < count; ++i) std::memcpy(dst + i * dst_stride * Bytes, src + i * src_stride * Bytes, Bytes);
+    for (std::int64_t i = 0; i < count; ++i)
+        std::memcpy(dst + i * dst_stride * offset_unit<Bytes>, src + i * src_stride * offset_unit<Bytes>, Bytes);
 }
 
 template <std::size_t Bytes>
@@ -86,7 +91,8 @@ void copy_strided_as(Extents shape, std::byte* dst, Extents dst_strides, const s
     if (total == 0) return;
     split(total, 1, [&](std::int64_t begin, std::int64_t end) {
         walk_merged(m, begin, end, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
-            copy_run<Bytes>(dst + at[0] * Bytes, m.inner_stride(0), src + at[1] * Bytes, m.inner_stride(1), count);
+            copy_run<Bytes>(dst + at[0] * offset_unit<Bytes>, m.inner_stride(0), src + at[1] * offset_unit<Bytes>,
+                            m.inner_stride(1), count);
         });
     });
 }
@@ -132,17 +138,18 @@ std::int64_t gather_blocks(const std::byte* source, std::int64_t positions, cons
             for (std::int64_t p = begin; p < end; ++p) {
                 std::int64_t offset = 0;
                 if (!locate(p, offset)) return fail(p);
-                std::memcpy(to_base + p * Bytes, from_base + offset * Bytes, Bytes);
+                std::memcpy(to_base + p * offset_unit<Bytes>, from_base + offset * offset_unit<Bytes>, Bytes);
             }
             return;
         }
         for (std::int64_t p = begin; p < end; ++p) {
             std::int64_t offset = 0;
             if (!locate(p, offset)) return fail(p);
-            const std::byte* from = from_base + offset * Bytes;
-            std::byte* to = to_base + p * block * Bytes;
+            const std::byte* from = from_base + offset * offset_unit<Bytes>;
+            std::byte* to = to_base + p * block * offset_unit<Bytes>;
             walk_merged(m, 0, block, [&](const std::array<std::int64_t, 2>& at, std::int64_t count) {
-                copy_run<Bytes>(to + at[0] * Bytes, m.inner_stride(0), from + at[1] * Bytes, m.inner_stride(1), count);
+                copy_run<Bytes>(to + at[0] * offset_unit<Bytes>, m.inner_stride(0), from + at[1] * offset_unit<Bytes>,
+                                m.inner_stride(1), count);
             });
         }
     });
@@ -232,6 +239,7 @@ std::int64_t gather_along(std::size_t element_bytes, const std::byte* source, st
     FirstFailure first(count);
     by_width(element_bytes, [&](auto width) {
         constexpr std::size_t bytes = width;
+        constexpr std::int64_t unit = width; // signed: offsets may be negative
         split(count, 1, [&, locate](std::int64_t begin, std::int64_t end) {
             const std::byte* const from = source;
             std::byte* const to = out;
@@ -249,13 +257,13 @@ std::int64_t gather_along(std::size_t element_bytes, const std::byte* source, st
                 if constexpr (std::is_signed_v<I>) direct = direct && low >= 0;
                 if (direct) {
                     for (std::int64_t p = c; p < stop; ++p)
-                        std::memcpy(to + p * bytes, from + static_cast<std::int64_t>(id[p * step]) * axis * bytes, bytes);
+                        std::memcpy(to + p * unit, from + static_cast<std::int64_t>(id[p * step]) * axis * unit, bytes);
                     continue;
                 }
                 for (std::int64_t p = c; p < stop; ++p) {
                     std::int64_t offset = 0;
                     if (!locate(p, offset)) return first.note(p);
-                    std::memcpy(to + p * bytes, from + offset * bytes, bytes);
+                    std::memcpy(to + p * unit, from + offset * unit, bytes);
                 }
             }
         });

@@ -103,6 +103,14 @@ Array load_npy(const std::string& path) {
     if (major < 1 || major > 3) bad_file(path, "unsupported format version " + std::to_string(major));
     if (!in.read(reinterpret_cast<char*>(length_bytes), length_size)) bad_file(path, "truncated header");
     for (int i = length_size - 1; i >= 0; --i) header_length = header_length * 256 + length_bytes[i];
+    // A version 2 header may claim up to 4 GiB: believe the file, not the claim.
+    const std::streamoff header_start = in.tellg();
+    in.seekg(0, std::ios::end);
+    const std::streamoff after_length = in.tellg() - header_start;
+    in.seekg(header_start);
+    if (static_cast<std::streamoff>(header_length) > after_length)
+        bad_file(path, "truncated header: " + std::to_string(header_length) + " bytes announced, " +
+                           std::to_string(after_length) + " in the file");
     std::string header(header_length, '\0');
     if (!in.read(header.data(), header_length)) bad_file(path, "truncated header");
 
@@ -131,6 +139,10 @@ Array load_npy(const std::string& path) {
     if (!in.read(reinterpret_cast<char*>(data.mutable_data()), bytes))
         bad_file(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_text(shape));
     if (swap) byteswap_elements(data.mutable_data(), data.size(), dtype_size(dtype));
+    // NumPy reads any non-zero byte of a bool array as True; a C++ bool
+    // holding anything but 0 or 1 is undefined.
+    if (dtype == DType::bool_)
+        for (std::int64_t i = 0; i < data.size(); ++i) data.mutable_data()[i] = std::byte{data.mutable_data()[i] != std::byte{0}};
     if (fortran == "False") return data;
     // Column-major data: view it with reversed strides, then copy to C order.
     Shape strides(shape.size());

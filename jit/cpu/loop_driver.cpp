@@ -129,7 +129,7 @@ public:
                                for (std::size_t b = 0; b < count; ++b)
                                    pointers[b] = bases[b] + at[b] * buffers_[b].element_size;
                                std::int32_t run_status = 0;
-                               loop_(length, pointers.data(), inner_strides_.data(), params_, &run_status);
+                               call_loop(loop_, length, pointers.data(), inner_strides_.data(), params_, &run_status);
                                if (run_status != 0) {
                                    std::int32_t expected = 0;
                                    status_.compare_exchange_strong(expected, run_status);

@@ -20,10 +20,10 @@ inline std::int32_t run_one_position(LoopFunction loop, std::span<void* const> d
     static constexpr std::array<std::int64_t, 16> zero_strides{};
     std::int32_t status = 0;
     if (data.size() <= zero_strides.size()) {
-        loop(1, data.data(), zero_strides.data(), params, &status);
+        call_loop(loop, 1, data.data(), zero_strides.data(), params, &status);
     } else {
         const std::vector<std::int64_t> strides(data.size(), 0);
-        loop(1, data.data(), strides.data(), params, &status);
+        call_loop(loop, 1, data.data(), strides.data(), params, &status);
     }
     return status;
 }

@@ -101,6 +101,29 @@ TEST_CASE("borrowed memory is used in place") {
     CHECK_FALSE(a.sole_owner());
 }
 
+TEST_CASE("borrowing memory of a known size refuses views that reach outside it") {
+    alignas(8) double data[6] = {1, 2, 3, 4, 5, 6};
+    const std::int64_t bytes = sizeof data;
+    // Inside: the whole buffer, a column, a reversed row, an empty view with any strides.
+    CHECK(Array::borrow(data, bytes, DType::float64, {2, 3}).to_vector<double>() == std::vector<double>{1, 2, 3, 4, 5, 6});
+    CHECK(Array::borrow(data + 2, bytes - 16, DType::float64, {2}, {3}).to_vector<double>() == std::vector<double>{3, 6});
+    CHECK(Array::borrow(data + 5, 8, DType::float64, {1}, {-7}).to_vector<double>() == std::vector<double>{6});
+    CHECK(Array::borrow(data, 0, DType::float64, {0, 1000}, {1000000, -1000000}).size() == 0);
+    // Outside: one element past the end, before the start, strides whose reach overflows.
+    CHECK_THROWS_WITH_AS(Array::borrow(data, bytes, DType::float64, {7}), doctest::Contains("outside the 48 bytes"),
+                         ValueError);
+    CHECK_THROWS_WITH_AS(Array::borrow(data + 5, 8, DType::float64, {2}, {-1}), doctest::Contains("elements -1 to 0"),
+                         ValueError);
+    CHECK_THROWS_WITH_AS(Array::borrow(data, bytes, DType::float64, {3, 3}, {std::int64_t{1} << 62, 1}),
+                         doctest::Contains("beyond what int64 counts"), ValueError);
+    // Either form: negative dimensions, and pointers misaligned for the dtype.
+    CHECK_THROWS_WITH_AS(Array::borrow(data, bytes, DType::float64, {-1}), doctest::Contains("negative dimension"),
+                         ValueError);
+    CHECK_THROWS_WITH_AS(Array::borrow(reinterpret_cast<char*>(data) + 1, DType::float64, {2}),
+                         doctest::Contains("not aligned"), ValueError);
+    CHECK(Array::borrow(reinterpret_cast<char*>(data) + 1, 8, DType::uint8, {8}).size() == 8);
+}
+
 TEST_CASE("sole_owner: an array alone on its buffer, until a copy or view shares it") {
     Array a = Array::zeros(DType::float64, {3});
     CHECK(a.sole_owner());

@@ -311,6 +311,6 @@ TEST_CASE("a whole entry that LLVM cannot link is removed, and the kernel compil
     void* data[] = {in.data(), out.data()};
     const std::int64_t strides[] = {1, 1};
     std::int32_t status = 0;
-    loop.function(3, data, strides, nullptr, &status);
+    call_loop(loop.function, 3, data, strides, nullptr, &status);
     for (std::size_t i = 0; i < in.size(); ++i) CHECK(out[i] == in[i] * factor);
 }

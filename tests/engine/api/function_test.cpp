@@ -229,3 +229,11 @@ TEST_CASE("one function called from several threads at once gives each caller it
     for (auto& caller : callers) caller.join();
     CHECK(wrong == 0);
 }
+
+TEST_CASE("functions and graphs in static storage are destroyed at exit without touching freed memory (a fuzz finding)") {
+    // Destroyed after this thread's thread_local objects: the sanitizer
+    // build reports any use of them then.
+    static const Var kept_input = dvector("kept");
+    static const Function kept = compile({kept_input}, exp(kept_input) * 2.0 + sum(kept_input));
+    CHECK(kept(std::vector<double>{0.0})[0].value_at<double>(0) == 2.0);
+}

@@ -95,6 +95,20 @@ TEST_CASE("load_idx converts every wider IDX type from big-endian") {
     }
 }
 
+TEST_CASE("an IDX file with a zero dimension loads as an empty C-contiguous array (a fuzz finding)") {
+    TempDir dir;
+    write_plain(dir.file("empty-idx3-ubyte"), idx_header(0x08, {1023410177, 0, 856576}));
+    const Array empty = load_idx(dir.file("empty-idx3-ubyte"));
+    CHECK(empty.shape() == Shape{1023410177, 0, 856576});
+    CHECK(empty.size() == 0);
+    CHECK(empty.is_c_contiguous());
+    // Its other extents multiply past int64: no overflow in sizes or strides.
+    write_plain(dir.file("wide-idx4-int"), idx_header(0x0C, {4294967055u, 0, 824637, 536872448}));
+    const Array wide = load_idx(dir.file("wide-idx4-int"));
+    CHECK(wide.size() == 0);
+    CHECK(wide.copy().shape() == wide.shape());
+}
+
 TEST_CASE("load_idx names the file and the fault of a bad one") {
     TempDir dir;
     const std::string path = dir.file("bad");

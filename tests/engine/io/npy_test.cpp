@@ -96,6 +96,22 @@ TEST_CASE("every dtype round-trips, Fortran order included") {
     CHECK(load_npy(dir.file("t.npy")).to_vector<double>() == std::vector<double>{1, 4, 2, 5, 3, 6});
 }
 
+TEST_CASE("a bool array's bytes other than 0 and 1 read as True, as NumPy reads them (a fuzz finding)") {
+    TempDir dir;
+    write_file(dir.file("b.npy"), npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }", std::string("\x00\x01\x20\xff", 4)));
+    const Array flags = load_npy(dir.file("b.npy"));
+    CHECK(flags.to_vector<bool>() == std::vector<bool>{false, true, true, true});
+    CHECK(flags.astype(DType::int64).to_vector<std::int64_t>() == std::vector<std::int64_t>{0, 1, 1, 1});
+}
+
+TEST_CASE("a header length beyond the file is refused before anything is allocated for it (a fuzz finding)") {
+    TempDir dir;
+    // Version 2.0 announces a 4 GiB header in a 20-byte file.
+    write_file(dir.file("h.npy"), std::string("\x93NUMPY\x02\x00\xf0\xff\xff\xff{'descr'", 20));
+    CHECK_THROWS_WITH_AS(load_npy(dir.file("h.npy")), doctest::Contains("truncated header: 4294967280 bytes announced"),
+                         ValueError);
+}
+
 TEST_CASE("bad files are refused with the file and the reason named; a failed save leaves nothing") {
     TempDir dir;
     write_file(dir.file("text.npy"), "hello");

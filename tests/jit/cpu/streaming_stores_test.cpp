@@ -50,7 +50,7 @@ void check_run(LoopFunction loop, std::int64_t n, const std::int64_t shifts[2]) 
     void* data[] = {a.data(), b.data(), c.data(), outputs[0], outputs[1]};
     const std::int64_t strides[] = {1, 1, 1, 1, 1};
     std::int32_t status = 0;
-    loop(n, data, strides, nullptr, &status);
+    call_loop(loop, n, data, strides, nullptr, &status);
     CHECK(status == 0);
     for (std::int64_t i = 0; i < n; ++i) {
         CAPTURE(i);
@@ -114,7 +114,7 @@ TEST_CASE("a one-byte output streams in blocks of its own size") {
             void* data[] = {x.data(), y.data(), out};
             const std::int64_t strides[] = {1, 1, 1};
             std::int32_t status = 0;
-            loop(n, data, strides, nullptr, &status);
+            call_loop(loop, n, data, strides, nullptr, &status);
             CHECK(status == 0);
             for (std::int64_t i = 0; i < n; ++i) REQUIRE(out[i] == (x[i] > y[i] ? 1 : 0));
             for (std::int64_t i = 1; i <= 64 + shift; ++i) REQUIRE(out[-i] == 0xAB);
