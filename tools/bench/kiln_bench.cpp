@@ -1,5 +1,5 @@
 // kiln-bench: kiln's speed against baselines measured in the same run.
-//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 W2 W3 W4 W5 W6 W7 W8 W9 WS; default all but WS)
+//   kiln-bench [--json] [--repeat N] [WORKLOAD...]     (W1 ... W10, WS; default all but WS)
 // Each workload reports kiln's time, the baseline's, and ratio = baseline /
 // kiln (higher is better). Times are medians of N rounds that alternate kiln's
 // work and the baseline's.
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         else if (arg == "--repeat" && i + 1 < argc) bench::repeats = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--steps" && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
         else if (arg == "--help" || arg == "-h") {
-            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W7 W8 W9 ...]\n"
+            std::printf("usage: kiln-bench [--json] [--repeat N] [--steps N] [W1 W2 W3 W4 W5 W6 W7 W8 W9 W10 ...]\n"
                         "  W1  fused 1/(1+exp(-(a*b+c))) on 2^24 float64 and float32, and a STREAM triad, with\n"
                         "      kiln's default stores, then streaming stores and ordinary ones forced\n"
                         "  WS  streaming stores against ordinary ones for x + 3*y then sum, 2^18..2^24 float64\n"
@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
                         "      against the same in a new process with the disk cache off\n"
                         "  W8  gather rows and scatter-add their gradient, gather elements, join columns\n"
                         "  W9  an epoch of the softmax_regression example (Fashion-MNIST when installed), f64 and f32\n"
+                        "  W10 one function called from every hardware thread against the same calls on one thread:\n"
+                        "      reading a shared variable (side by side), then updating it (one at a time)\n"
                         "ratio = baseline_s / kiln_s: higher is better for kiln\n");
             return 0;
         } else selected.push_back(arg);
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
             for (const Result& r : indexing_workloads()) print_result(r, json);
         if (wanted("W9"))
             for (const Result& r : softmax_regression_epochs()) print_result(r, json);
+        if (wanted("W10"))
+            for (const Result& r : concurrent_call_workloads()) print_result(r, json);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kiln-bench: %s\n", e.what());
         return 1;

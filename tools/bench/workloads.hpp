@@ -32,6 +32,9 @@ Result warm_start();
 std::vector<Result> indexing_workloads();
 /// W9: an epoch of the softmax_regression example, float64 and float32.
 std::vector<Result> softmax_regression_epochs();
+/// W10: one function called from every hardware thread against the same
+/// calls on one thread, reading a shared variable, then updating it.
+std::vector<Result> concurrent_call_workloads();
 
 /// The W4 training function, compiled for shared `w` and `b`.
 Function logistic_train(SharedVar& w, SharedVar& b);
