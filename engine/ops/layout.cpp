@@ -285,15 +285,48 @@ Var repeat(const Var& x, int repeats, int axis) {
         throw ValueError("repeat(): axis " + std::to_string(axis) + " is out of bounds for a " + std::to_string(x.ndim()) +
                          "-d tensor");
     if (repeats < 1) throw ValueError("repeat(): repeats must be at least 1, got " + std::to_string(repeats));
-    // Bring the axis first, gather rows i // repeats, and move it back.
-    std::vector<DimShuffle::Entry> order{resolved};
-    for (int d = 0; d < x.ndim(); ++d)
-        if (d != resolved) order.push_back(d);
-    std::vector<DimShuffle::Entry> back(x.ndim());
-    for (int i = 0; i < x.ndim(); ++i) back[order[i]] = i;
-    const Var front = dimshuffle(x, order);
-    const Var rows = int_div(arange(shape_i(front, 0) * repeats), repeats);
-    return dimshuffle(front[rows], back);
+    if (repeats == 1) return x;
+    std::vector<bool> broadcastable = x.type().broadcastable();
+    broadcastable[resolved] = false;
+    return Var(Apply::make(std::make_shared<Repeat>(repeats, resolved), {x.node()},
+                           {TensorType(x.dtype(), std::move(broadcastable))})
+                   ->output(0));
+}
+
+namespace {
+
+// `shape` with `axis` split in two: (..., shape[axis], repeats, ...).
+Shape split_axis(const Shape& shape, int axis, std::int64_t repeats) {
+    Shape split = shape;
+    split.insert(split.begin() + axis + 1, repeats);
+    return split;
+}
+
+} // namespace
+
+std::vector<Array> Repeat::perform(const Apply&, const std::vector<Array>& inputs) const {
+    const Array& x = inputs[0];
+    Shape shape = x.shape();
+    shape[axis_] = checked_multiply(shape[axis_], repeats_, "repeat(): the size of the repeated axis");
+    Array out = Array::uninitialized(x.dtype(), shape);
+    // The output seen as (..., n, repeats, ...), the input broadcast along the repeats.
+    Shape out_strides = out.strides();
+    out_strides[axis_] = out.strides()[axis_] * repeats_;
+    out_strides.insert(out_strides.begin() + axis_ + 1, out.strides()[axis_]);
+    Shape x_strides = x.strides();
+    x_strides.insert(x_strides.begin() + axis_ + 1, 0);
+    const Shape split = split_axis(x.shape(), axis_, repeats_);
+    copy_into(out.view(split, out_strides), x.view(split, x_strides));
+    return {out};
+}
+
+std::vector<VariablePtr> Repeat::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
+    // Each input slice's gradient is the sum of its repeats' gradients.
+    const Var x(node.inputs()[0]);
+    if (!is_float(x.dtype())) return {nullptr};
+    std::vector<Operand> split = shape_of(x);
+    split.insert(split.begin() + axis_ + 1, Operand(repeats_));
+    return {sum(reshape(Var(output_grads[0]), split), {axis_ + 1}).node()};
 }
 
 // Shape inference: output shapes as graphs of the input shapes.
@@ -320,6 +353,12 @@ Shapes Reshape::infer_shape(const Apply& node, const Shapes& in) const {
 
 Shapes Alloc::infer_shape(const Apply& node, const Shapes&) const {
     SymbolicShape out(node.inputs().begin() + 1, node.inputs().end());
+    return {out};
+}
+
+Shapes Repeat::infer_shape(const Apply&, const Shapes& in) const {
+    SymbolicShape out = in[0];
+    out[axis_] = (i64(in[0][axis_]) * repeats_).node();
     return {out};
 }
 

@@ -39,6 +39,26 @@ private:
     int axis_;
 };
 
+/// x with each slice along `axis` repeated `repeats` times in a row (NumPy's
+/// repeat with one count). The repeated axis's size is checked: a count
+/// past int64 is a ValueError.
+class Repeat : public Op {
+public:
+    Repeat(int repeats, int axis) : repeats_(repeats), axis_(axis) {}
+    std::string kind() const override { return "Repeat"; }
+    std::string params() const override { return std::to_string(repeats_) + ", " + std::to_string(axis_); }
+    std::string name() const override {
+        return "Repeat{repeats=" + std::to_string(repeats_) + ", axis=" + std::to_string(axis_) + "}";
+    }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+
+private:
+    int repeats_;
+    int axis_;
+};
+
 /// inputs: a value, then one int64 scalar per output dimension; the value
 /// broadcast to that shape.
 class Alloc : public Op {

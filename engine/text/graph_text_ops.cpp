@@ -144,6 +144,12 @@ const std::map<std::string_view, Builder>& builders() {
              return reshape(in[0], operands(in.begin() + 1, in.end()));
          }},
         {"Join", [](std::string_view params, const Inputs& in) { return concatenate(in, integer_of(params, params)); }},
+        {"Repeat", [](std::string_view params, const Inputs& in) {
+             expect_count(in, 1);
+             const std::vector<int> values = integer_list(params, params);
+             if (values.size() != 2) bad_params(params, "repeats, axis");
+             return repeat(in[0], values[0], values[1]);
+         }},
         {"Alloc", [](std::string_view, const Inputs& in) {
              if (in.empty()) expect_count(in, 1);
              return alloc(in[0], operands(in.begin() + 1, in.end()));

@@ -141,3 +141,16 @@ TEST_CASE("a .npy header claiming more data than its file holds is refused befor
                          doctest::Contains("more bytes than int64 counts"), ValueError);
     CHECK(load_npy(write_npy("fits.npy", "(2,)")).shape() == Shape{2});
 }
+
+TEST_CASE("repeat whose repeated axis overflows int64 is a ValueError naming the op and the size") {
+    // 2^62 rows of nothing, each repeated 4 times: 2^64 rows.
+    const Array empty = Array::zeros(DType::float64, {std::int64_t{1} << 62, 0});
+    const Var x = dmatrix("x");
+    const Function f = compile({x}, repeat(x, 4, 0));
+    CHECK_THROWS_WITH_AS(f(empty), doctest::Contains("repeat(): the size of the repeated axis: 4611686018427387904 * 4"),
+                         ValueError);
+    CHECK_THROWS_WITH_AS(f(empty), doctest::Contains("Repeat{repeats=4, axis=0}"), ValueError);
+    CHECK(f(Array::zeros(DType::float64, {3, 0}))[0].shape() == Shape{12, 0});
+    CHECK(f(test::doubles({1, 2, 3, 4}, {2, 2}))[0].to_vector<double>() ==
+          std::vector<double>{1, 2, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 3, 4});
+}

@@ -40,7 +40,7 @@ const char* const catalogue[] = {
     "x: f64[:,:]; y: f64[:]; i: i64[:]; out = set_subtensor(x[0], y), inc_subtensor(x[1:, 0], 2.0), inc_subtensor(x[i], y)",
     "x: f64[:,:]; out = where(x > 0, x, 0.5 * x), clip(x, -1, 1), x.astype('f32'), maximum(x, 2), x ** 3, x.var(axis=0)",
     "x: f64[:,:]; y: i64[:]; out = crossentropy_softmax(x, y), categorical_crossentropy(softmax(x), y)",
-    "x: f64[1,:]; out = unbroadcast(x, 0), x.squeeze(), stop_gradient(x) * 2, expand_dims(x, 2), tile(x, [2, 1])",
+    "x: f64[1,:]; out = unbroadcast(x, 0), x.squeeze(), stop_gradient(x) * 2, expand_dims(x, 2), tile(x, [2, 1]), repeat(x, 3, axis=1)",
     "x: f64[:]; out = jacobian(x ** 3, x), hessian(sum(sin(x) * x), x)",
     "w: f64[:]; b: f64[]; x: f64[:,:]; gw, gb = grad(sum(sigmoid(dot(x, w) + b)), [w, b]); gw, gb",
 };
