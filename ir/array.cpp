@@ -3,6 +3,7 @@
 #include "buffers.hpp"
 #include "errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -32,10 +33,16 @@ std::string byte_size_text(std::int64_t bytes) {
 
 } // namespace
 
+namespace {
+
+// A zero extent: no element, however large the other extents (whose
+// product may pass int64).
+bool has_zero_extent(const Shape& shape) { return std::find(shape.begin(), shape.end(), 0) != shape.end(); }
+
+} // namespace
+
 std::int64_t shape_size(const Shape& shape) {
-    // An empty array's other dimensions may multiply past int64.
-    for (std::int64_t d : shape)
-        if (d == 0) return 0;
+    if (has_zero_extent(shape)) return 0;
     std::int64_t n = 1;
     for (std::int64_t d : shape) n *= d;
     return n;
@@ -58,8 +65,7 @@ std::int64_t checked_add(std::int64_t a, std::int64_t b, const std::string& what
 std::int64_t checked_array_bytes(DType dtype, const Shape& shape) {
     for (std::int64_t d : shape)
         if (d < 0) throw ValueError("negative dimension in shape " + shape_text(shape));
-    for (std::int64_t d : shape)
-        if (d == 0) return 0; // NumPy makes these, however large the rest
+    if (has_zero_extent(shape)) return 0; // NumPy makes these, however large the rest
     std::int64_t bytes = dtype_size(dtype);
     for (std::int64_t d : shape) {
         if (__builtin_mul_overflow(bytes, d, &bytes))
@@ -175,9 +181,7 @@ Array Array::borrow(void* data, DType dtype, Shape shape, Shape strides) {
 }
 
 bool Array::is_c_contiguous() const {
-    // No element to lay out: any strides will do, as NumPy says.
-    for (std::int64_t d : shape_)
-        if (d == 0) return true;
+    if (has_zero_extent(shape_)) return true; // no element to lay out: any strides will do, as NumPy says
     std::int64_t step = 1;
     for (std::size_t i = shape_.size(); i-- > 0;) {
         if (shape_[i] != 1 && strides_[i] != step) return false;

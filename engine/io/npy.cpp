@@ -93,6 +93,12 @@ void byteswap_elements(std::byte* data, std::int64_t count, int size) {
 Array load_npy(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) bad_file(path, "cannot open for reading");
+    // What the header claims (its own length, the data's) is checked against
+    // what the file holds before anything is allocated for it.
+    in.seekg(0, std::ios::end);
+    const std::streamoff file_size = in.tellg();
+    in.seekg(0);
+    const auto bytes_left = [&] { return file_size - static_cast<std::streamoff>(in.tellg()); };
     char prefix[magic_size + 2];
     if (!in.read(prefix, sizeof prefix) || std::memcmp(prefix, magic, magic_size) != 0)
         bad_file(path, "not a .npy file (no \\x93NUMPY magic)");
@@ -103,12 +109,8 @@ Array load_npy(const std::string& path) {
     if (major < 1 || major > 3) bad_file(path, "unsupported format version " + std::to_string(major));
     if (!in.read(reinterpret_cast<char*>(length_bytes), length_size)) bad_file(path, "truncated header");
     for (int i = length_size - 1; i >= 0; --i) header_length = header_length * 256 + length_bytes[i];
-    // A version 2 header may claim up to 4 GiB: believe the file, not the claim.
-    const std::streamoff header_start = in.tellg();
-    in.seekg(0, std::ios::end);
-    const std::streamoff after_length = in.tellg() - header_start;
-    in.seekg(header_start);
-    if (static_cast<std::streamoff>(header_length) > after_length)
+    // A version 2 header may claim up to 4 GiB.
+    if (const std::streamoff after_length = bytes_left(); static_cast<std::streamoff>(header_length) > after_length)
         bad_file(path, "truncated header: " + std::to_string(header_length) + " bytes announced, " +
                            std::to_string(after_length) + " in the file");
     std::string header(header_length, '\0');
@@ -126,13 +128,7 @@ Array load_npy(const std::string& path) {
     } catch (const ValueError& error) {
         bad_file(path, error.what());
     }
-    // What the file holds decides, before anything is allocated for a shape
-    // its header may merely claim.
-    const std::streamoff data_start = in.tellg();
-    in.seekg(0, std::ios::end);
-    const std::streamoff held = in.tellg() - data_start;
-    in.seekg(data_start);
-    if (held < bytes)
+    if (const std::streamoff held = bytes_left(); held < bytes)
         bad_file(path, "truncated data: expected " + std::to_string(bytes) + " bytes for shape " + shape_text(shape) +
                            ", the file holds " + std::to_string(held));
     Array data = Array::uninitialized(dtype, shape);
