@@ -125,4 +125,24 @@ std::vector<VariablePtr> clone_replace(const std::vector<VariablePtr>& outputs,
     return result;
 }
 
+std::unordered_map<const Apply*, ApplyPtr> corresponding_nodes(const std::vector<VariablePtr>& original,
+                                                               const std::vector<VariablePtr>& copy) {
+    KILN_CHECK(original.size() == copy.size(), "corresponding_nodes: graphs with different numbers of roots");
+    std::unordered_map<const Apply*, ApplyPtr> found;
+    std::vector<std::pair<const Variable*, VariablePtr>> pending;
+    for (std::size_t i = 0; i < original.size(); ++i) pending.emplace_back(original[i].get(), copy[i]);
+    while (!pending.empty()) {
+        const auto [from, to] = pending.back();
+        pending.pop_back();
+        const ApplyPtr from_node = from->owner();
+        const ApplyPtr to_node = to->owner();
+        if (!from_node || !to_node || found.count(from_node.get())) continue;
+        KILN_CHECK(from_node->inputs().size() == to_node->inputs().size(), "corresponding_nodes: graphs differ");
+        found.emplace(from_node.get(), to_node);
+        for (std::size_t i = 0; i < from_node->inputs().size(); ++i)
+            pending.emplace_back(from_node->inputs()[i].get(), to_node->inputs()[i]);
+    }
+    return found;
+}
+
 } // namespace kiln

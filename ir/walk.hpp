@@ -34,4 +34,9 @@ using Replacements = std::unordered_map<const Variable*, VariablePtr>;
 std::vector<VariablePtr> clone_replace(const std::vector<VariablePtr>& outputs,
                                        const Replacements& replacements);
 
+/// For `copy`, the same graph as `original` with some leaves replaced (what
+/// clone_replace makes of it), the node of `copy` at each node of `original`.
+std::unordered_map<const Apply*, ApplyPtr> corresponding_nodes(const std::vector<VariablePtr>& original,
+                                                               const std::vector<VariablePtr>& copy);
+
 } // namespace kiln

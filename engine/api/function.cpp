@@ -1,11 +1,14 @@
 #include "function.hpp"
 
+#include "../../ir/walk.hpp"
+
 #include "../compile/compiled_function.hpp"
 #include "../compile/dump_folder.hpp"
 #include "../compile/pipeline.hpp"
 #include "../runtime/executor.hpp"
 
 #include "../../ir/errors.hpp"
+#include "../../ir/walk.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -31,7 +34,21 @@ const std::string& Function::name() const { return impl_->name; }
 const RewriteCounts& Function::rewrites_applied() const { return impl_->rewrites; }
 std::string Function::steps_text() const { return impl_->executable->steps_text(); }
 std::vector<const Kernel*> Function::kernels() const { return impl_->executable->kernels(); }
-std::vector<FunctionStep> Function::steps() const { return impl_->executable->steps(); }
+std::vector<FunctionStep> Function::steps() const {
+    std::vector<FunctionStep> steps = impl_->executable->steps();
+    // The executable names the nodes of the graph it was built from; this
+    // function's outputs are that graph bound to its own inputs and shared
+    // variables (a graph from the caches is always a copy), so name those.
+    std::vector<VariablePtr> bound;
+    for (const Var& output : impl_->outputs) bound.push_back(output.node());
+    for (const auto& update : impl_->updates) bound.push_back(update.second.node());
+    if (bound == impl_->executable_roots) return steps;
+    const auto corresponding = corresponding_nodes(impl_->executable_roots, bound);
+    for (FunctionStep& step : steps)
+        for (ApplyPtr& node : step.nodes)
+            if (const auto found = corresponding.find(node.get()); found != corresponding.end()) node = found->second;
+    return steps;
+}
 
 std::vector<SharedVar> Function::shared_variables() const {
     std::vector<SharedVar> found;

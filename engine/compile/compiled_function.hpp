@@ -32,6 +32,10 @@ public:
     std::vector<SharedLocks::Entry> shared_locks;
     NanGuard nan_guard = NanGuard::off;
     std::shared_ptr<const Executable> executable;
+    /// The roots of the executable's graph (outputs, then update values),
+    /// which `outputs` and `updates` are bound copies of: the executable's
+    /// steps name these nodes.
+    std::vector<VariablePtr> executable_roots;
     RewriteCounts rewrites;
     /// The request's outputs then update values, givens applied, before
     /// rewriting (the "graph" stage).

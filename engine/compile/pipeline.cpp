@@ -126,6 +126,7 @@ std::shared_ptr<CompiledFunction> bind_to_request(const CompiledGraph& graph, Gr
     compiled->allow_input_downcast = options.allow_input_downcast;
     compiled->nan_guard = options.nan_guard.value_or(config().nan_guard());
     compiled->executable = graph.executable;
+    compiled->executable_roots = graph.roots;
     compiled->user_roots = request.roots;
     compiled->graph_source = source;
     compiled->costs = graph.costs;

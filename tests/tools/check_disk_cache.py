@@ -57,6 +57,10 @@ with tempfile.TemporaryDirectory() as temporary:
           "the compile report counts the kernel loaded from disk", summary)
     check("graph: read from the disk cache" in summary and "rewriting:" not in summary,
           "a second run reads the optimized graph instead of rewriting", summary)
+    # The drawing of a function read from disk shows its fused loop, as the first process's does.
+    drawings = [run(cache, command=("graph", "--format", "dot"))[0] for _ in range(2)]
+    check(all(d.count("subgraph cluster_") == 1 for d in drawings) and drawings[0] == drawings[1],
+          "a graph read from the disk cache is drawn with its fused-loop cluster", "\n".join(drawings))
 
     # A function whose kernel is gone: its graph is read, its kernel compiled again.
     for entry in entries(cache, "kernel"):

@@ -158,3 +158,24 @@ TEST_CASE("the cache keeps the 64 most recently used graphs, and no graph with m
     }
     CHECK(misses_of(2.0) == 0); // and it evicted nothing to make room
 }
+
+TEST_CASE("a found function's steps name its own nodes, so its drawing shows the fused loops") {
+    auto build = [] {
+        const Var x = dmatrix("x"), y = dvector("y");
+        return std::pair{compile({x, y}, sum(exp(x) * y, 1)), x};
+    };
+    const auto [first, first_x] = build();
+    const auto hits_before = function_cache_counters().hits;
+    const auto [found, found_x] = build();
+    CHECK(function_cache_counters().hits == hits_before + 1);
+    for (const Function* f : {&first, &found}) {
+        const std::string drawing = to_dot(*f);
+        CHECK(drawing.find("subgraph cluster_") != std::string::npos);
+        // Every node of a loop step is one of the function's own.
+        std::vector<VariablePtr> roots;
+        for (const Var& output : f->outputs()) roots.push_back(output.node());
+        const std::vector<ApplyPtr> own = toposort(roots);
+        for (const FunctionStep& step : f->steps())
+            for (const ApplyPtr& node : step.nodes) CHECK(std::find(own.begin(), own.end(), node) != own.end());
+    }
+}
