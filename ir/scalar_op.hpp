@@ -33,6 +33,7 @@ enum class ScalarOp {
     second, where, clip,
     // defined by other scalar ops (scalar_op_definitions.hpp)
     log1mexp,
+    logaddexp,
 };
 
 /// How the result dtype follows from the input dtypes.

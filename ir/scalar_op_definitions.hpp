@@ -35,6 +35,23 @@ std::optional<typename Algebra::Value> expand_scalar_op(ScalarOp op, [[maybe_unu
         const auto far_below = algebra.apply(S::log1p, {algebra.apply(S::neg, {algebra.apply(S::exp, {x[0]})})});
         return algebra.apply(S::where, {near_zero, close_to_one, far_below});
     }
+    // log(exp(a) + exp(b)) as the larger plus softplus(smaller - larger),
+    // which never overflows. Each side of the tie has its own branch so the
+    // gradient is sigmoid(a - b) for a and sigmoid(b - a) for b everywhere,
+    // the tie (a half each) included; the tie's a/2 + b/2 + ln 2 is also
+    // right for two equal infinities, where b - a would be NaN.
+    case S::logaddexp: {
+        const auto a_larger = algebra.apply(
+            S::add, {x[0], algebra.apply(S::softplus, {algebra.apply(S::sub, {x[1], x[0]})})});
+        const auto b_larger = algebra.apply(
+            S::add, {x[1], algebra.apply(S::softplus, {algebra.apply(S::sub, {x[0], x[1]})})});
+        const auto half = algebra.constant(0.5);
+        const auto tie = algebra.apply(
+            S::add, {algebra.apply(S::add, {algebra.apply(S::mul, {half, x[0]}), algebra.apply(S::mul, {half, x[1]})}),
+                     algebra.constant(std::numbers::ln2)});
+        return algebra.apply(S::where, {algebra.apply(S::gt, {x[0], x[1]}), a_larger,
+                                        algebra.apply(S::where, {algebra.apply(S::lt, {x[0], x[1]}), b_larger, tie})});
+    }
     default: return std::nullopt;
     }
 }

@@ -20,19 +20,6 @@ namespace kiln {
 
 namespace {
 
-// Identity in the forward pass, a wall for gradients.
-class StopGradient : public Op {
-public:
-    std::string kind() const override { return "StopGradient"; }
-    std::string params() const override { return {}; }
-    std::string name() const override { return "stop_gradient"; }
-    std::vector<Array> perform(const Apply&, const std::vector<Array>& inputs) const override { return {inputs[0]}; }
-    std::vector<VariablePtr> grad(const Apply&, const std::vector<VariablePtr>&) const override { return {nullptr}; }
-    std::vector<SymbolicShape> infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const override {
-        return {in[0]};
-    }
-};
-
 // The cost with the stabilize rewrites applied (log(sigmoid(x)) as
 // -softplus(-x), ...), so the gradient is taken of the form that stays
 // finite: d/dx of log(1 - sigmoid(x)) is then -sigmoid(x), never 0 * inf.
@@ -52,6 +39,12 @@ std::string wrt_name(const Var& v, std::size_t index) {
 }
 
 } // namespace
+
+std::vector<Array> StopGradient::perform(const Apply&, const std::vector<Array>& inputs) const { return {inputs[0]}; }
+std::vector<VariablePtr> StopGradient::grad(const Apply&, const std::vector<VariablePtr>&) const { return {nullptr}; }
+std::vector<SymbolicShape> StopGradient::infer_shape(const Apply&, const std::vector<SymbolicShape>& in) const {
+    return {in[0]};
+}
 
 Var stop_gradient(const Var& x) {
     return Var(Apply::make(std::make_shared<StopGradient>(), {x.node()}, {x.type()})->output(0));

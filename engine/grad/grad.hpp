@@ -29,6 +29,18 @@ Var grad(const Var& cost, const Var& wrt, const GradOptions& options = {});
 /// consider_constant / zero_grad as an op in the graph).
 Var stop_gradient(const Var& x);
 
+/// The op of stop_gradient: identity in the forward pass, a wall for
+/// gradients. Compiled graphs drop it once the gradients are built.
+class StopGradient : public Op {
+public:
+    std::string kind() const override { return "StopGradient"; }
+    std::string params() const override { return {}; }
+    std::string name() const override { return "stop_gradient"; }
+    std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
+    std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+    std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
+};
+
 struct VerifyGradOptions {
     int n_tests = 2;
     std::uint64_t seed = 42;

@@ -46,6 +46,7 @@ Var pow(const Operand& x, const Operand& y) { return elemwise(ScalarOp::pow, {x,
 Var maximum(const Operand& a, const Operand& b) { return elemwise(ScalarOp::maximum, {a, b}); }
 Var minimum(const Operand& a, const Operand& b) { return elemwise(ScalarOp::minimum, {a, b}); }
 Var arctan2(const Operand& y, const Operand& x) { return elemwise(ScalarOp::arctan2, {y, x}); }
+Var logaddexp(const Operand& a, const Operand& b) { return elemwise(ScalarOp::logaddexp, {a, b}); }
 Var where(const Operand& cond, const Operand& a, const Operand& b) { return elemwise(ScalarOp::where, {cond, a, b}); }
 Var clip(const Operand& x, const Operand& low, const Operand& high) {
     return elemwise(ScalarOp::clip, {x, low, high});

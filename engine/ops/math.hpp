@@ -50,6 +50,8 @@ Var pow(const Operand& x, const Operand& y);
 Var maximum(const Operand& a, const Operand& b);
 Var minimum(const Operand& a, const Operand& b);
 Var arctan2(const Operand& y, const Operand& x);
+/// log(exp(a) + exp(b)) without overflow (NumPy's logaddexp).
+Var logaddexp(const Operand& a, const Operand& b);
 /// Theano's switch: a where cond is nonzero, else b.
 Var where(const Operand& cond, const Operand& a, const Operand& b);
 Var clip(const Operand& x, const Operand& low, const Operand& high);

@@ -43,17 +43,6 @@ DType result_dtype(ReduceKind kind, DType in) {
 
 bool all_axes(const std::vector<int>& axes, int ndim) { return static_cast<int>(axes.size()) == ndim; }
 
-// Inserts broadcastable dims where `axes` were reduced away (keepdims).
-Var restore_axes(const Var& reduced, const std::vector<int>& axes, int ndim) {
-    std::vector<DimShuffle::Entry> order;
-    int next = 0;
-    for (int d = 0; d < ndim; ++d) {
-        if (std::find(axes.begin(), axes.end(), d) != axes.end()) order.push_back(DimShuffle::new_axis);
-        else order.push_back(next++);
-    }
-    return dimshuffle(reduced, order);
-}
-
 Var reduce(ReduceKind kind, const Var& x, const Axes& axes_spec, bool keepdims) {
     const std::vector<int> axes = axes_spec.resolve(x.ndim(), reduce_kind_name(kind));
     std::vector<bool> broadcastable;
@@ -62,7 +51,7 @@ Var reduce(ReduceKind kind, const Var& x, const Axes& axes_spec, bool keepdims) 
     TensorType type(result_dtype(kind, x.dtype()), broadcastable);
     auto op = std::make_shared<Reduce>(kind, axes, x.ndim(), accumulator_dtype(kind, type.dtype()));
     Var out(Apply::make(std::move(op), {x.node()}, {type})->output(0));
-    return keepdims ? restore_axes(out, axes, x.ndim()) : out;
+    return keepdims ? keep_reduced_axes(out, axes, x.ndim()) : out;
 }
 
 template <class T> void reduce_loop(ReduceKind kind, const Array& in, const Shape& acc_strides, Array& acc) {
@@ -73,6 +62,16 @@ template <class T> void reduce_loop(ReduceKind kind, const Array& in, const Shap
 }
 
 } // namespace
+
+Var keep_reduced_axes(const Var& reduced, const std::vector<int>& axes, int ndim) {
+    std::vector<DimShuffle::Entry> order;
+    int next = 0;
+    for (int d = 0; d < ndim; ++d) {
+        if (std::find(axes.begin(), axes.end(), d) != axes.end()) order.push_back(DimShuffle::new_axis);
+        else order.push_back(next++);
+    }
+    return dimshuffle(reduced, order);
+}
 
 std::vector<int> Axes::resolve(int ndim, const char* who) const {
     std::vector<int> result;
@@ -146,18 +145,18 @@ std::vector<Array> Reduce::perform(const Apply& node, const std::vector<Array>& 
 
 std::vector<VariablePtr> Reduce::grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const {
     const Var x(node.inputs()[0]);
-    const Var gz = restore_axes(Var(output_grads[0]), axes_, ndim_);
+    const Var gz = keep_reduced_axes(Var(output_grads[0]), axes_, ndim_);
     switch (kind_) {
     case ReduceKind::sum: return {cast(fill(x, gz), x.dtype()).node()};
     case ReduceKind::prod: {
         // d prod / d x_i = prod / x_i (undefined where x_i is 0).
-        const Var product = restore_axes(Var(node.output(0)), axes_, ndim_);
+        const Var product = keep_reduced_axes(Var(node.output(0)), axes_, ndim_);
         return {cast(gz * product / x, x.dtype()).node()};
     }
     case ReduceKind::max:
     case ReduceKind::min: {
         // Every element equal to the extreme gets the whole gradient (Theano).
-        const Var extreme = restore_axes(Var(node.output(0)), axes_, ndim_);
+        const Var extreme = keep_reduced_axes(Var(node.output(0)), axes_, ndim_);
         return {cast(gz * eq(x, extreme), x.dtype()).node()};
     }
     default: return {nullptr};
@@ -268,7 +267,7 @@ Var arg_reduce(bool is_max, const Var& x, std::optional<int> axis, bool keepdims
     if (resolved) axes.push_back(*resolved);
     else
         for (int d = 0; d < x.ndim(); ++d) axes.push_back(d);
-    return restore_axes(out, axes, x.ndim());
+    return keep_reduced_axes(out, axes, x.ndim());
 }
 
 } // namespace

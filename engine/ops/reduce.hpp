@@ -89,6 +89,9 @@ Var mean(const Var& x, const Axes& axes = {}, bool keepdims = false);
 /// Variance and standard deviation with ddof delta degrees of freedom.
 Var var(const Var& x, const Axes& axes = {}, bool keepdims = false, int ddof = 0);
 Var std(const Var& x, const Axes& axes = {}, bool keepdims = false, int ddof = 0);
+/// `reduced` with a broadcastable axis put back where each of `axes` of a
+/// rank-ndim tensor was reduced away (the keepdims form).
+Var keep_reduced_axes(const Var& reduced, const std::vector<int>& axes, int ndim);
 /// g summed down to the shape of `like` after `like` was broadcast into g's
 /// shape: over g's extra leading axes, and over axes where like is
 /// broadcastable and g is not (kept, length 1). The gradient of a broadcast.

@@ -152,6 +152,19 @@ std::optional<Var> shape_of_computed(const Apply& node) {
     return cast(Var(inferred[node.inputs()[0]->index()][op->axis()]), DType::int64);
 }
 
+// shape(x)[k] -> Shape_i{k}(x): one spelling of one dimension, so rules
+// that look for len(y) see every way of writing it
+std::optional<Var> shape_i_from_shape(const Apply& node) {
+    const Subtensor* op = op_of<Subtensor>(node);
+    if (!op || op->entries().size() != 1 || op->entries()[0].is_slice || !op_of<ShapeOp>(node.inputs()[0]))
+        return std::nullopt;
+    const std::optional<double> k = constant_scalar(node.inputs()[1]);
+    const VariablePtr& x = node.inputs()[0]->owner()->inputs()[0];
+    const int ndim = x->type().ndim();
+    if (!k || *k != static_cast<int>(*k) || *k < -ndim || *k >= ndim) return std::nullopt;
+    return shape_i(Var(x), static_cast<int>(*k));
+}
+
 // x[:, :] -> x
 std::optional<Var> useless_subtensor(const Apply& node) {
     const auto* op = dynamic_cast<const Subtensor*>(&node.op());
@@ -225,6 +238,7 @@ std::vector<Rewrite> canonicalize() {
         {"cast_cast", P::canonicalize, "cast(cast(x, wider), t) -> cast(x, t)", node_only(cast_cast)},
         {"shape_of_computed", P::canonicalize, "f(x).shape[k] -> the k-th dimension f infers from x.shape",
          node_only(shape_of_computed)},
+        {"shape_i_from_shape", P::canonicalize, "shape(x)[k] -> Shape_i{k}(x)", node_only(shape_i_from_shape)},
         {"useless_subtensor", P::canonicalize, "x[:, :] -> x", node_only(useless_subtensor)},
         {"mul_by_zero", P::canonicalize, "x * 0 -> 0 (integers)", node_only(mul_by_zero)},
         {"add_constants_first", P::canonicalize, "x + c -> c + x, c1 + (c2 + x) -> (c1 + c2) + x",

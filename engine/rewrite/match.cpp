@@ -4,6 +4,8 @@
 #include "../ops/cast.hpp"
 #include "../ops/dimshuffle.hpp"
 
+#include "../../ir/hash.hpp"
+
 namespace kiln::rewrites {
 
 std::optional<ScalarOp> scalar_op_of(const Apply& node) { return elemwise_scalar_op(node); }
@@ -39,6 +41,23 @@ std::optional<double> constant_scalar(const VariablePtr& v) {
 bool is_constant_equal(const VariablePtr& v, double value) {
     const std::optional<double> c = constant_scalar(v);
     return c && *c == value;
+}
+
+std::string constant_key(const Variable& v) {
+    const Array value = v.constant_value().copy();
+    return v.type().str() + shape_text(value.shape()) +
+           hash_bytes(value.data(), static_cast<std::size_t>(value.size() * dtype_size(value.dtype()))).hex();
+}
+
+bool same_computation(const VariablePtr& a, const VariablePtr& b) {
+    if (a == b) return true;
+    if (a->is_constant() && b->is_constant()) return constant_key(*a) == constant_key(*b);
+    const ApplyPtr x = a->owner(), y = b->owner();
+    if (!x || !y || a->index() != b->index() || !(x->op() == y->op()) || x->inputs().size() != y->inputs().size())
+        return false;
+    for (std::size_t i = 0; i < x->inputs().size(); ++i)
+        if (!same_computation(x->inputs()[i], y->inputs()[i])) return false;
+    return true;
 }
 
 } // namespace kiln::rewrites

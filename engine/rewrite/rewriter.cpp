@@ -34,12 +34,6 @@ bool excluded(const RewriteOptions& options, const std::string& name) {
     return std::find(options.excluding.begin(), options.excluding.end(), name) != options.excluding.end();
 }
 
-std::string constant_key(const Variable& v) {
-    const Array value = v.constant_value().copy();
-    return v.type().str() + shape_text(value.shape()) +
-           hash_bytes(value.data(), static_cast<std::size_t>(value.size() * dtype_size(value.dtype()))).hex();
-}
-
 // A node as merging sees it: two nodes compute the same values when their
 // ops are equal (Op::operator==) and they read the same variables (already
 // merged, so the same objects) into outputs of the same types.
@@ -83,7 +77,7 @@ public:
         if (merge_)
             for (const VariablePtr& leaf : graph_inputs(fgraph.outputs(), fgraph.inputs()))
                 if (leaf->is_constant()) {
-                    auto [it, inserted] = constants_.emplace(constant_key(*leaf), leaf);
+                    auto [it, inserted] = constants_.emplace(rewrites::constant_key(*leaf), leaf);
                     if (!inserted && it->second != leaf) record(leaf, it->second, "merge");
                 }
         for (const ApplyPtr& node : kiln::toposort(fgraph.outputs(), fgraph.inputs())) visit(node);

@@ -21,6 +21,12 @@ ApplyPtr elemwise_owner(const VariablePtr& v, ScalarOp op);
 /// The value of a constant whose elements are all equal.
 std::optional<double> constant_scalar(const VariablePtr& v);
 bool is_constant_equal(const VariablePtr& v, double value);
+/// A constant's value as a key: its type, shape and a hash of its bytes.
+std::string constant_key(const Variable& v);
+/// Whether a and b compute the same values from the same leaves: the same
+/// variable, equal constants, or equal ops over inputs that are. Rules use
+/// it where merging may not have run (grad() stabilizes an unmerged cost).
+bool same_computation(const VariablePtr& a, const VariablePtr& b);
 /// The node's op as an O, or null: rules match ops by their class and read
 /// typed parameters, never the text of kind() or params().
 template <class O> const O* op_of(const Apply& node) { return dynamic_cast<const O*>(&node.op()); }

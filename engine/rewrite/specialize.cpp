@@ -1,6 +1,7 @@
 // Specialize: cheaper special cases of general operations.
 #include "rules.hpp"
 
+#include "../grad/grad.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
 #include "../ops/gemm.hpp"
@@ -124,6 +125,13 @@ std::optional<Var> arg_reduce_along_last_axis(const Apply& node) {
     return reduce(dimshuffle(x, order), ndim - 1, false);
 }
 
+// stop_gradient(x) -> x: it only matters to grad(), and gradients are built
+// before compiling (the stabilize rules put it around shifts that cancel).
+std::optional<Var> remove_stop_gradient(const Apply& node) {
+    if (!op_of<StopGradient>(node)) return std::nullopt;
+    return Var(node.inputs()[0]);
+}
+
 } // namespace
 
 std::vector<Rewrite> specialize() {
@@ -136,6 +144,7 @@ std::vector<Rewrite> specialize() {
         {"gemm_from_dot", P::specialize, "a * dot(x, y) +- b * z -> gemm(z, +-a, x, y, +-b)", gemm_from_dot},
         {"arg_reduce_along_last_axis", P::specialize, "argmax(x, axis=k) -> argmax(x with k moved last, axis=-1)",
          node_only(arg_reduce_along_last_axis)},
+        {"remove_stop_gradient", P::specialize, "stop_gradient(x) -> x", node_only(remove_stop_gradient)},
     };
 }
 

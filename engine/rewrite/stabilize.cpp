@@ -3,8 +3,11 @@
 #include "rewriter.hpp"
 #include "rules.hpp"
 
+#include "../grad/grad.hpp"
+#include "../ops/dimshuffle.hpp"
 #include "../ops/math.hpp"
 #include "../ops/nnet.hpp"
+#include "../ops/reduce.hpp"
 #include "../ops/shape.hpp"
 #include "../ops/subtensor.hpp"
 
@@ -94,20 +97,25 @@ std::optional<Var> log_softmax_from_log(const Apply& node) {
     return log_softmax(Var(node.inputs()[0]->owner()->inputs()[0]));
 }
 
-// Whether n is len(y). Canonicalize rewrites len(y) of a computed y into
-// what y's op infers (for y = labels[a:b], arithmetic on a, b and
-// len(labels)), so n is compared with len(y) canonicalized the same way:
+// Graph text of `v` after canonicalize, over `leaves` (see is_length_of).
+std::string canonical_text(const VariablePtr& v, const std::vector<VariablePtr>& leaves) {
+    FunctionGraph fgraph({}, {v});
+    rewrite_graph(fgraph, {.mode = OptimizerMode::fast_run, .excluding = {"stabilize", "specialize"}});
+    return canonical_graph_text(fgraph.outputs(), leaves);
+}
+
+// Whether n is len(y). Canonicalize rewrites every spelling of it
+// (shape(y)[0], and for y = labels[a:b] arithmetic on a, b and
+// len(labels)) into one form, so n and len(y) are compared canonicalized
+// (n may come from grad(), which differentiates a graph that was not):
 // same structure over the same inputs and shared variables.
 bool is_length_of(const VariablePtr& n, const VariablePtr& y) {
     if (const ShapeI* length = op_of<ShapeI>(n); length && length->axis() == 0 && n->owner()->inputs()[0] == y)
         return true;
-    if (!y->owner()) return false;
-    FunctionGraph expected({}, {shape_i(Var(y), 0).node()});
-    rewrite_graph(expected, {.mode = OptimizerMode::fast_run, .excluding = {"stabilize", "specialize"}});
     // Inputs and shared variables must be the same ones; constants compare by value.
-    std::vector<VariablePtr> leaves = graph_inputs(expected.outputs());
+    std::vector<VariablePtr> leaves = graph_inputs({n, y});
     std::erase_if(leaves, [](const VariablePtr& leaf) { return leaf->is_constant(); });
-    return canonical_graph_text(expected.outputs(), leaves) == canonical_graph_text({n}, leaves);
+    return canonical_text(shape_i(Var(y), 0).node(), leaves) == canonical_text(n, leaves);
 }
 
 // log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)
@@ -128,6 +136,124 @@ std::optional<Var> crossentropy_from_log_softmax(const Apply& node) {
     return -crossentropy_softmax(x, Var(labels));
 }
 
+// log(softmax(x)[index]) -> log_softmax(x)[index]: log is elementwise, so
+// it commutes with picking elements. This is how Theano's spelling
+// categorical_crossentropy(softmax(x), labels) reaches the fused
+// crossentropy below.
+std::optional<Var> log_softmax_from_indexed(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    const ApplyPtr picked = node.inputs()[0]->owner();
+    if (!picked || (!op_of<Subtensor>(*picked) && !op_of<AdvancedSubtensor>(*picked))) return std::nullopt;
+    const Softmax* softmax = op_of<Softmax>(picked->inputs()[0]);
+    if (!softmax || softmax->log()) return std::nullopt;
+    std::vector<VariablePtr> inputs = picked->inputs();
+    inputs[0] = log_softmax(Var(inputs[0]->owner()->inputs()[0])).node();
+    return Var(Apply::make(picked->op_ptr(), std::move(inputs), {picked->output(0)->type()})->output(0));
+}
+
+// v = DimShuffle{0, ..., 'x'}(Reduce{kind over the last axis}(x)), the
+// keepdims form of a reduction of a row: x, or null when v is not that.
+VariablePtr row_reduction_input(const VariablePtr& v, ReduceKind kind) {
+    const DimShuffle* keep = op_of<DimShuffle>(v);
+    if (!keep) return nullptr;
+    const int ndim = v->type().ndim();
+    const std::vector<DimShuffle::Entry>& order = keep->new_order();
+    for (int i = 0; i + 1 < ndim; ++i)
+        if (order[static_cast<std::size_t>(i)] != i) return nullptr;
+    if (order.back() != DimShuffle::new_axis) return nullptr;
+    const VariablePtr& reduced = v->owner()->inputs()[0];
+    const Reduce* reduce = op_of<Reduce>(reduced);
+    if (!reduce || reduce->reduce_kind() != kind || reduce->axes() != std::vector<int>{ndim - 1}) return nullptr;
+    return reduced->owner()->inputs()[0];
+}
+
+// exp(z) / sum(exp(z), axis=-1, keepdims=True) -> softmax(z), and
+// z = x - max(x, axis=-1, keepdims=True) -> softmax(x) (softmax(x - c) is
+// softmax(x) for c constant along a row). The softmax op subtracts the
+// row's maximum itself, so logits of 1000 no longer give inf / inf.
+std::optional<Var> softmax_from_exp_ratio(const Apply& node) {
+    if (scalar_op_of(node) != S::true_div) return std::nullopt;
+    const VariablePtr& numerator = node.inputs()[0];
+    const ApplyPtr exponential = elemwise_owner(numerator, S::exp);
+    const VariablePtr summed = row_reduction_input(node.inputs()[1], ReduceKind::sum);
+    if (!exponential || !summed || !same_computation(summed, numerator)) return std::nullopt;
+    Var logits(exponential->inputs()[0]);
+    if (const ApplyPtr shifted = elemwise_owner(logits.node(), S::sub))
+        if (const VariablePtr maximum_of = row_reduction_input(shifted->inputs()[1], ReduceKind::max);
+            maximum_of && same_computation(maximum_of, shifted->inputs()[0]))
+            logits = Var(shifted->inputs()[0]);
+    if ((logits.ndim() != 1 && logits.ndim() != 2) || logits.type() != node.output(0)->type()) return std::nullopt;
+    return softmax(logits);
+}
+
+// log(exp(a) + exp(b)) -> logaddexp(a, b)  (the larger plus
+// softplus(smaller - larger), scalar_op_definitions.hpp)
+std::optional<Var> logaddexp_from_log(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    const ApplyPtr total = elemwise_owner(node.inputs()[0], S::add);
+    if (!total) return std::nullopt;
+    const ApplyPtr a = elemwise_owner(total->inputs()[0], S::exp);
+    const ApplyPtr b = elemwise_owner(total->inputs()[1], S::exp);
+    if (!a || !b) return std::nullopt;
+    Var stable = logaddexp(Var(a->inputs()[0]), Var(b->inputs()[0]));
+    if (stable.type() != node.output(0)->type()) return std::nullopt;
+    return stable;
+}
+
+// v with the wrappers logsumexp_from_log puts around a maximum taken off:
+// DimShuffles, stop_gradient and where(isinf(m), 0, m), in any order the
+// other rules leave them (dimshuffle_lift moves DimShuffles into the where).
+VariablePtr unwrap_shift(VariablePtr v) {
+    for (;;) {
+        if (op_of<DimShuffle>(v) || op_of<StopGradient>(v)) {
+            v = v->owner()->inputs()[0];
+            continue;
+        }
+        const ApplyPtr chosen = elemwise_owner(v, S::where);
+        if (!chosen) return v;
+        VariablePtr condition = chosen->inputs()[0];
+        while (op_of<DimShuffle>(condition)) condition = condition->owner()->inputs()[0];
+        const ApplyPtr infinite = elemwise_owner(condition, S::isinf);
+        if (!infinite || !same_computation(unwrap_shift(infinite->inputs()[0]), unwrap_shift(chosen->inputs()[2])))
+            return v;
+        v = chosen->inputs()[2];
+    }
+}
+
+// Whether x is already y - max(y, axes): its exponentials cannot overflow.
+bool shifted_by_its_maximum(const VariablePtr& x, const std::vector<int>& axes) {
+    const ApplyPtr difference = elemwise_owner(x, S::sub);
+    if (!difference) return false;
+    const VariablePtr maximum = unwrap_shift(difference->inputs()[1]);
+    const Reduce* reduce = op_of<Reduce>(maximum);
+    return reduce && reduce->reduce_kind() == ReduceKind::max && reduce->axes() == axes &&
+           same_computation(maximum->owner()->inputs()[0], difference->inputs()[0]);
+}
+
+// log(sum(exp(x), axes)) -> m + log(sum(exp(x - m), axes)), m = max(x, axes)
+// (0 where that is infinite, so rows of -inf give -inf and not NaN). The
+// gradient does not flow through m: the two paths through it cancel.
+// Also when keepdims put a DimShuffle between the log and the sum.
+std::optional<Var> logsumexp_from_log(const Apply& node) {
+    if (scalar_op_of(node) != S::log) return std::nullopt;
+    VariablePtr summed = node.inputs()[0];
+    const DimShuffle* keepdims = op_of<DimShuffle>(summed);
+    if (keepdims) summed = summed->owner()->inputs()[0];
+    const Reduce* reduce = op_of<Reduce>(summed);
+    if (!reduce || reduce->reduce_kind() != ReduceKind::sum) return std::nullopt;
+    const ApplyPtr exponential = elemwise_owner(summed->owner()->inputs()[0], S::exp);
+    if (!exponential) return std::nullopt;
+    const Var x(exponential->inputs()[0]);
+    if (!is_float(x.dtype()) || shifted_by_its_maximum(x.node(), reduce->axes())) return std::nullopt;
+    const Var top = max(x, reduce->axes());
+    const Var shift = stop_gradient(where(isinf(top), constant_of(0, top.dtype()), top));
+    const Var shift_kept = keep_reduced_axes(shift, reduce->axes(), x.ndim());
+    Var stable = shift + log(sum(exp(x - shift_kept), reduce->axes()));
+    if (keepdims) stable = dimshuffle(stable, keepdims->new_order());
+    if (stable.type() != node.output(0)->type()) return std::nullopt;
+    return stable;
+}
+
 } // namespace
 
 std::vector<Rewrite> stabilize() {
@@ -140,6 +266,14 @@ std::vector<Rewrite> stabilize() {
         {"expm1_from_exp", P::stabilize, "exp(x) - 1 -> expm1(x)", node_only(expm1_from_exp)},
         {"sigmoid_from_exp", P::stabilize, "c / (1 + exp(y)) -> c * sigmoid(-y)", node_only(sigmoid_from_exp)},
         {"log_softmax_from_log", P::stabilize, "log(softmax(x)) -> log_softmax(x)", node_only(log_softmax_from_log)},
+        {"log_softmax_from_indexed", P::stabilize, "log(softmax(x)[index]) -> log_softmax(x)[index]",
+         node_only(log_softmax_from_indexed)},
+        {"softmax_from_exp_ratio", P::stabilize,
+         "exp(x) / sum(exp(x), -1, keepdims) -> softmax(x), also of x - max(x, -1, keepdims)",
+         node_only(softmax_from_exp_ratio)},
+        {"logaddexp_from_log", P::stabilize, "log(exp(a) + exp(b)) -> logaddexp(a, b)", node_only(logaddexp_from_log)},
+        {"logsumexp_from_log", P::stabilize, "log(sum(exp(x), axes)) -> m + log(sum(exp(x - m), axes)), m = max(x, axes)",
+         node_only(logsumexp_from_log)},
         {"crossentropy_from_log_softmax", P::stabilize,
          "log_softmax(x)[arange(len(y)), y] -> -crossentropy_softmax(x, y)", node_only(crossentropy_from_log_softmax)},
     };

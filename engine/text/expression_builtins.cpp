@@ -118,7 +118,7 @@ Family<Unary> unary_functions() {
 Family<Binary> binary_functions() {
     return {
         {"pow", &kiln::pow},     {"maximum", &kiln::maximum}, {"minimum", &kiln::minimum},
-        {"arctan2", &kiln::arctan2}, {"fill", &kiln::fill},   {"and_", &kiln::and_},
+        {"arctan2", &kiln::arctan2}, {"logaddexp", &kiln::logaddexp}, {"fill", &kiln::fill},   {"and_", &kiln::and_},
         {"or_", &kiln::or_},     {"xor_", &kiln::xor_},       {"lt", &kiln::lt},
         {"gt", &kiln::gt},       {"le", &kiln::le},           {"ge", &kiln::ge},
         {"eq", &kiln::eq},       {"neq", &kiln::neq},         {"int_div", &kiln::int_div},

@@ -40,6 +40,7 @@ inline void check_close(const Array& actual, const std::vector<double>& expected
     for (std::size_t i = 0; i < got.size(); ++i) {
         CAPTURE(i);
         if (std::isnan(expected[i])) CHECK(std::isnan(got[i]));
+        else if (std::isinf(expected[i])) CHECK(got[i] == expected[i]);
         else CHECK(got[i] == doctest::Approx(expected[i]).epsilon(tolerance).scale(1));
     }
 }

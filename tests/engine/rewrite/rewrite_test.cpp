@@ -79,6 +79,16 @@ TEST_CASE("each stabilize rewrite, before and after") {
     Var labels = ivector("labels");
     CHECK(optimized(log(softmax(m))[{arange(shape_i(labels, 0)), labels}], {m, labels}) ==
           "(-CrossentropySoftmax1Hot(m, labels))");
+    CHECK(optimized(log(softmax(m)[{arange(shape(labels)[0]), labels}]), {m, labels}) ==
+          "(-CrossentropySoftmax1Hot(m, labels))");
+    CHECK(optimized(exp(m) / sum(exp(m), -1, true), {m}) == "softmax(m)");
+    CHECK(optimized(exp(m - max(m, 1, true)) / sum(exp(m - max(m, 1, true)), 1, true), {m}) == "softmax(m)");
+    Var y = dvector("y");
+    CHECK(optimized(log(exp(x) + exp(y)), {x, y}) == "logaddexp(x, y)");
+    CHECK(optimized(log(sum(exp(m), 1)), {m}) ==
+          "(switch(isinf(max(m, axis=[1])), TensorConstant{(1,) of 0.0}, max(m, axis=[1])) + "
+          "log(sum(exp((m - switch(DimShuffle{0, x}(isinf(max(m, axis=[1]))), TensorConstant{(1, 1) of 0.0}, "
+          "DimShuffle{0, x}(max(m, axis=[1]))))), axis=[1])))");
 }
 
 TEST_CASE("the fused crossentropy: values and gradient softmax - onehot, against closed forms") {
@@ -303,7 +313,9 @@ TEST_CASE("every registered rewrite keeps the interpreter's results, and each fi
         2 * dot(m, transpose(m)) + sqr(dot(m, transpose(m))), 2 * dot(m, m[0]) + 0.5 * y[slice(0, 2)],
         sum(transpose(exp(m) * 2)) + y, 3 + (x + 4),
         -mean(log(softmax(m))[{arange(shape_i(labels, 0)), labels}]), reshape(reshape(m, {3, 2}), {6}),
-        argmax(m, 0), argmin(m), fill(sqr(x), 2.0) + sum(abs(m)),
+        argmax(m, 0), argmin(m), fill(sqr(x), 2.0) + sum(abs(m)), cast(shape(m)[1], DType::float64),
+        -mean(log(softmax(m)[{arange(shape_i(labels, 0)), labels}])), exp(m) / sum(exp(m), -1, true),
+        log(exp(x) + exp(y)), log(sum(exp(m), 1)), stop_gradient(x) * 2,
     };
     std::set<std::string> fired;
     for (std::size_t k = 0; k < corpus.size(); ++k) {
