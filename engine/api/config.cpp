@@ -209,4 +209,14 @@ ConfigOverride::~ConfigOverride() {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) config().set(it->first, it->second);
 }
 
+DType dtype_named(std::string_view name, const char* who) {
+    if (name == "floatX") return config().floatX();
+    try {
+        return dtype_from_name(name);
+    } catch (const TypeError&) {
+        throw TypeError(std::string(who) + ": unknown dtype '" + std::string(name) +
+                        "' (expected bool, int8..int64, uint8..uint64, float32, float64 or floatX)");
+    }
+}
+
 } // namespace kiln

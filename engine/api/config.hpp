@@ -142,4 +142,8 @@ private:
     std::vector<std::pair<std::string, std::string>> saved_;
 };
 
+/// A dtype by the name users write: "float32", "int64", ..., or "floatX"
+/// for config's floatX. TypeError naming `who` and the name otherwise.
+DType dtype_named(std::string_view name, const char* who);
+
 } // namespace kiln

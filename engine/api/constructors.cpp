@@ -16,6 +16,14 @@ Var tensor(DType dtype, std::vector<bool> broadcastable, std::string name) {
 
 TensorType FloatXConstructor::type() const { return TensorType(config().floatX(), broadcastable_); }
 
+Var FloatXConstructor::operator()(std::string name, DType dtype) const {
+    return make_variable(TensorType(dtype, broadcastable_), std::move(name));
+}
+
+Var FloatXConstructor::operator()(std::string name, std::string_view dtype) const {
+    return (*this)(std::move(name), dtype_named(dtype, "tensor constructor"));
+}
+
 std::ostream& operator<<(std::ostream& os, const TypedConstructor& constructor) {
     return os << constructor.type();
 }

@@ -34,6 +34,12 @@ class FloatXConstructor {
 public:
     explicit FloatXConstructor(std::vector<bool> broadcastable) : broadcastable_(std::move(broadcastable)) {}
     Var operator()(std::string name = {}) const { return make_variable(type(), std::move(name)); }
+    /// Theano's T.matrix("x", dtype="int32"): this shape with another dtype.
+    Var operator()(std::string name, DType dtype) const;
+    /// The dtype by name: "int32", "float32", "floatX", ...
+    Var operator()(std::string name, std::string_view dtype) const;
+    /// T.matrix(dtype=...): unnamed.
+    Var operator()(DType dtype) const { return (*this)(std::string(), dtype); }
     operator TensorType() const { return type(); }
     TensorType type() const;
 

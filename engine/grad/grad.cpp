@@ -50,6 +50,8 @@ Var stop_gradient(const Var& x) {
     return Var(Apply::make(std::make_shared<StopGradient>(), {x.node()}, {x.type()})->output(0));
 }
 
+Var disconnected_grad(const Var& x) { return stop_gradient(x); }
+
 std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOptions& options) {
     if (!cost) throw TypeError("grad(): cost is an empty Var");
     if (cost.ndim() != 0)

@@ -28,6 +28,8 @@ Var grad(const Var& cost, const Var& wrt, const GradOptions& options = {});
 /// x itself, through which grad() lets no gradient flow (Theano's
 /// consider_constant / zero_grad as an op in the graph).
 Var stop_gradient(const Var& x);
+/// Theano's name for stop_gradient: the cost is disconnected from x's inputs there.
+Var disconnected_grad(const Var& x);
 
 /// The op of stop_gradient: identity in the forward pass, a wall for
 /// gradients. Compiled graphs drop it once the gradients are built.

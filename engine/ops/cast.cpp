@@ -3,12 +3,16 @@
 
 #include "shape_inference.hpp"
 
+#include "../api/config.hpp"
+
 namespace kiln {
 
 Var cast(const Var& x, DType dtype) {
     if (x.dtype() == dtype) return x;
     return Var(Apply::make(std::make_shared<Cast>(dtype), {x.node()}, {x.type().with_dtype(dtype)})->output(0));
 }
+
+Var cast(const Var& x, std::string_view dtype) { return cast(x, dtype_named(dtype, "cast()")); }
 
 std::vector<Array> Cast::perform(const Apply&, const std::vector<Array>& inputs) const {
     return {inputs[0].astype(dtype_)};

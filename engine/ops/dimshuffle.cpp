@@ -1,5 +1,7 @@
 #include "dimshuffle.hpp"
 
+#include <algorithm>
+
 #include "shape_inference.hpp"
 
 #include "../../ir/errors.hpp"
@@ -85,10 +87,30 @@ Var dimshuffle(const Var& x, const std::vector<DimShuffle::Entry>& order) {
     return Var(Apply::make(std::move(op), {x.node()}, {std::move(type)})->output(0));
 }
 
+Var dimshuffle(const Var& x, std::initializer_list<ShuffleEntry> pattern) {
+    std::vector<DimShuffle::Entry> order;
+    for (const ShuffleEntry& entry : pattern) order.push_back(entry.axis());
+    return dimshuffle(x, order);
+}
+
 Var transpose(const Var& x) {
     std::vector<DimShuffle::Entry> order;
     for (int d = x.ndim() - 1; d >= 0; --d) order.push_back(d);
     return dimshuffle(x, order);
+}
+
+Var transpose(const Var& x, const std::vector<int>& axes) {
+    std::vector<int> sorted = axes;
+    std::sort(sorted.begin(), sorted.end());
+    bool permutation = static_cast<int>(axes.size()) == x.ndim();
+    for (std::size_t i = 0; permutation && i < sorted.size(); ++i) permutation = sorted[i] == static_cast<int>(i);
+    if (!permutation) {
+        std::string listed;
+        for (int axis : axes) listed += (listed.empty() ? "" : ", ") + std::to_string(axis);
+        throw ValueError("transpose(): axes (" + listed + ") are not a permutation of the " +
+                         std::to_string(x.ndim()) + " axes of " + x.str() + " of " + x.type().str());
+    }
+    return dimshuffle(x, std::vector<DimShuffle::Entry>(axes.begin(), axes.end()));
 }
 
 // Shape inference: output shapes as graphs of the input shapes.

@@ -40,7 +40,14 @@ private:
 /// axis that is not broadcastable.
 Var dimshuffle(const Var& x, const std::vector<DimShuffle::Entry>& order);
 
+/// Theano's pattern form: dimshuffle(x, {"x", 0}), x's axes and "x" for new
+/// broadcastable ones.
+Var dimshuffle(const Var& x, std::initializer_list<ShuffleEntry> pattern);
+
 /// Reverses the axes (x.T).
 Var transpose(const Var& x);
+/// The axes in the order given, which must be a permutation of 0 .. ndim-1
+/// (Theano's transpose(x, axes)); ValueError otherwise.
+Var transpose(const Var& x, const std::vector<int>& axes);
 
 } // namespace kiln

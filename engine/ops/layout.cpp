@@ -207,6 +207,8 @@ Var flatten(const Var& x, int ndim) {
     return reshape(x, shape);
 }
 
+Var join(int axis, const std::vector<Var>& tensors) { return concatenate(tensors, axis); }
+
 Var concatenate(const std::vector<Var>& tensors, int axis) {
     if (tensors.empty()) throw ValueError("concatenate(): needs at least one tensor");
     const int ndim = tensors[0].ndim();

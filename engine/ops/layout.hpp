@@ -4,6 +4,7 @@
 
 #include "../api/operators.hpp"
 
+#include <type_traits>
 #include <vector>
 
 namespace kiln {
@@ -100,6 +101,13 @@ Var reshape(const Var& x, const std::vector<Operand>& shape);
 Var flatten(const Var& x, int ndim = 1);
 /// Theano's join(axis, tensors...) and NumPy's concatenate(tensors, axis).
 Var concatenate(const std::vector<Var>& tensors, int axis = 0);
+/// Theano's spelling: join(0, a, b, c) or join(0, {a, b, c}).
+Var join(int axis, const std::vector<Var>& tensors);
+template <class... Tensors>
+    requires(sizeof...(Tensors) > 0 && (std::is_convertible_v<const Tensors&, const Var&> && ...))
+Var join(int axis, const Tensors&... tensors) {
+    return concatenate(std::vector<Var>{Var(tensors)...}, axis);
+}
 /// Joins along a new axis.
 Var stack(const std::vector<Var>& tensors, int axis = 0);
 /// value broadcast to shape (alloc); the dtype is value's.

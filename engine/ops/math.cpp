@@ -48,6 +48,7 @@ Var minimum(const Operand& a, const Operand& b) { return elemwise(ScalarOp::mini
 Var arctan2(const Operand& y, const Operand& x) { return elemwise(ScalarOp::arctan2, {y, x}); }
 Var logaddexp(const Operand& a, const Operand& b) { return elemwise(ScalarOp::logaddexp, {a, b}); }
 Var where(const Operand& cond, const Operand& a, const Operand& b) { return elemwise(ScalarOp::where, {cond, a, b}); }
+Var switch_(const Operand& cond, const Operand& a, const Operand& b) { return where(cond, a, b); }
 Var clip(const Operand& x, const Operand& low, const Operand& high) {
     return elemwise(ScalarOp::clip, {x, low, high});
 }
@@ -55,6 +56,14 @@ Var fill(const Operand& model, const Operand& value) { return elemwise(ScalarOp:
 Var zeros_like(const Var& model) { return fill(model, constant_of(0, model.dtype())); }
 Var ones_like(const Var& model) { return fill(model, constant_of(1, model.dtype())); }
 Var relu(const Var& x) { return maximum(x, constant_of(0, x.dtype())); }
+Var relu(const Var& x, const Operand& alpha) {
+    // A constant alpha of 0 is the plain relu: 0 * x would make -inf NaN.
+    const Var& slope = alpha;
+    if (slope.node()->is_constant() && slope.node()->constant_value().size() == 1 &&
+        slope.node()->constant_value().to_vector<double>()[0] == 0)
+        return relu(x);
+    return where(gt(x, constant_of(0, x.dtype())), x, slope * x);
+}
 
 Var and_(const Operand& a, const Operand& b) { return elemwise(ScalarOp::and_, {a, b}); }
 Var or_(const Operand& a, const Operand& b) { return elemwise(ScalarOp::or_, {a, b}); }

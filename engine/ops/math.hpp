@@ -54,6 +54,9 @@ Var arctan2(const Operand& y, const Operand& x);
 Var logaddexp(const Operand& a, const Operand& b);
 /// Theano's switch: a where cond is nonzero, else b.
 Var where(const Operand& cond, const Operand& a, const Operand& b);
+/// Theano's name for where (switch is a C++ keyword, hence the underscore,
+/// as in and_ and or_).
+Var switch_(const Operand& cond, const Operand& a, const Operand& b);
 Var clip(const Operand& x, const Operand& low, const Operand& high);
 /// Theano's fill (second): value broadcast to model's shape, in value's dtype.
 Var fill(const Operand& model, const Operand& value);
@@ -62,6 +65,8 @@ Var zeros_like(const Var& model);
 Var ones_like(const Var& model);
 /// max(x, 0).
 Var relu(const Var& x);
+/// Theano's leaky relu(x, alpha): x where x > 0, else alpha * x.
+Var relu(const Var& x, const Operand& alpha);
 
 // Logic: bool operands combine logically, integers bitwise.
 Var and_(const Operand& a, const Operand& b);
@@ -81,6 +86,8 @@ template <Scalar T> Var operator^(T a, const Var& b) { return xor_(a, b); }
 
 /// Converts to dtype like NumPy's astype (floats to integers truncate).
 Var cast(const Var& x, DType dtype);
+/// cast(x, "int32"): a dtype by its name ("floatX" is config's floatX).
+Var cast(const Var& x, std::string_view dtype);
 /// A 0-d constant of exactly this dtype.
 Var constant_of(double value, DType dtype);
 

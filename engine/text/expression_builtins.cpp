@@ -111,7 +111,8 @@ Family<Unary> unary_functions() {
         {"zeros_like", &kiln::zeros_like}, {"ones_like", &kiln::ones_like},
         {"softmax", &kiln::softmax}, {"log_softmax", &kiln::log_softmax},
         {"transpose", &kiln::transpose}, {"squeeze", &kiln::squeeze},
-        {"stop_gradient", &kiln::stop_gradient}, {"shape", &kiln::shape},
+        {"stop_gradient", &kiln::stop_gradient}, {"disconnected_grad", &kiln::disconnected_grad},
+        {"shape", &kiln::shape},
     };
 }
 
@@ -203,6 +204,9 @@ Table make_table() {
     table.add("where(cond, a, b)", [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
     });
+    table.add("switch(cond, a, b)", [](const CallArguments& args) {
+        return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
+    });
     table.add("clip(x, low, high)", [](const CallArguments& args) {
         return tensor_value(kiln::clip(args.tensor("x"), args.tensor("low"), args.tensor("high")));
     }, true);
@@ -260,6 +264,9 @@ Table make_table() {
     }, true);
     table.add("concatenate(tensors, axis=0)", [](const CallArguments& args) {
         return tensor_value(kiln::concatenate(to_tensor_list(args["tensors"], args.what("tensors")), args.integer("axis")));
+    });
+    table.add("join(axis, *tensors)", [](const CallArguments& args) {
+        return tensor_value(kiln::join(args.integer("axis"), to_tensor_list(spread(args["tensors"]), args.what("tensors"))));
     });
     table.add("stack(tensors, axis=0)", [](const CallArguments& args) {
         return tensor_value(kiln::stack(to_tensor_list(args["tensors"], args.what("tensors")), args.integer("axis")));

@@ -91,6 +91,11 @@ TEST_CASE("calls bind positional and keyword arguments; methods and attributes")
                          return std::vector<Var>{concatenate({in[0], in[0] * 2}, 1), argmax(in[0], 0),
                                                  shape(in[0])[0]};
                      });
+    check_same_graph("a: f64[:]; b: f64[:]; out = switch(a > 0, a, b), join(0, a, b, a), disconnected_grad(a)",
+                     [](const std::vector<Var>& in) {
+                         return std::vector<Var>{switch_(gt(in[0], 0), in[0], in[1]), join(0, in[0], in[1], in[0]),
+                                                 disconnected_grad(in[0])};
+                     });
     check_same_graph("a: f64[:,:]; b: f64[:,:]; out = tensordot(a, b, axes=[[1], [0]]) + tensordot(a, b, 1)",
                      [](const std::vector<Var>& in) {
                          return std::vector<Var>{tensordot(in[0], in[1], {1}, {0}) + tensordot(in[0], in[1], 1)};
