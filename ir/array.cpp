@@ -226,6 +226,12 @@ template <class To, class From> To convert(From value) {
 
 Array Array::copy() const { return astype(dtype_); }
 
+void Array::check_single_element() const {
+    if (size() != 1)
+        throw ValueError("item(): can only convert an array of size 1 to a C++ scalar, not one of shape " +
+                         shape_text(shape_));
+}
+
 Array Array::astype(DType dtype) const {
     Array out = uninitialized(dtype, shape_);
     if (dtype == dtype_ && is_c_contiguous() && size() > 0) {

@@ -49,6 +49,14 @@ template <class T> constexpr DType dtype_of() {
     else static_assert(sizeof(T) == 0, "no kiln dtype stores this C++ type");
 }
 
+/// Whether some dtype is stored as C++ type T (dtype_of<T>() compiles).
+template <class T>
+constexpr bool has_dtype_v = std::is_same_v<T, bool> || std::is_same_v<T, std::int8_t> ||
+                             std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::int32_t> ||
+                             std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint8_t> ||
+                             std::is_same_v<T, std::uint16_t> || std::is_same_v<T, std::uint32_t> ||
+                             std::is_same_v<T, std::uint64_t> || std::is_same_v<T, float> || std::is_same_v<T, double>;
+
 /// Calls f with a value of the C++ type that stores `dtype` (f(double{}) for
 /// float64), so generic code can name the type as decltype(tag).
 template <class F> decltype(auto) visit_dtype(DType dtype, F&& f) {
@@ -140,6 +148,12 @@ public:
 
     /// Element at a C-order flat position, converted to T.
     template <class T> T value_at(std::int64_t flat_index) const;
+    /// The one element of an array of size 1 (any shape), converted to T
+    /// (NumPy's item()); ValueError for any other size.
+    template <class T> T item() const {
+        check_single_element();
+        return value_at<T>(0);
+    }
     /// Every element in C order, converted to T.
     template <class T> std::vector<T> to_vector() const;
 
@@ -173,6 +187,7 @@ public:
     std::string str() const;
 
 private:
+    void check_single_element() const;
     /// What the factories build, every member given.
     Array(DType dtype, Shape shape, Shape strides, std::shared_ptr<std::byte[]> buffer, std::int64_t byte_offset)
         : dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)), buffer_(std::move(buffer)),

@@ -21,6 +21,10 @@ Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs
     return function;
 }
 
+Function compile(const std::vector<Var>& inputs, std::initializer_list<Var> outputs, const CompileOptions& options) {
+    return compile(inputs, std::vector<Var>(outputs), options);
+}
+
 Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options) {
     Function function(compile_function(inputs, {output}, options, true));
     write_dump_folder_if_asked(function);
@@ -80,6 +84,43 @@ Outputs::operator const Array&() const {
         throw TypeError("Outputs: the function returns " + std::to_string(values_.size()) +
                         " outputs; index them instead of converting to one Array");
     return values_[0];
+}
+
+namespace {
+
+// Whether every value of dtype `from` is a value of dtype `to`.
+bool holds_every_value(DType from, DType to) {
+    if (from == to) return true;
+    if (is_float(to)) {
+        if (is_float(from)) return dtype_size(from) <= dtype_size(to);
+        const int mantissa_bits = to == DType::float32 ? 24 : 53;
+        return from == DType::bool_ || dtype_size(from) * 8 <= mantissa_bits;
+    }
+    return !is_float(from) && promote(from, to) == to;
+}
+
+} // namespace
+
+const Array& Outputs::number_source(DType target) const {
+    const std::string target_name(dtype_name(target));
+    if (values_.size() != 1)
+        throw TypeError("Outputs: the function returns " + std::to_string(values_.size()) +
+                        " outputs; a number comes from a single output (index them: f(...)[0])");
+    const Array& value = values_[0];
+    if (value.size() != 1)
+        throw TypeError("Outputs: the output has shape " + shape_text(value.shape()) + "; only an output of one "
+                        "element converts to a number (its item<T>() after indexing one element)");
+    if (!holds_every_value(value.dtype(), target))
+        throw TypeError("Outputs: a " + std::string(dtype_name(value.dtype())) + " output does not convert to " +
+                        target_name + " exactly; take f(...)[0].item<T>() to convert it anyway, or cast the output "
+                        "in the graph");
+    return value;
+}
+
+void Outputs::check_unpack(std::size_t count) const {
+    if (values_.size() != count)
+        throw ValueError("Outputs: unpack<" + std::to_string(count) + ">() of a function that returns " +
+                         std::to_string(values_.size()) + (values_.size() == 1 ? " output" : " outputs"));
 }
 
 std::ostream& operator<<(std::ostream& os, const Outputs& outputs) {

@@ -10,6 +10,7 @@
 
 #include "../../ir/hash.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -69,7 +70,31 @@ public:
     /// The single output; throws TypeError for a list of outputs.
     operator const Array&() const;
 
+    /// The single output's one element as a number: `double cost = f(x);`.
+    /// Only where T holds every value of the output's dtype (a float32 or
+    /// int32 output to double, an int8 one to int); TypeError otherwise,
+    /// naming the dtype (item<T>() converts any value), and for a list of
+    /// outputs or an output of more than one element.
+    template <class T>
+        requires has_dtype_v<T>
+    operator T() const {
+        return number_source(dtype_of<T>()).template item<T>();
+    }
+
+    /// The outputs as a fixed number of arrays, for structured bindings:
+    /// `auto [prediction, cost] = train(x, y).unpack<2>();`. ValueError
+    /// when the function returns another number of outputs.
+    template <std::size_t N> std::array<Array, N> unpack() const {
+        check_unpack(N);
+        std::array<Array, N> arrays;
+        for (std::size_t i = 0; i < N; ++i) arrays[i] = values_[i];
+        return arrays;
+    }
+
 private:
+    const Array& number_source(DType target) const;
+    void check_unpack(std::size_t count) const;
+
     ArrayList values_;
     bool single_;
 };
@@ -195,6 +220,9 @@ private:
 Function compile(const std::vector<Var>& inputs, const std::vector<Var>& outputs, const CompileOptions& options = {});
 /// A function of `inputs` returning the single output's array.
 Function compile(const std::vector<Var>& inputs, const Var& output, const CompileOptions& options = {});
+/// A braced list of outputs gives a list, even of one (Theano's
+/// function([x], [y])); `{}` compiles a function of updates only.
+Function compile(const std::vector<Var>& inputs, std::initializer_list<Var> outputs, const CompileOptions& options = {});
 
 /// Saves a compiled function to one file: its optimized graph (the shared
 /// variables' current values included), its updates and options, and each

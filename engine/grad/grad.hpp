@@ -3,8 +3,12 @@
 
 #include "../api/var.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <iterator>
+#include <tuple>
 #include <optional>
 #include <vector>
 
@@ -24,6 +28,22 @@ struct GradOptions {
 /// its variable's type (integer variables get floatX gradients).
 std::vector<Var> grad(const Var& cost, const std::vector<Var>& wrt, const GradOptions& options = {});
 Var grad(const Var& cost, const Var& wrt, const GradOptions& options = {});
+
+/// A fixed number of variables: an std::array, so structured bindings take
+/// them apart, that also converts to std::vector<Var>.
+template <std::size_t N> struct VarArray : std::array<Var, N> {
+    operator std::vector<Var>() const { return std::vector<Var>(this->begin(), this->end()); }
+};
+
+/// grad() of a braced list of variables, one gradient each, in a form
+/// structured bindings take apart: `auto [gw, gb] = grad(cost, {w, b});`.
+template <std::size_t N>
+VarArray<N> grad(const Var& cost, const Var (&wrt)[N], const GradOptions& options = {}) {
+    const std::vector<Var> gradients = grad(cost, std::vector<Var>(std::begin(wrt), std::end(wrt)), options);
+    VarArray<N> result;
+    std::copy(gradients.begin(), gradients.end(), result.begin());
+    return result;
+}
 
 /// x itself, through which grad() lets no gradient flow (Theano's
 /// consider_constant / zero_grad as an op in the graph).
@@ -63,3 +83,8 @@ void verify_grad(const std::function<Var(const std::vector<Var>&)>& fun, const s
                  const VerifyGradOptions& options = {});
 
 } // namespace kiln
+
+template <std::size_t N> struct std::tuple_size<kiln::VarArray<N>> : std::integral_constant<std::size_t, N> {};
+template <std::size_t I, std::size_t N> struct std::tuple_element<I, kiln::VarArray<N>> {
+    using type = kiln::Var;
+};

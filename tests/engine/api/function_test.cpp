@@ -237,3 +237,60 @@ TEST_CASE("functions and graphs in static storage are destroyed at exit without 
     static const Function kept = compile({kept_input}, exp(kept_input) * 2.0 + sum(kept_input));
     CHECK(kept(std::vector<double>{0.0})[0].value_at<double>(0) == 2.0);
 }
+
+TEST_CASE("results that unpack: item<T>(), a scalar output as a number, structured bindings") {
+    const Var x = dscalar("x"), w = dvector("w"), b = dscalar("b");
+    // item<T>(): the one element of a size-1 array, any shape, converted.
+    CHECK(Array::from_values<double>({2.5}, {1, 1}).item<double>() == 2.5);
+    CHECK(Array::from_values<double>({2.5}).item<int>() == 2);
+    CHECK_THROWS_WITH_AS(Array::from_values<double>({1, 2}).item<double>(),
+                         doctest::Contains("size 1 to a C++ scalar, not one of shape (2,)"), ValueError);
+
+    // A single scalar output converts to a number where that is exact.
+    const Function square = compile({x}, x * x);
+    const double d = square(3.0);
+    CHECK(d == 9.0);
+    const Function count = compile({w}, shape(w)[0]);
+    const std::int64_t n = count(std::vector<double>{1, 2, 3});
+    CHECK(n == 3);
+    const Function single_precision = compile({x}, cast(x, DType::float32));
+    const double widened = single_precision(0.1);
+    CHECK(widened == static_cast<double>(0.1f));
+    CHECK_THROWS_WITH_AS(static_cast<void>(static_cast<int>(square(3.0))),
+                         doctest::Contains("a float64 output does not convert to int32 exactly"), TypeError);
+    CHECK_THROWS_WITH_AS(static_cast<void>(static_cast<double>(compile({w}, w * 2)(std::vector<double>{1, 2}))),
+                         doctest::Contains("the output has shape (2,)"), TypeError);
+
+    // Gradients of a braced list take apart; they still make a vector.
+    const Var cost = sum(w * x) + b * b;
+    auto [gw, gb] = grad(cost, {w, b});
+    CHECK(pp(gw) == pp(grad(cost, w)));
+    CHECK(pp(gb) == pp(grad(cost, b)));
+    const std::vector<Var> as_vector = grad(cost, {w, b});
+    CHECK(as_vector.size() == 2);
+
+    // Outputs take apart with unpack<N>(), which checks the count.
+    const Function both = compile({x, w, b}, std::vector<Var>{cost, gw});
+    auto [value, gradient] = both(2.0, std::vector<double>{1, 3}, 0.5).unpack<2>();
+    CHECK(value.item<double>() == 8.25);
+    CHECK(gradient.to_vector<double>() == std::vector<double>{2, 2});
+    CHECK_THROWS_WITH_AS(both(2.0, std::vector<double>{1, 3}, 0.5).unpack<3>(),
+                         doctest::Contains("unpack<3>() of a function that returns 2 outputs"), ValueError);
+}
+
+TEST_CASE("a braced list of outputs is a list even of one; {} compiles updates only") {
+    const Var x = dscalar("x");
+    const Function listed = compile({x}, {x * 2});
+    CHECK_FALSE(listed.outputs().empty());
+    const Outputs out = listed(4.0);
+    CHECK_FALSE(out.single());
+    CHECK(out.size() == 1);
+    CHECK(out[0].item<double>() == 8.0);
+    CHECK(compile({x}, x * 2)(4.0).single());
+
+    SharedVar counter = shared(0.0, "counter");
+    const Function step = compile({}, {}, {.updates = {{counter, counter + 1}}});
+    CHECK(step().size() == 0);
+    step();
+    CHECK(counter.get_value().item<double>() == 2.0);
+}
