@@ -3,6 +3,7 @@
 #include "../text/numbers.hpp"
 
 #include "../../ir/errors.hpp"
+#include "../../ir/log.hpp"
 #include "../../jit/disk_cache.hpp"
 
 #include <algorithm>
@@ -14,13 +15,33 @@ namespace kiln {
 
 namespace {
 
+bool same_ignoring_case(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
 std::size_t option_index(const std::string& name) {
     const auto& options = Config::options();
     for (std::size_t i = 0; i < options.size(); ++i)
         if (options[i].name == name) return i;
-    std::string known;
-    for (const auto& option : options) known += (known.empty() ? "" : ", ") + option.name;
-    throw ValueError("config: unknown option '" + name + "' (known options: " + known + ")");
+    std::string known, suggestion;
+    for (const auto& option : options) {
+        known += (known.empty() ? "" : ", ") + option.name;
+        if (same_ignoring_case(option.name, name)) suggestion = "; did you mean '" + option.name + "'?";
+    }
+    throw ValueError("config: unknown option '" + name + "'" + suggestion + " (known options: " + known + ")");
+}
+
+// Calls apply(item) for each comma-separated item of flags.
+template <class F> void for_each_flag(const std::string& flags, F&& apply) {
+    std::size_t start = 0;
+    while (start <= flags.size()) {
+        const std::size_t comma = std::min(flags.find(',', start), flags.size());
+        const std::string item = flags.substr(start, comma - start);
+        start = comma + 1;
+        if (!item.empty()) apply(item);
+    }
 }
 
 // The size of the largest cache CPU 0 uses, as Linux describes it (what
@@ -93,7 +114,7 @@ Config::Config() {
     values_[option_index("disk_cache_dir")] = jit::disk_cache_directory_from_environment();
     if (!jit::disk_cache_enabled_by_environment()) values_[option_index("disk_cache")] = "off";
     for (std::size_t index = 0; index < values_.size(); ++index) parse(index);
-    if (const char* flags = std::getenv("KILN_FLAGS")) apply_flags(flags);
+    if (const char* flags = std::getenv("KILN_FLAGS")) apply_environment_flags(flags);
 }
 
 // set() admits only the choices (and byte counts), so each text parses.
@@ -163,18 +184,24 @@ void Config::set(const std::string& name, const std::string& value) {
     parse(index);
 }
 
+void Config::apply_flag(const std::string& item) {
+    const std::size_t equals = item.find('=');
+    if (equals == std::string::npos) throw ValueError("config: flag '" + item + "' is not of the form name=value");
+    set(item.substr(0, equals), item.substr(equals + 1));
+}
+
 void Config::apply_flags(const std::string& flags) {
-    std::size_t start = 0;
-    while (start <= flags.size()) {
-        const std::size_t comma = std::min(flags.find(',', start), flags.size());
-        const std::string item = flags.substr(start, comma - start);
-        start = comma + 1;
-        if (item.empty()) continue;
-        const std::size_t equals = item.find('=');
-        if (equals == std::string::npos)
-            throw ValueError("config: flag '" + item + "' is not of the form name=value");
-        set(item.substr(0, equals), item.substr(equals + 1));
-    }
+    for_each_flag(flags, [this](const std::string& item) { apply_flag(item); });
+}
+
+void Config::apply_environment_flags(const std::string& flags) {
+    for_each_flag(flags, [this](const std::string& item) {
+        try {
+            apply_flag(item);
+        } catch (const Error& refused) {
+            logging::get("engine")->warn("KILN_FLAGS: '{}' ignored: {}", item, refused.what());
+        }
+    });
 }
 
 const char* optimizer_mode_name(OptimizerMode mode) {

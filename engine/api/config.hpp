@@ -88,7 +88,10 @@ public:
     /// Sets an option; throws ValueError naming the option for an unknown
     /// name or a value outside its choices.
     void set(const std::string& name, const std::string& value);
-    /// Applies "name=value,name=value" (the KILN_FLAGS syntax).
+    /// Applies "name=value,name=value" (the KILN_FLAGS syntax); throws
+    /// ValueError for the first item it cannot apply. (KILN_FLAGS itself is
+    /// applied item by item, each bad item a warning: a typo in the
+    /// environment must not end a host program that did nothing wrong.)
     void apply_flags(const std::string& flags);
 
     // The options as their types, parsed when they are set.
@@ -110,6 +113,8 @@ public:
     NanGuard nan_guard() const { return nan_guard_; }
 
 private:
+    void apply_flag(const std::string& item);
+    void apply_environment_flags(const std::string& flags);
     Config();
     /// Brings the typed value of option `index` up to date with its text.
     void parse(std::size_t index);

@@ -9,11 +9,13 @@ Array SharedVar::get_value(bool borrow) const {
     return borrow ? value : value.copy();
 }
 
-void SharedVar::set_value(const Arg& value, bool borrow) const {
-    Array filtered =
-        filter_value(type(), value, false, [&] { return "set_value() of shared variable '" + str() + "': "; });
+void SharedVar::set_value(const Arg& value, bool borrow) const { set_value(value, {.borrow = borrow}); }
+
+void SharedVar::set_value(const Arg& value, const SetValueOptions& options) const {
+    Array filtered = filter_value(type(), value, options.allow_downcast, "call set_value(value, {.allow_downcast = true})",
+                                  [&] { return "set_value() of shared variable '" + str() + "': "; });
     const bool aliases_caller = filtered.shares_buffer_with(value.value());
-    node()->shared_storage()->replace((aliases_caller && !borrow) ? filtered.copy() : std::move(filtered));
+    node()->shared_storage()->replace((aliases_caller && !options.borrow) ? filtered.copy() : std::move(filtered));
 }
 
 SharedVar shared(const Arg& value, std::string name, bool borrow) {

@@ -9,6 +9,14 @@
 
 namespace kiln {
 
+struct SetValueOptions {
+    /// Store an Array without a copy.
+    bool borrow = false;
+    /// Convert a value the type cannot hold exactly (1.5 into an int64
+    /// variable becomes 1) instead of refusing it.
+    bool allow_downcast = false;
+};
+
 class SharedVar : public Var {
 public:
     SharedVar() = default;
@@ -20,6 +28,8 @@ public:
     /// input would (the shape may change); with borrow an Array is stored
     /// without a copy. A refused value leaves the old one in place.
     void set_value(const Arg& value, bool borrow = false) const;
+    /// set_value(v, {.allow_downcast = true}) rounds v to the variable's dtype.
+    void set_value(const Arg& value, const SetValueOptions& options) const;
 
 private:
     friend SharedVar shared(const Arg& value, std::string name, bool borrow);

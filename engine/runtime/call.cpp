@@ -35,7 +35,8 @@ Outputs Function::call_arguments(std::span<const Arg* const> arguments) const {
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const Var& input = f.inputs[i];
         // Two captured words fit std::function's inline storage: no allocation per argument.
-        std::optional<Array> converted = filter_conversion(input.type(), *arguments[i], f.allow_input_downcast, [&f, i] {
+        std::optional<Array> converted = filter_conversion(input.type(), *arguments[i], f.allow_input_downcast,
+                                                           compile_downcast_option, [&f, i] {
             return f.label() + ": bad input argument at index " + std::to_string(i) + " ('" + f.inputs[i].str() +
                    "'): ";
         });

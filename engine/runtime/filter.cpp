@@ -8,13 +8,15 @@ namespace kiln {
 
 namespace {
 
-std::string downcast_advice(DType dtype) {
-    return "If you do not mind this loss, you can: 1) explicitly cast your data to " +
-           std::string(dtype_name(dtype)) +
-           ", or 2) set \"allow_input_downcast=True\" when calling \"function\".";
+// What the caller can do about a refused value: cast it, or allow the
+// downcast where it is allowed (`how_to_allow`).
+std::string downcast_choices(DType dtype, std::string_view how_to_allow) {
+    return "1) cast your data to " + std::string(dtype_name(dtype)) + " yourself (Array::astype(DType::" +
+           std::string(dtype_name(dtype)) + ")), or 2) " + std::string(how_to_allow) + ".";
 }
 
-Array convert_exactly(const TensorType& type, const Arg& value, const std::function<std::string()>& context) {
+Array convert_exactly(const TensorType& type, const Arg& value, std::string_view how_to_allow,
+                      const std::function<std::string()>& context) {
     const Array& original = value.value();
     Array converted = original.astype(type.dtype());
     // Exact when converting back gives the original values (Theano compares
@@ -24,15 +26,14 @@ Array convert_exactly(const TensorType& type, const Arg& value, const std::funct
     const std::string represented = converted.ndim() == 0 ? converted.str() : converted.repr();
     throw TypeError(context() + type.str() + " cannot store accurately value " + text +
                     ", it would be represented as " + represented +
-                    ". If you do not mind this precision loss, you can: 1) explicitly convert your data to a "
-                    "numpy array of dtype " + std::string(dtype_name(type.dtype())) +
-                    ", or 2) set \"allow_input_downcast=True\" when calling \"function\".");
+                    ". If you do not mind this precision loss, you can: " +
+                    downcast_choices(type.dtype(), how_to_allow));
 }
 
 } // namespace
 
 std::optional<Array> filter_conversion(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
-                                       const std::function<std::string()>& context) {
+                                       std::string_view how_to_allow, const std::function<std::string()>& context) {
     const Array& data = value.value();
     std::optional<Array> converted = [&]() -> std::optional<Array> {
         if (data.dtype() == type.dtype()) return std::nullopt;
@@ -40,12 +41,13 @@ std::optional<Array> filter_conversion(const TensorType& type, const Arg& value,
         if (value.from_literal()) {
             if (!allow_downcast.has_value() && value.python_float() && type.dtype() == config().floatX())
                 return data.astype(type.dtype());
-            return convert_exactly(type, value, context);
+            return convert_exactly(type, value, how_to_allow, context);
         }
         if (promote(type.dtype(), data.dtype()) == type.dtype()) return data.astype(type.dtype());
         throw TypeError(context() + type.str() + " cannot store a value of dtype " +
                         std::string(dtype_name(data.dtype())) + " without risking loss of precision. " +
-                        downcast_advice(type.dtype()) + " Value: \"" + data.repr() + "\"");
+                        "If you do not mind this loss, you can: " + downcast_choices(type.dtype(), how_to_allow) +
+                        " Value: \"" + data.repr() + "\"");
     }();
     const Array& result = converted ? *converted : data;
     if (result.ndim() != type.ndim())
@@ -60,8 +62,8 @@ std::optional<Array> filter_conversion(const TensorType& type, const Arg& value,
 }
 
 Array filter_value(const TensorType& type, const Arg& value, std::optional<bool> allow_downcast,
-                   const std::function<std::string()>& context) {
-    std::optional<Array> converted = filter_conversion(type, value, allow_downcast, context);
+                   std::string_view how_to_allow, const std::function<std::string()>& context) {
+    std::optional<Array> converted = filter_conversion(type, value, allow_downcast, how_to_allow, context);
     return converted ? std::move(*converted) : value.value();
 }
 

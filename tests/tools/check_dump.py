@@ -89,6 +89,21 @@ if code == 0:
     expected_nll = -(math.log(expected_p[0][2]) + math.log(expected_p[1][0])) / 2
     check(close(nll["values"], expected_nll), "nll", out)
 
+# A bad KILN_FLAGS item is a warning that names the known options, never the end of the program.
+flagged = subprocess.run([DUMP, "eval", "-e", "x: f64[:]; x * 2", "--set", "x=[1.5]"], capture_output=True, text=True,
+                         env=dict(os.environ, KILN_FLAGS="floatx=float32,linker=cvm,nan_guard=nan"), timeout=120)
+check(flagged.returncode == 0 and flagged.stdout == "[3.]\n", "a program runs past bad KILN_FLAGS items",
+      flagged.stdout + flagged.stderr)
+check("KILN_FLAGS: 'floatx=float32' ignored" in flagged.stderr and "did you mean 'floatX'?" in flagged.stderr
+      and "known options: floatX" in flagged.stderr and "'linker' cannot be 'cvm'" in flagged.stderr
+      and flagged.stderr.count(" ignored: ") == 2, "each bad KILN_FLAGS item is named, the good one applied",
+      flagged.stderr)
+
+# A refused downcast names this tool's flag, not the C++ option.
+code, out, err = run("eval", "-e", "x: f32[:]; x * 2", "--set", "x=[0.1, 2]")
+check(code == 1 and "pass --allow-input-downcast to round them" in err and "CompileOptions" not in err
+      and "Array::astype" not in err, "a refused downcast gives kiln-dump's advice", err)
+
 # float32 outputs print their shortest float32 form; NaN and inf as strings.
 code, out, err = run("eval", "--json", "--allow-input-downcast", "-e", "x: f32[:]; x / 3, log(x - 1)",
                      "--set", "x=[0.1, 1, 2.5]")

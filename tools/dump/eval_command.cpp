@@ -1,6 +1,8 @@
 #include "array_json.hpp"
 #include "commands.hpp"
 
+#include "engine/runtime/filter.hpp"
+
 #include <fstream>
 #include <map>
 #include <optional>
@@ -85,7 +87,23 @@ void run_eval(const CommandLine& line, std::ostream& out) {
                              "=VALUE (a literal such as '[[1, 2], [3, 4]]', or @file.npy)");
         arguments.push_back(found->second);
     }
-    const Outputs results = function->call(arguments);
+    const Outputs results = [&] {
+        try {
+            return function->call(arguments);
+        } catch (const TypeError& refused) {
+            // Say this tool's way where the library gives its C++ choices
+            // ("1) cast your data ... 2) set CompileOptions::...").
+            std::string text = refused.what();
+            const std::size_t choices = text.find("1) cast your data to ");
+            const std::size_t option = text.find(compile_downcast_option);
+            if (choices == std::string::npos || option == std::string::npos) throw;
+            const std::string_view advice = saved ? "write values the input's dtype holds exactly (the saved function "
+                                                    "refuses downcasts)"
+                                                  : "write values the input's dtype holds exactly, or pass "
+                                                    "--allow-input-downcast to round them";
+            throw TypeError(text.replace(choices, option + compile_downcast_option.size() - choices, advice));
+        }
+    }();
     const bool json = line.flag("json");
     for (std::size_t i = 0; i < results.size(); ++i) {
         std::string name = output_names[i];

@@ -24,6 +24,10 @@ TEST_CASE("values that would lose precision are refused unless allowed") {
     CHECK_THROWS_WITH_AS(f(3.5), doctest::Contains("TensorType(int32, scalar) cannot store accurately value 3.5, "
                                                    "it would be represented as 3."),
                          TypeError);
+    CHECK_THROWS_WITH_AS(f(3.5), doctest::Contains("1) cast your data to int32 yourself (Array::astype(DType::int32)), "
+                                                   "or 2) set CompileOptions::allow_input_downcast = true in compile()."),
+                         TypeError);
+    CHECK(compile({inc}, inc * 2, {.allow_input_downcast = true})(3.5)[0].item<int>() == 6);
     CHECK(f(3.0)[0].value_at<int>(0) == 6); // exact: accepted
     CHECK_THROWS_AS(f(std::int64_t{1} << 40), TypeError);
     // Arrays are checked by dtype, never by value.

@@ -34,6 +34,13 @@ TEST_CASE("get_value copies unless borrowed; set_value checks like an input") {
     SharedVar n = shared(0, "n");
     CHECK_THROWS_WITH_AS(n.set_value(1.5),
                          doctest::Contains("TensorType(int64, scalar) cannot store accurately value 1.5"), TypeError);
+    // The refusal names what this caller can do, and set_value has the option it names.
+    CHECK_THROWS_WITH_AS(n.set_value(1.5), doctest::Contains("1) cast your data to int64 yourself "
+                                                             "(Array::astype(DType::int64)), or 2) call "
+                                                             "set_value(value, {.allow_downcast = true})"),
+                         TypeError);
+    n.set_value(1.5, {.allow_downcast = true});
+    CHECK(n.get_value().item<std::int64_t>() == 1);
     n.set_value(7);
     CHECK(n.get_value().value_at<int>(0) == 7);
 
