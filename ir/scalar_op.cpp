@@ -71,8 +71,9 @@ const ScalarOpInfo table[] = {
     {"clip", 3, "", R::upcast, false},
     {"log1mexp", 1, "", R::upcast_float, false},
     {"logaddexp", 2, "", R::upcast_float, false},
+    {"round_half_away_from_zero", 1, "", R::upcast_float, false},
 };
-static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::logaddexp) + 1, "one row per ScalarOp");
+static_assert(std::size(table) == static_cast<std::size_t>(ScalarOp::round_half_away_from_zero) + 1, "one row per ScalarOp");
 
 DType promote_all(const std::vector<DType>& dtypes, std::size_t first = 0) {
     DType common = dtypes[first];

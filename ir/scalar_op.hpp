@@ -34,6 +34,7 @@ enum class ScalarOp {
     // defined by other scalar ops (scalar_op_definitions.hpp)
     log1mexp,
     logaddexp,
+    round_half_away_from_zero,
 };
 
 /// How the result dtype follows from the input dtypes.

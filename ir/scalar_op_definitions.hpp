@@ -52,6 +52,18 @@ std::optional<typename Algebra::Value> expand_scalar_op(ScalarOp op, [[maybe_unu
         return algebra.apply(S::where, {algebra.apply(S::gt, {x[0], x[1]}), a_larger,
                                         algebra.apply(S::where, {algebra.apply(S::lt, {x[0], x[1]}), b_larger, tie})});
     }
+    // Halves away from zero (C's round, Theano's default mode): trunc(x),
+    // moved one away from zero when the part cut off is at least a half.
+    // x - trunc(x) is exact, where floor(x + 0.5) would round
+    // 0.49999999999999994 + 0.5 up to 1.
+    case S::round_half_away_from_zero: {
+        // (Choosing between trunc(x) and trunc(x) + sign(x), not adding 0,
+        // keeps the sign of -0.0 and of -0.4.)
+        const auto whole = algebra.apply(S::trunc, {x[0]});
+        const auto cut_off = algebra.apply(S::abs, {algebra.apply(S::sub, {x[0], whole})});
+        const auto away = algebra.apply(S::add, {whole, algebra.apply(S::sign, {x[0]})});
+        return algebra.apply(S::where, {algebra.apply(S::ge, {cut_off, algebra.constant(0.5)}), away, whole});
+    }
     default: return std::nullopt;
     }
 }

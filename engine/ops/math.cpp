@@ -2,6 +2,8 @@
 
 #include "elemwise.hpp"
 
+#include "../../ir/errors.hpp"
+
 namespace kiln {
 
 namespace {
@@ -38,6 +40,13 @@ Var erfc(const Var& x) { return unary(ScalarOp::erfc, x); }
 Var floor(const Var& x) { return unary(ScalarOp::floor, x); }
 Var ceil(const Var& x) { return unary(ScalarOp::ceil, x); }
 Var round(const Var& x) { return unary(ScalarOp::round_half_to_even, x); }
+Var round_half_to_even(const Var& x) { return unary(ScalarOp::round_half_to_even, x); }
+Var round_half_away_from_zero(const Var& x) { return unary(ScalarOp::round_half_away_from_zero, x); }
+Var round(const Var& x, std::string_view mode) {
+    if (mode == "half_to_even") return round_half_to_even(x);
+    if (mode == "half_away_from_zero") return round_half_away_from_zero(x);
+    throw ValueError("round(): mode '" + std::string(mode) + "' is not 'half_to_even' or 'half_away_from_zero'");
+}
 Var trunc(const Var& x) { return unary(ScalarOp::trunc, x); }
 Var isnan(const Var& x) { return unary(ScalarOp::isnan, x); }
 Var isinf(const Var& x) { return unary(ScalarOp::isinf, x); }

@@ -40,6 +40,11 @@ Var floor(const Var& x);
 Var ceil(const Var& x);
 /// Rounds half to even, like NumPy's round.
 Var round(const Var& x);
+/// Theano's round(x, mode): "half_to_even" (NumPy's) or
+/// "half_away_from_zero" (C's round); ValueError naming any other mode.
+Var round(const Var& x, std::string_view mode);
+Var round_half_to_even(const Var& x);
+Var round_half_away_from_zero(const Var& x);
 Var trunc(const Var& x);
 // Predicates with bool results.
 Var isnan(const Var& x);

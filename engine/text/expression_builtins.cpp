@@ -106,7 +106,8 @@ Family<Unary> unary_functions() {
         {"sinh", &kiln::sinh},       {"cosh", &kiln::cosh},       {"tanh", &kiln::tanh},
         {"sigmoid", &kiln::sigmoid}, {"softplus", &kiln::softplus}, {"erf", &kiln::erf},
         {"erfc", &kiln::erfc},       {"floor", &kiln::floor},     {"ceil", &kiln::ceil},
-        {"round", &kiln::round},     {"trunc", &kiln::trunc},     {"isnan", &kiln::isnan},
+        {"round_half_to_even", &kiln::round_half_to_even},
+        {"round_half_away_from_zero", &kiln::round_half_away_from_zero}, {"trunc", &kiln::trunc},     {"isnan", &kiln::isnan},
         {"isinf", &kiln::isinf},     {"relu", &kiln::relu},       {"invert", &kiln::invert},
         {"zeros_like", &kiln::zeros_like}, {"ones_like", &kiln::ones_like},
         {"softmax", &kiln::softmax}, {"log_softmax", &kiln::log_softmax},
@@ -207,6 +208,9 @@ Table make_table() {
     table.add("switch(cond, a, b)", [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
     });
+    table.add("round(x, mode='half_to_even')", [](const CallArguments& args) {
+        return tensor_value(kiln::round(args.tensor("x"), to_string(args["mode"], args.what("mode"))));
+    }, true);
     table.add("clip(x, low, high)", [](const CallArguments& args) {
         return tensor_value(kiln::clip(args.tensor("x"), args.tensor("low"), args.tensor("high")));
     }, true);

@@ -253,3 +253,32 @@ TEST_CASE("log1mexp needs no backend of its own: kernels hold the ops it is made
     const ParsedGraph read = read_graph_text(text);
     check_close(compile(read.inputs, read.outputs)(at)[0], {std::log1p(-std::exp(-2.0))}, 1e-15);
 }
+
+TEST_CASE("round(x, mode): Theano's two modes against the C library, halves and their neighbours") {
+    const Var x = dvector("x");
+    const std::vector<double> values = {0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994,
+                                        2.4, -2.6, 1e300, -0.0, INFINITY, -INFINITY, 4503599627370495.5};
+    std::vector<double> away, even;
+    for (double v : values) {
+        away.push_back(std::round(v));     // C's round: halves away from zero
+        even.push_back(std::nearbyint(v)); // the default rounding mode: halves to even
+    }
+    for (const Linker linker : {Linker::jit, Linker::interpreter}) {
+        CAPTURE(static_cast<int>(linker));
+        const Function f = compile({x}, std::vector<Var>{round(x, "half_away_from_zero"), round(x, "half_to_even")},
+                                   {.linker = linker});
+        const Outputs out = f(values);
+        // Exactly, the sign of zero included.
+        for (const auto& [got, expected] : {std::pair{out[0].to_vector<double>(), away}, {out[1].to_vector<double>(), even}})
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                CAPTURE(values[i]);
+                CHECK(got[i] == expected[i]);
+                CHECK(std::signbit(got[i]) == std::signbit(expected[i]));
+            }
+    }
+    CHECK(pp(round(x, "half_to_even")) == pp(round(x)));
+    CHECK_THROWS_WITH_AS(round(x, "up"), doctest::Contains("mode 'up'"), ValueError);
+    // Its gradient is zero, as every rounding's.
+    CHECK(compile({x}, grad(sum(round(x, "half_away_from_zero")), x))(std::vector<double>{0.3, 2.5})[0]
+              .to_vector<double>() == std::vector<double>{0, 0});
+}
