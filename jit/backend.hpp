@@ -90,6 +90,9 @@ public:
     /// (target, CPU or GPU architecture, features, optimization level,
     /// compiler version): part of every key of code made by this backend.
     virtual const std::string& target_description() const = 0;
+    /// The part of it a reader needs, in one short line (the CPU, its
+    /// vector width, the math library, LLVM), for reports and dumps.
+    virtual const std::string& target_summary() const = 0;
 
     /// The runnable loop of `kernel`, through `store` when one is given
     /// (loaded from it, or compiled and kept there). Throws

@@ -159,7 +159,7 @@ std::string Function::compile_report() const {
             text += "  loop #" + std::to_string(i) + ": kernel key " + all_steps[i].kernel->key().hex() + " (" +
                     (all_steps[i].from_kernel_cache ? "kernel cache, " : "compiled, ") +
                     milliseconds(all_steps[i].compile_seconds) + ")\n";
-    return text + "target: " + impl_->executable->backend().target_description() + "\n";
+    return text + "target: " + impl_->executable->backend().target_summary() + "\n";
 }
 
 std::string dump_folder_name(const Function& function) {

@@ -33,6 +33,7 @@
 #include <dlfcn.h>
 #include <tbb/task_group.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <future>
@@ -117,6 +118,7 @@ struct CpuBackend::State {
     std::deque<std::string> names;
     std::vector<llvm::VecDesc> vector_functions;
     std::string description;
+    std::string summary;
 
     mutable std::mutex mutex;
     std::unordered_map<Hash128, std::shared_future<LoopFunction>> loops;
@@ -417,6 +419,15 @@ CpuBackend::CpuBackend() : state_(std::make_unique<State>()) {
     s.description = "triple=" + s.jit->getTargetTriple().str() + " cpu=" + s.cpu + " features=" + s.features +
                     " vector_library=" + vector_library + " opt=O2" + (s.prefer_512 ? " vector_width=512" : "") +
                     " llvm=" + llvm_version();
+    const char* vectors = s.prefer_512                                     ? "512-bit vectors (AVX-512)"
+                          : host.has_feature("avx2")                     ? "256-bit vectors (AVX2)"
+                          : host.has_feature("avx")                      ? "256-bit vectors (AVX)"
+                          : s.jit->getTargetTriple().isX86()             ? "128-bit vectors (SSE)"
+                                                                         : "the target's vectors";
+    s.summary = s.jit->getTargetTriple().str() + ", cpu " + s.cpu + ", " + vectors + ", math " + vector_library +
+                ", LLVM " + llvm_version() + " -O2 (" +
+                std::to_string(std::count(s.features.begin(), s.features.end(), ',') + (s.features.empty() ? 0 : 1)) +
+                " CPU features in the full target)";
     logging::get("jit")->debug("CPU backend: {}", s.description);
 }
 
@@ -496,5 +507,6 @@ JitCounters CpuBackend::counters() const {
 }
 
 const std::string& CpuBackend::target_description() const { return state_->description; }
+const std::string& CpuBackend::target_summary() const { return state_->summary; }
 
 } // namespace kiln::jit

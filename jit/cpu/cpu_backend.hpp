@@ -20,6 +20,7 @@ public:
     /// Target triple, CPU, features, vector library, optimization level and
     /// LLVM version.
     const std::string& target_description() const override;
+    const std::string& target_summary() const override;
 
     CompiledLoop compile(const Kernel& kernel, LoopVariant variant, const std::shared_ptr<DiskCache>& store,
                          KeepTexts keep_texts) override;

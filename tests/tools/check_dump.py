@@ -89,6 +89,22 @@ if code == 0:
     expected_nll = -(math.log(expected_p[0][2]) + math.log(expected_p[1][0])) / 2
     check(close(nll["values"], expected_nll), "nll", out)
 
+# Shared variables: --set replaces a stored value for the run, --show-updates prints the new values.
+accumulator = ("kiln-graph 1\ninput inc: float64[]\nshared state: float64[] = 5\n"
+               "next: float64[] = Elemwise{add}(state, inc)\noutput state\nupdate state = next\n")
+code, out, err = run("eval", "-", "--set", "inc=2", "--show-updates", stdin=accumulator)
+check(code == 0 and out == "5.0\nstate' = 7.0\n", "eval --show-updates prints the updated value", out + err)
+code, out, err = run("eval", "-", "--set", "inc=2", "--set", "state=10", "--show-updates", "--json", stdin=accumulator)
+lines = [json.loads(line) for line in out.splitlines()] if code == 0 else []
+check([(o["name"], o["values"]) for o in lines] == [("state", 10.0), ("state'", 12.0)],
+      "--set overrides a shared variable's stored value", out + err)
+code, out, err = run("eval", "-", "--set", "inc=2", "--set", "stat=1", stdin=accumulator)
+check(code == 2 and "no input or shared variable 'stat' (it has: inc, state (shared))" in err,
+      "--set of an unknown name lists inputs and shared variables", err)
+code, out, err = run("eval", "-", "--set", "inc=2", "--set", "state=[1, 2]", stdin=accumulator)
+check(code == 1 and "--set state: " in err and "Wrong number of dimensions" in err,
+      "--set of a shared variable is checked like set_value", err)
+
 # A bad KILN_FLAGS item is a warning that names the known options, never the end of the program.
 flagged = subprocess.run([DUMP, "eval", "-e", "x: f64[:]; x * 2", "--set", "x=[1.5]"], capture_output=True, text=True,
                          env=dict(os.environ, KILN_FLAGS="floatx=float32,linker=cvm,nan_guard=nan"), timeout=120)
@@ -150,7 +166,7 @@ check(code == 1 and "SyntaxError: line 1, column 20" in err and "^" in err, "a s
 code, out, err = run("eval", "-e", "x: f64[]; out = x")
 check(code == 2 and "input 'x' has no value" in err, "a missing value", err)
 code, out, err = run("eval", "-e", "x: f64[]; out = x", "--set", "x=1", "--set", "z=2")
-check(code == 2 and "no input 'z'" in err, "an unknown input", err)
+check(code == 2 and "no input or shared variable 'z'" in err, "an unknown input", err)
 code, out, err = run("eval", "-e", "x: f64[]; out = x", "--set", "x=[1, [2]]")
 check(code == 1 and "--set x:" in err and "rectangular" in err, "a ragged literal", err)
 code, out, err = run("eval", "-e", "x: f64[]; x", graph_file)

@@ -3,6 +3,7 @@
 
 #include "engine/runtime/filter.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -11,20 +12,25 @@ namespace kiln::dump {
 
 namespace {
 
-// The values given with --set, by input name.
-std::map<std::string, Arg> read_settings(const CommandLine& line, const std::vector<Var>& inputs) {
+// The values given with --set, by the name of an input or of a shared
+// variable (whose stored value it replaces for this run).
+std::map<std::string, Arg> read_settings(const CommandLine& line, const std::vector<Var>& inputs,
+                                         const std::vector<SharedVar>& shared) {
     std::string input_names;
     for (const Var& input : inputs) input_names += (input_names.empty() ? "" : ", ") + input.name();
+    for (const SharedVar& variable : shared)
+        input_names += (input_names.empty() ? "" : ", ") + variable.name() + " (shared)";
     std::map<std::string, Arg> values;
     for (const std::string& setting : line.all("set")) {
         const std::size_t equals = setting.find('=');
         if (equals == std::string::npos || equals == 0)
             throw UsageError("--set takes NAME=VALUE, not '" + setting + "'");
         const std::string name = setting.substr(0, equals), text = setting.substr(equals + 1);
-        const bool known = std::any_of(inputs.begin(), inputs.end(),
-                                       [&](const Var& input) { return input.name() == name; });
+        const bool known =
+            std::any_of(inputs.begin(), inputs.end(), [&](const Var& input) { return input.name() == name; }) ||
+            std::any_of(shared.begin(), shared.end(), [&](const SharedVar& variable) { return variable.name() == name; });
         if (!known)
-            throw UsageError("--set " + name + ": the graph has no input '" + name + "' (its inputs: " +
+            throw UsageError("--set " + name + ": the graph has no input or shared variable '" + name + "' (it has: " +
                              (input_names.empty() ? "none" : input_names) + ")");
         if (values.count(name)) throw UsageError("--set " + name + " is given more than once");
         try {
@@ -78,7 +84,17 @@ void run_eval(const CommandLine& line, std::ostream& out) {
         function = compile(graph.inputs, graph.outputs, options);
         output_names = graph.output_names;
     }
-    std::map<std::string, Arg> values = read_settings(line, function->inputs());
+    const std::vector<SharedVar> shared = function->shared_variables();
+    std::map<std::string, Arg> values = read_settings(line, function->inputs(), shared);
+    for (const SharedVar& variable : shared)
+        if (const auto found = values.find(variable.name()); found != values.end()) {
+            try {
+                variable.set_value(found->second);
+            } catch (const Error& error) {
+                throw Error("--set " + variable.name() + ": " + error.what());
+            }
+            values.erase(found);
+        }
     std::vector<Arg> arguments;
     for (const Var& input : function->inputs()) {
         const auto found = values.find(input.name());
@@ -111,6 +127,16 @@ void run_eval(const CommandLine& line, std::ostream& out) {
         if (json) out << array_json(name, results[i]) << "\n";
         // One output prints alone, as NumPy's print(x); several are labelled.
         else out << labelled(results.size() > 1 ? name : "", results[i].str()) << "\n";
+    }
+    if (!line.flag("show-updates")) return;
+    // Each updated shared variable's value after the call, labelled "name'" (its next value).
+    for (const auto& [target, value] : function->updates()) {
+        const auto variable = std::find_if(shared.begin(), shared.end(),
+                                           [&](const SharedVar& v) { return v.node() == target.node(); });
+        const Array updated = variable->get_value();
+        const std::string name = target.name().empty() ? target.str() : target.name();
+        if (json) out << array_json(name + "'", updated) << "\n";
+        else out << labelled(name + "'", updated.str()) << "\n";
     }
 }
 

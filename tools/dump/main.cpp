@@ -39,15 +39,17 @@ const std::vector<Command>& commands() {
          {}, {"stage", "target", "arch", "save"}, run_compile},
         {"eval", "compile, run with the given values and print the outputs",
          "kiln-dump eval FILE|-e EXPR --set NAME=VALUE... [--json] [--allow-input-downcast]\n"
-         "                [--compile-if-incompatible]\n"
+         "                [--show-updates] [--compile-if-incompatible]\n"
          "  FILE may be a saved function (compile --save): it is loaded, not compiled; one saved for\n"
          "  another machine or build of kiln is refused unless --compile-if-incompatible\n"
          "  --set NAME=VALUE  a value for each input: a literal such as '[[1, 2], [3, 4]]' or 2.5,\n"
-         "                    converted to the input's dtype exactly as in C++, or @file.npy\n"
+         "                    converted to the input's dtype exactly as in C++, or @file.npy; for a\n"
+         "                    shared variable, a value that replaces its stored one for this run\n"
          "  --json            one JSON object per output: name, dtype, shape, values\n"
          "  --allow-input-downcast  round values to the inputs' dtypes (0.1 into f32) instead of refusing\n"
+         "  --show-updates    after the outputs, each updated shared variable's new value, as name'\n"
          "Outputs print as NumPy's print() shows them; several are labelled by name.\n",
-         {"json", "allow-input-downcast", "compile-if-incompatible"}, {"set"}, run_eval},
+         {"json", "allow-input-downcast", "compile-if-incompatible", "show-updates"}, {"set"}, run_eval},
         {"graph", "print the graph as text, Graphviz DOT or SVG",
          "kiln-dump graph FILE|-e EXPR [--format text|dot|svg] [--stage graph|optimized]\n"
          "  --format  text (the graph text format, default; compile and eval read it back), dot,\n"
