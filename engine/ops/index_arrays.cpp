@@ -9,6 +9,8 @@
 #include "../../ir/errors.hpp"
 #include "../../kernels/indexing.hpp"
 
+#include <array>
+#include <cmath>
 #include <limits>
 
 namespace kiln {
@@ -86,7 +88,30 @@ std::string ARange::pp(const Apply&, const std::vector<std::string>& inputs) con
     return "arange(" + inputs[0] + ", " + inputs[1] + ", " + inputs[2] + ")";
 }
 
+namespace {
+
+// NumPy's float arange: ceil((stop - start) / step) values start + i * step.
+Array float_arange(DType dtype, double start, double stop, double step) {
+    if (step == 0) throw ValueError("arange(): step cannot be zero");
+    const double count = std::ceil((stop - start) / step);
+    if (std::isnan(count))
+        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
+                         "): the number of values is not a number");
+    if (count >= 9.2e18)
+        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
+                         "): more elements than int64 counts");
+    const std::int64_t length = count > 0 ? static_cast<std::int64_t>(count) : 0;
+    std::vector<double> values(static_cast<std::size_t>(length));
+    for (std::int64_t i = 0; i < length; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
+    return Array::from_values(values).astype(dtype);
+}
+
+} // namespace
+
 std::vector<Array> ARange::perform(const Apply&, const std::vector<Array>& inputs) const {
+    if (is_float(dtype_))
+        return {float_arange(dtype_, inputs[0].value_at<double>(0), inputs[1].value_at<double>(0),
+                             inputs[2].value_at<double>(0))};
     const std::int64_t start = inputs[0].value_at<std::int64_t>(0), stop = inputs[1].value_at<std::int64_t>(0), step = inputs[2].value_at<std::int64_t>(0);
     if (step == 0) throw ValueError("arange(): step cannot be zero");
     // ceil((stop - start) / step) in 128 bits: the bounds may be far apart.
@@ -108,12 +133,18 @@ std::vector<VariablePtr> ARange::grad(const Apply&, const std::vector<VariablePt
 Var arange(const Operand& stop) { return arange(0, stop, 1); }
 
 Var arange(const Operand& start, const Operand& stop, const Operand& step) {
-    std::vector<VariablePtr> inputs;
-    for (const Var* v : {&static_cast<const Var&>(start), &static_cast<const Var&>(stop), &static_cast<const Var&>(step)}) {
-        check_integer_scalar(*v, "an arange bound");
-        inputs.push_back(cast(*v, DType::int64).node());
+    const std::array<const Var*, 3> bounds = {&static_cast<const Var&>(start), &static_cast<const Var&>(stop),
+                                              &static_cast<const Var&>(step)};
+    DType dtype = DType::int64;
+    for (const Var* v : bounds) {
+        if (v->ndim() != 0 || v->dtype() == DType::bool_)
+            throw TypeError("arange(): a bound must be a number (an integer or float scalar), got " + v->str() +
+                            " of " + v->type().str());
+        if (is_float(v->dtype())) dtype = is_float(dtype) ? promote(dtype, v->dtype()) : v->dtype();
     }
-    return Var(Apply::make(std::make_shared<ARange>(), std::move(inputs), {TensorType(DType::int64, {false})})->output(0));
+    std::vector<VariablePtr> inputs;
+    for (const Var* v : bounds) inputs.push_back(cast(*v, dtype).node());
+    return Var(Apply::make(std::make_shared<ARange>(dtype), std::move(inputs), {TensorType(dtype, {false})})->output(0));
 }
 
 // Shape inference: output shapes as graphs of the input shapes.
@@ -122,6 +153,8 @@ using shape_inference::Shapes;
 
 Shapes ARange::infer_shape(const Apply& node, const Shapes&) const {
     const Var start(node.inputs()[0]), stop(node.inputs()[1]), step(node.inputs()[2]);
+    if (is_float(dtype_))
+        return {{maximum(constant_of(0, DType::int64), cast(ceil((stop - start) / step), DType::int64)).node()}};
     // ceil((stop - start) / step) = -((start - stop) // step), never negative.
     return {{maximum(constant_of(0, DType::int64), -int_div(start - stop, step)).node()}};
 }

@@ -20,15 +20,24 @@ public:
 };
 
 /// int64 values from start to stop by step.
+/// start, start + step, ... up to stop (excluded), NumPy's arange: int64
+/// for integer bounds, else the bounds' float dtype, with NumPy's length
+/// ceil((stop - start) / step). Inputs: start, stop, step, in that dtype.
 class ARange : public Op {
 public:
+    explicit ARange(DType dtype = DType::int64) : dtype_(dtype) {}
+    DType dtype() const { return dtype_; }
     std::string kind() const override { return "ARange"; }
-    std::string params() const override { return {}; }
-    std::string name() const override { return "ARange{dtype='int64'}"; }
+    /// Empty for int64 (as graphs written before float bounds have it).
+    std::string params() const override { return dtype_ == DType::int64 ? std::string() : std::string(dtype_name(dtype_)); }
+    std::string name() const override { return "ARange{dtype='" + std::string(dtype_name(dtype_)) + "'}"; }
     std::string pp(const Apply& node, const std::vector<std::string>& inputs) const override;
     std::vector<Array> perform(const Apply& node, const std::vector<Array>& inputs) const override;
     std::vector<SymbolicShape> infer_shape(const Apply& node, const std::vector<SymbolicShape>& input_shapes) const override;
     std::vector<VariablePtr> grad(const Apply& node, const std::vector<VariablePtr>& output_grads) const override;
+
+private:
+    DType dtype_;
 };
 
 /// The positions of x's nonzero elements, one int64 vector per axis; with

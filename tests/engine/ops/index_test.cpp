@@ -100,7 +100,7 @@ TEST_CASE("arange with symbolic bounds") {
     CHECK(run(arange(n, 0, -2), {n}, {5}).to_vector<long>() == std::vector<long>{5, 3, 1});
     CHECK(run(arange(2, n), {n}, {1}).size() == 0);
     CHECK(arange(n).type() == lvector);
-    CHECK_THROWS_AS(arange(dscalar()), TypeError);
+    CHECK_THROWS_AS(arange(dvector()), TypeError); // a bound is a scalar (float bounds: below)
 }
 
 TEST_CASE("boolean masks select the true positions in C order") {
@@ -280,4 +280,39 @@ TEST_CASE("nonzero of a transposed 3-d view, of floats with NaN and of integers,
     CHECK(run(nonzero(n)[0], {n}, {Array::from_values<std::int32_t>({0, -3, 0, 0, 7})}).to_vector<long>() ==
           std::vector<long>{1, 4});
     CHECK(run(nonzero(n)[0], {n}, {Array::from_values<std::int32_t>({})}).size() == 0);
+}
+
+TEST_CASE("arange with floating bounds: NumPy's length ceil((stop - start) / step), values start + i * step") {
+    struct Case {
+        double start, stop, step;
+    };
+    const std::vector<Case> cases = {{0, 1, 0.1}, {1, 0, -0.25}, {0.5, 0.5, 1}, {0, 1, 0.3}, {0, -1, 0.5}, {-2.5, 2, 1.5}};
+    const Var start = dscalar("start"), stop = dscalar("stop"), step = dscalar("step");
+    const Var values = arange(start, stop, step);
+    CHECK(values.dtype() == DType::float64);
+    // The length as shape inference computes it, and as the op does.
+    const Function f = compile({start, stop, step}, std::vector<Var>{values, shape_i(values, 0)});
+    for (const Case& c : cases) {
+        CAPTURE(c.start);
+        CAPTURE(c.stop);
+        CAPTURE(c.step);
+        const double count = std::ceil((c.stop - c.start) / c.step);
+        std::vector<double> expected;
+        for (std::int64_t i = 0; i < static_cast<std::int64_t>(std::max(0.0, count)); ++i)
+            expected.push_back(c.start + static_cast<double>(i) * c.step);
+        const Outputs out = f(c.start, c.stop, c.step);
+        CHECK(out[0].to_vector<double>() == expected);
+        CHECK(out[1].item<std::int64_t>() == static_cast<std::int64_t>(expected.size()));
+    }
+    CHECK(pp(f.outputs()[1]).find("ARange") == std::string::npos); // the length comes from the bounds
+    // Literals, and float32 bounds giving float32 values.
+    CHECK(arange(0, 1, 0.25).eval().to_vector<double>() == std::vector<double>{0, 0.25, 0.5, 0.75});
+    const Var single = fscalar("single");
+    const Array f32 = compile({single}, arange(single))(2.5f)[0];
+    CHECK(f32.dtype() == DType::float32);
+    CHECK(f32.to_vector<float>() == std::vector<float>{0, 1, 2});
+    CHECK(arange(5).dtype() == DType::int64);
+    CHECK_THROWS_WITH_AS(f(0.0, 1.0, 0.0), doctest::Contains("step cannot be zero"), ValueError);
+    CHECK_THROWS_WITH_AS(f(0.0, NAN, 1.0), doctest::Contains("not a number"), ValueError);
+    CHECK_THROWS_AS(arange(bscalar("flag") > 0), TypeError);
 }
