@@ -370,10 +370,19 @@ Slice slice(const Bound& start, const Bound& stop, const Bound& step) {
     return s;
 }
 
-Var subtensor(const Var& x, const std::vector<Index>& index) {
-    if (static_cast<int>(index.size()) > x.ndim())
+Var subtensor(const Var& x, const std::vector<Index>& given) {
+    if (static_cast<int>(given.size()) > x.ndim())
         throw IndexError("too many indices for array: " + x.str() + " of " + x.type().str() + " has " +
-                         std::to_string(x.ndim()) + " dimensions but " + std::to_string(index.size()) + " were indexed");
+                         std::to_string(x.ndim()) + " dimensions but " + std::to_string(given.size()) + " were indexed");
+    // With integer tensors, trailing full slices select what no index
+    // would: x[[i, j], :] is x[[i, j]] (advanced indexing takes no slices).
+    std::vector<Index> index = given;
+    const auto is_tensor = [](const Index& i) { return !i.is_slice() && i.as_var().ndim() > 0; };
+    const auto is_full_slice = [](const Index& i) {
+        return i.is_slice() && !i.as_slice().start && !i.as_slice().stop && !i.as_slice().step;
+    };
+    if (std::any_of(index.begin(), index.end(), is_tensor))
+        while (is_full_slice(index.back())) index.pop_back();
     bool any_tensor = false, any_basic = false;
     for (const Index& i : index) {
         if (!i.is_slice() && i.as_var().ndim() > 0) any_tensor = true;

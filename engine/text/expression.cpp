@@ -7,6 +7,7 @@
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
 #include "../ops/index.hpp"
+#include "../ops/layout.hpp"
 #include "../ops/math.hpp"
 #include "../ops/shape.hpp"
 
@@ -228,7 +229,9 @@ private:
         if (!peek().is(",")) return first;
         Value::List list{std::move(first)};
         while (accept(",")) {
-            if (peek().kind == TokenKind::end_of_statement || peek().kind == TokenKind::end_of_input) break;
+            // A trailing comma ends the list: `a, b,` and Python's 1-tuple `(6,)`.
+            if (peek().kind == TokenKind::end_of_statement || peek().kind == TokenKind::end_of_input || peek().is(")"))
+                break;
             list.push_back(expression());
         }
         return Value{std::move(list), at};
@@ -413,7 +416,9 @@ private:
             value.at = token.at;
             return value;
         }
-        if (token.text == "True" || token.text == "False") return Value{token.text == "True", token.at};
+        // Python's True/False, and JSON's true/false (values pasted from JSON).
+        if (token.text == "True" || token.text == "False" || token.text == "true" || token.text == "false")
+            return Value{token.text == "True" || token.text == "true", token.at};
         if (token.text == "None") return Value{std::monostate{}, token.at};
         if (token.text == "pi") return Value{std::numbers::pi, token.at};
         if (token.text == "e") return Value{std::numbers::e, token.at};
@@ -530,10 +535,30 @@ private:
                 if (value.is_none())
                     throw TypeError("None (np.newaxis) in an index is not supported: use x.dimshuffle or expand_dims");
                 if (const auto* integer = std::get_if<std::int64_t>(&value.data)) index.emplace_back(*integer);
+                else if (const auto* list = std::get_if<Value::List>(&value.data); list && holds_a_tensor(*list))
+                    index.emplace_back(stacked_scalars(*list));
                 else index.emplace_back(to_tensor(value, "an index entry"));
             }
             return tensor_value(subtensor(x, index), open.at);
         });
+    }
+
+    static bool holds_a_tensor(const Value::List& list) {
+        return std::any_of(list.begin(), list.end(), [](const Value& v) { return std::holds_alternative<Var>(v.data); });
+    }
+
+    // x[[i, j], :]: a list of scalars, some of them tensors, indexes as the
+    // vector they stack into (NumPy's list index).
+    static Var stacked_scalars(const Value::List& list) {
+        std::vector<Var> items;
+        for (const Value& item : list) {
+            Var scalar = to_tensor(item, "an index list entry");
+            if (scalar.ndim() != 0)
+                throw IndexError("an index list entry must be a scalar, got " + scalar.str() + " of " + scalar.type().str() +
+                                 "; index with the tensor itself or stack([...]) scalars");
+            items.push_back(std::move(scalar));
+        }
+        return stack(items);
     }
 
     static Bound bound(const std::optional<Value>& value) {

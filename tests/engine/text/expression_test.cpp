@@ -113,6 +113,20 @@ TEST_CASE("NumPy indexing: integers, slices, advanced and boolean indices, lists
     check_same_graph("x: f64[:]; out = x[x > 0]", [](const std::vector<Var>& in) {
         return std::vector<Var>{in[0][in[0] > 0]};
     });
+    // A list of scalar tensors indexes as the vector they stack into; trailing ':' select nothing more.
+    check_same_graph("x: f64[:,:]; i: i64[]; j: i64[]; out = x[[i, j], :]", [](const std::vector<Var>& in) {
+        return std::vector<Var>{in[0][stack({in[1], in[2]})]};
+    });
+    check_same_graph("x: f64[:]; out = x.reshape((4,)), zeros((2,), 'float64')", [](const std::vector<Var>& in) {
+        return std::vector<Var>{reshape(in[0], {4}), zeros({2}, DType::float64)};
+    });
+}
+
+TEST_CASE("values: Python's and JSON's booleans, and 1-tuples") {
+    CHECK(parse_literal("[True, false, true, False]").value().to_vector<bool>() ==
+          std::vector<bool>{true, false, true, false});
+    CHECK(parse_literal("(6,)").value().shape() == Shape{1});
+    CHECK(parse_literal("((1, 2),)").value().shape() == (Shape{1, 2}));
 }
 
 TEST_CASE("grad, tuple assignment and several outputs") {
