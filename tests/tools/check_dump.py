@@ -105,6 +105,15 @@ code, out, err = run("eval", "-", "--set", "inc=2", "--set", "state=[1, 2]", std
 check(code == 1 and "--set state: " in err and "Wrong number of dimensions" in err,
       "--set of a shared variable is checked like set_value", err)
 
+# Each subcommand's --help shows what applies to it: the graph syntax only where a graph is read,
+# exit code 3 only where something may be missing.
+helps = {name: run(name, "--help") for name in ("compile", "eval", "graph", "show", "explain", "cache", "functions")}
+for name, (code, text, err) in helps.items():
+    reads_graph, may_lack = name in ("compile", "eval", "graph"), name in ("compile", "graph")
+    check(code == 0 and text.startswith("usage: kiln-dump " + name) and
+          ("kiln's expression syntax" in text) == reads_graph and ("\n  3  " in text) == may_lack,
+          f"{name} --help shows only what applies to it", text + err)
+
 # A bad KILN_FLAGS item is a warning that names the known options, never the end of the program.
 flagged = subprocess.run([DUMP, "eval", "-e", "x: f64[:]; x * 2", "--set", "x=[1.5]"], capture_output=True, text=True,
                          env=dict(os.environ, KILN_FLAGS="floatx=float32,linker=cvm,nan_guard=nan"), timeout=120)

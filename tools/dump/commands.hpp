@@ -16,6 +16,10 @@ struct Command {
     std::vector<std::string> flags;
     std::vector<std::string> valued;
     void (*run)(const CommandLine& line, std::ostream& out);
+    /// Whether it reads a graph (FILE or -e EXPR): its help explains the syntax.
+    bool reads_graph = false;
+    /// Whether it can exit with code 3 (a missing Graphviz or CUDA backend).
+    bool may_lack_something = false;
 };
 
 /// compile: compiles without running and prints a stage.

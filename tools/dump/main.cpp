@@ -7,20 +7,24 @@ namespace kiln::dump {
 
 namespace {
 
-constexpr const char* exit_codes =
-    "exit codes:\n"
-    "  0  success\n"
-    "  1  kiln refused the graph or the values (the error is printed as the C++ API raises it)\n"
-    "  2  the command line is wrong\n"
-    "  3  this build or machine lacks what was asked for (Graphviz for svg, a CUDA backend)\n"
-    "  4  an internal error in kiln (please report it)\n";
+// The exit codes, without code 3 for commands that never need what a
+// machine may lack.
+std::string exit_codes(bool may_lack_something = true) {
+    return std::string("exit codes:\n"
+                       "  0  success\n"
+                       "  1  kiln refused the graph or the values (the error is printed as the C++ API raises it)\n"
+                       "  2  the command line is wrong\n") +
+           (may_lack_something ? "  3  this build or machine lacks what was asked for (Graphviz for svg, a CUDA backend)\n"
+                               : "") +
+           "  4  an internal error in kiln (please report it)\n";
+}
 
 constexpr const char* graph_help =
     "The graph is FILE (- reads standard input) or -e EXPR, in kiln's expression syntax:\n"
     "  x: f64[:,:]; y: f64[:]; out = sum(exp(x) * y, axis=1)\n"
     "declarations name: dtype[dims] (dims ':' or 1 for broadcastable), then assignments\n"
-    "separated by ';' or new lines; the last statement gives the outputs.\n"
-    "`kiln-dump functions` lists the functions.\n"
+    "separated by ';' or new lines; the last statement gives the outputs;\n"
+    "`kiln-dump functions` lists the functions it knows.\n"
     "FILE may also be a graph in the graph text format (it starts with the line `kiln-graph 1`),\n"
     "as `graph --format text` prints it and dump folders keep it (graph.kiln, optimized.kiln):\n"
     "inputs, shared variables with their values, constants, nodes, outputs and updates.\n";
@@ -36,7 +40,7 @@ const std::vector<Command>& commands() {
          "  --target  cpu (default) or cuda (PTX; not built yet)\n"
          "  --save    write the compiled function to OUT (save_function): optimized graph, shared\n"
          "            values and kernels' object code; `kiln-dump eval OUT --set ...` runs it\n",
-         {}, {"stage", "target", "arch", "save"}, run_compile},
+         {}, {"stage", "target", "arch", "save"}, run_compile, true, true},
         {"eval", "compile, run with the given values and print the outputs",
          "kiln-dump eval FILE|-e EXPR --set NAME=VALUE... [--json] [--allow-input-downcast]\n"
          "                [--show-updates] [--compile-if-incompatible]\n"
@@ -49,13 +53,13 @@ const std::vector<Command>& commands() {
          "  --allow-input-downcast  round values to the inputs' dtypes (0.1 into f32) instead of refusing\n"
          "  --show-updates    after the outputs, each updated shared variable's new value, as name'\n"
          "Outputs print as NumPy's print() shows them; several are labelled by name.\n",
-         {"json", "allow-input-downcast", "compile-if-incompatible", "show-updates"}, {"set"}, run_eval},
+         {"json", "allow-input-downcast", "compile-if-incompatible", "show-updates"}, {"set"}, run_eval, true},
         {"graph", "print the graph as text, Graphviz DOT or SVG",
          "kiln-dump graph FILE|-e EXPR [--format text|dot|svg] [--stage graph|optimized]\n"
          "  --format  text (the graph text format, default; compile and eval read it back), dot,\n"
          "            or svg (rendered by Graphviz's dot)\n"
          "  --stage   optimized (default: as compiled, fused loops drawn as clusters) or graph\n",
-         {}, {"format", "stage"}, run_graph},
+         {}, {"format", "stage"}, run_graph, true, true},
         {"show", "read the dump folders a program wrote (KILN_DUMP_DIR)",
          "kiln-dump show DIR [--stage S]\n"
          "  DIR       the dump folder: lists its functions; or one function's folder: prints its summary\n"
@@ -98,7 +102,7 @@ std::string overview() {
         text += "  " + name + command.summary + "\n";
     }
     text += "\n`kiln-dump COMMAND --help` shows a command's options.\n\n";
-    return text + graph_help + "\n" + exit_codes;
+    return text + graph_help + "\n" + exit_codes();
 }
 
 const char* error_kind(const Error& error) {
@@ -128,7 +132,9 @@ int run(const std::vector<std::string>& arguments) {
         const CommandLine line = parse_command_line(command.name, {arguments.begin() + 1, arguments.end()},
                                                     command.flags, command.valued);
         if (line.help) {
-            std::cout << "usage: " << command.usage << "\n" << graph_help << "\n" << exit_codes;
+            std::cout << "usage: " << command.usage << "\n"
+                      << (command.reads_graph ? std::string(graph_help) + "\n" : std::string())
+                      << exit_codes(command.may_lack_something);
             return 0;
         }
         command.run(line, std::cout);
