@@ -13,6 +13,7 @@
 #include "engine/api/shared.hpp"
 #include "engine/api/var.hpp"
 #include "engine/grad/grad.hpp"
+#include "engine/grad/gradient_ops.hpp"
 #include "engine/grad/jacobian.hpp"
 #include "engine/io/idx.hpp"
 #include "engine/io/npy.hpp"

@@ -151,6 +151,14 @@ Var crossentropy_softmax_dx(const Var& dy, const Var& x, const Var& y) {
 
 Var softmax(const Var& x) { return make_softmax(x, false); }
 Var log_softmax(const Var& x) { return make_softmax(x, true); }
+Var logsoftmax(const Var& x) { return log_softmax(x); }
+
+Var softmax_with_bias(const Var& x, const Var& b) {
+    if (b.ndim() != 1)
+        throw TypeError("softmax_with_bias(): b must be a vector (one bias per column), got " + b.str() + " of " +
+                        b.type().str());
+    return softmax(x + b);
+}
 
 Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist) {
     if (coding_dist.ndim() != 2)
@@ -164,6 +172,10 @@ Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist) {
 
 Var binary_crossentropy(const Var& output, const Var& target) {
     return -(target * log(output) + (1 - target) * log(1 - output));
+}
+
+Var sigmoid_binary_crossentropy(const Var& logits, const Var& target) {
+    return target * softplus(-logits) + (1 - target) * softplus(logits);
 }
 
 // Shape inference: output shapes as graphs of the input shapes.

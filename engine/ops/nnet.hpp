@@ -58,10 +58,17 @@ Var crossentropy_softmax_dx(const Var& dy, const Var& x, const Var& y);
 Var softmax(const Var& x);
 /// log(softmax(x)) computed as x - max - log(sum(exp(x - max))).
 Var log_softmax(const Var& x);
+/// Theano's name for log_softmax.
+Var logsoftmax(const Var& x);
+/// softmax(x + b), b a vector added to each row (Theano's softmax_with_bias).
+Var softmax_with_bias(const Var& x, const Var& b);
 /// -log(coding_dist[i, true_dist[i]]) for integer labels, or
 /// -sum(true_dist * log(coding_dist), axis=1) for one-hot rows.
 Var categorical_crossentropy(const Var& coding_dist, const Var& true_dist);
 /// -(target * log(output) + (1 - target) * log(1 - output)).
 Var binary_crossentropy(const Var& output, const Var& target);
+/// binary_crossentropy(sigmoid(logits), target) in the form that stays
+/// finite: target * softplus(-logits) + (1 - target) * softplus(logits).
+Var sigmoid_binary_crossentropy(const Var& logits, const Var& target);
 
 } // namespace kiln

@@ -2,6 +2,7 @@
 #include "rules.hpp"
 
 #include "../grad/grad.hpp"
+#include "../grad/gradient_ops.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
 #include "../ops/gemm.hpp"
@@ -125,10 +126,12 @@ std::optional<Var> arg_reduce_along_last_axis(const Apply& node) {
     return reduce(dimshuffle(x, order), ndim - 1, false);
 }
 
-// stop_gradient(x) -> x: it only matters to grad(), and gradients are built
-// before compiling (the stabilize rules put it around shifts that cancel).
-std::optional<Var> remove_stop_gradient(const Apply& node) {
-    if (!op_of<StopGradient>(node)) return std::nullopt;
+// stop_gradient(x) -> x, and zero_grad, grad_scale, grad_clip and
+// undefined_grad too: they only matter to grad(), and gradients are built
+// before compiling (the stabilize rules put stop_gradient around shifts
+// that cancel).
+std::optional<Var> remove_gradient_ops(const Apply& node) {
+    if (!op_of<StopGradient>(node) && !op_of<GradientModifier>(node)) return std::nullopt;
     return Var(node.inputs()[0]);
 }
 
@@ -144,7 +147,8 @@ std::vector<Rewrite> specialize() {
         {"gemm_from_dot", P::specialize, "a * dot(x, y) +- b * z -> gemm(z, +-a, x, y, +-b)", gemm_from_dot},
         {"arg_reduce_along_last_axis", P::specialize, "argmax(x, axis=k) -> argmax(x with k moved last, axis=-1)",
          node_only(arg_reduce_along_last_axis)},
-        {"remove_stop_gradient", P::specialize, "stop_gradient(x) -> x", node_only(remove_stop_gradient)},
+        {"remove_gradient_ops", P::specialize, "stop_gradient(x) -> x, zero_grad(x) -> x, grad_scale(x, k) -> x, ...",
+         node_only(remove_gradient_ops)},
     };
 }
 

@@ -3,6 +3,7 @@
 #include "numbers.hpp"
 
 #include "../grad/grad.hpp"
+#include "../grad/gradient_ops.hpp"
 #include "../grad/jacobian.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
@@ -113,6 +114,8 @@ Family<Unary> unary_functions() {
         {"softmax", &kiln::softmax}, {"log_softmax", &kiln::log_softmax},
         {"transpose", &kiln::transpose}, {"squeeze", &kiln::squeeze},
         {"stop_gradient", &kiln::stop_gradient}, {"disconnected_grad", &kiln::disconnected_grad},
+        {"consider_constant", &kiln::consider_constant}, {"zero_grad", &kiln::zero_grad},
+        {"undefined_grad", &kiln::undefined_grad}, {"logsoftmax", &kiln::logsoftmax},
         {"shape", &kiln::shape},
     };
 }
@@ -143,6 +146,8 @@ Family<TensorPair> tensor_pair_functions() {
         {"crossentropy_softmax", &kiln::crossentropy_softmax},
         {"categorical_crossentropy", &kiln::categorical_crossentropy},
         {"binary_crossentropy", &kiln::binary_crossentropy},
+        {"sigmoid_binary_crossentropy", &kiln::sigmoid_binary_crossentropy},
+        {"softmax_with_bias", &kiln::softmax_with_bias},
         {"jacobian", &kiln::jacobian},
         {"hessian", &kiln::hessian},
     };
@@ -204,6 +209,12 @@ Table make_table() {
     }
     table.add("where(cond, a, b)", [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
+    });
+    table.add("grad_scale(x, multiplier)", [](const CallArguments& args) {
+        return tensor_value(kiln::grad_scale(args.tensor("x"), args.real("multiplier")));
+    });
+    table.add("grad_clip(x, lower, upper)", [](const CallArguments& args) {
+        return tensor_value(kiln::grad_clip(args.tensor("x"), args.real("lower"), args.real("upper")));
     });
     table.add("switch(cond, a, b)", [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));

@@ -27,6 +27,7 @@ public:
 
     Var tensor(std::string_view parameter) const { return to_tensor((*this)[parameter], what(parameter)); }
     int integer(std::string_view parameter) const { return to_int((*this)[parameter], what(parameter)); }
+    double real(std::string_view parameter) const { return to_real((*this)[parameter], what(parameter)); }
     bool boolean(std::string_view parameter) const { return to_bool((*this)[parameter], what(parameter)); }
     Axes axes(std::string_view parameter) const { return to_axes((*this)[parameter], what(parameter)); }
     DType dtype(std::string_view parameter) const { return to_dtype((*this)[parameter], what(parameter)); }

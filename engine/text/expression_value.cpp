@@ -57,6 +57,13 @@ Var to_tensor(const Value& value, const std::string& what) {
     return constant(to_arg(value, what).value());
 }
 
+double to_real(const Value& value, const std::string& what) {
+    if (const auto* real = std::get_if<double>(&value.data)) return *real;
+    if (const auto* integer = std::get_if<std::int64_t>(&value.data)) return static_cast<double>(*integer);
+    if (const auto* boolean = std::get_if<bool>(&value.data)) return *boolean ? 1 : 0;
+    wrong_kind(value, what, "a number");
+}
+
 std::int64_t to_integer(const Value& value, const std::string& what) {
     if (const auto* integer = std::get_if<std::int64_t>(&value.data)) return *integer;
     if (const auto* boolean = std::get_if<bool>(&value.data)) return *boolean ? 1 : 0;

@@ -43,6 +43,8 @@ Arg to_arg(const Value& value, const std::string& what);
 /// constants, nested lists of numbers constant arrays (as np.asarray).
 Var to_tensor(const Value& value, const std::string& what);
 std::int64_t to_integer(const Value& value, const std::string& what);
+/// A Python number (int, float or bool) as a double.
+double to_real(const Value& value, const std::string& what);
 int to_int(const Value& value, const std::string& what);
 bool to_bool(const Value& value, const std::string& what);
 const std::string& to_string(const Value& value, const std::string& what);

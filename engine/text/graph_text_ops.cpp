@@ -3,6 +3,7 @@
 #include "numbers.hpp"
 
 #include "../grad/grad.hpp"
+#include "../grad/gradient_ops.hpp"
 #include "../ops/dimshuffle.hpp"
 #include "../ops/dot.hpp"
 #include "../ops/elemwise.hpp"
@@ -180,6 +181,10 @@ const std::map<std::string_view, Builder>& builders() {
              return arange(in[0], in[1], in[2]);
          }},
         {"StopGradient", [](std::string_view, const Inputs& in) { return one_input(&stop_gradient, in); }},
+        {"GradientModifier", [](std::string_view params, const Inputs& in) {
+             expect_count(in, 1);
+             return Var(Apply::make(GradientModifier::from_params(params), {in[0].node()}, {in[0].type()})->output(0));
+         }},
         {"Subtensor", [](std::string_view params, const Inputs& in) {
              return subtensor_node(entries_from_text(params), in);
          }},

@@ -100,3 +100,49 @@ TEST_CASE("verify_grad catches a wrong gradient") {
                          GradientError);
     CHECK_THROWS_AS(verify_grad(bad, {Array::from_values<int>({1})}), TypeError);
 }
+
+TEST_CASE("Theano's gradient helpers: zero_grad, grad_scale, grad_clip, undefined_grad, consider_constant") {
+    const Var x = dscalar("x");
+    auto derivative = [&](const Var& cost, double at) {
+        return compile({x}, grad(cost, x))(at)[0].item<double>();
+    };
+    // d/dx of x * c(x) with the gradient through c changed: closed forms.
+    CHECK(derivative(x * zero_grad(x), 3.0) == 3.0);                     // c' taken as 0
+    CHECK(derivative(x * consider_constant(x), 3.0) == 3.0);             // the same, disconnected
+    CHECK(derivative(sqr(grad_scale(x, 2.5)), 3.0) == 2.5 * 6.0);         // 2x, scaled
+    CHECK(derivative(sqr(grad_clip(x, -1, 1)), 3.0) == 1.0);              // 2x = 6, clipped
+    CHECK(derivative(sqr(grad_clip(x, -1, 1)), 0.25) == 0.5);             // inside the bounds
+    CHECK(derivative(sqr(grad_clip(x, -1, 1)), -3.0) == -1.0);
+    CHECK_THROWS_WITH_AS(grad(x * undefined_grad(x), x), doctest::Contains("undefined_grad(x) is undefined"),
+                         GradientError);
+    CHECK(derivative(x + 0 * stop_gradient(undefined_grad(x)), 2.0) == 1.0); // not on the gradient's path
+    CHECK_THROWS_AS(grad_clip(x, 1, -1), ValueError);
+    // A zero gradient is still connected; a disconnected one is an error unless asked otherwise.
+    CHECK_THROWS_AS(grad(stop_gradient(x) * 2, x), DisconnectedInputError);
+    CHECK(compile({x}, grad(zero_grad(x) * 2, x))(1.0)[0].item<double>() == 0.0);
+
+    // Compiled graphs drop them; the graph text keeps them and reads them back.
+    const Function f = compile({x}, grad_clip(x, -1, 0.5) * grad_scale(x, 3) + zero_grad(x));
+    CHECK(f.rewrites_applied().at("remove_gradient_ops") == 3);
+    CHECK(f(2.0)[0].item<double>() == 6.0);
+    const std::string text = f.graph_text(Stage::graph);
+    CHECK(text.find("GradientModifier{clip=-1:0.5}") != std::string::npos);
+    const ParsedGraph read = read_graph_text(text);
+    CHECK(compile(read.inputs, read.outputs).graph_text(Stage::graph) == text);
+}
+
+TEST_CASE("Theano's nnet names: logsoftmax, softmax_with_bias, sigmoid_binary_crossentropy") {
+    const Var m = dmatrix("m"), b = dvector("b"), z = dvector("z"), t = dvector("t");
+    CHECK(pp(logsoftmax(m)) == pp(log_softmax(m)));
+    const Array rows = doubles({1, 2, 3, -1, 0, 4}, {2, 3});
+    const Array bias = doubles({0.5, -1, 2}, {3});
+    check_close(compile({m, b}, softmax_with_bias(m, b))(rows, bias)[0],
+                compile({m, b}, softmax(m + b))(rows, bias)[0].to_vector<double>(), 1e-15);
+    CHECK_THROWS_AS(softmax_with_bias(m, m), TypeError);
+    // At logits of +-800: t * softplus(-z) + (1 - t) * softplus(z), finite; and its gradient sigmoid(z) - t.
+    const Var cost = sigmoid_binary_crossentropy(z, t);
+    const Outputs out = compile({z, t}, std::vector<Var>{cost, grad(sum(cost), z)})(
+        std::vector<double>{-800, 800, -800, 800, 0}, std::vector<double>{1, 0, 0, 1, 1});
+    check_close(out[0], {800, 800, 0, 0, std::log(2.0)});
+    check_close(out[1], {-1, 1, 0, 0, -0.5});
+}
