@@ -1,7 +1,5 @@
 #include "function.hpp"
 
-#include "../../ir/walk.hpp"
-
 #include "../compile/compiled_function.hpp"
 #include "../compile/dump_folder.hpp"
 #include "../compile/pipeline.hpp"

@@ -45,8 +45,9 @@ VarArray<N> grad(const Var& cost, const Var (&wrt)[N], const GradOptions& option
     return result;
 }
 
-/// x itself, through which grad() lets no gradient flow (Theano's
-/// consider_constant / zero_grad as an op in the graph).
+/// x itself, through which grad() lets no gradient flow: the cost is
+/// disconnected from x's inputs there (zero_grad, gradient_ops.hpp, keeps
+/// them connected with a zero gradient).
 Var stop_gradient(const Var& x);
 /// Theano's name for stop_gradient: the cost is disconnected from x's inputs there.
 Var disconnected_grad(const Var& x);

@@ -7,18 +7,9 @@
 
 #include "../../ir/errors.hpp"
 
-#include <charconv>
-
 namespace kiln {
 
 namespace {
-
-// The shortest text that reads back as the same double.
-std::string shortest(double value) {
-    char text[32];
-    const auto [end, error] = std::to_chars(text, text + sizeof text, value);
-    return std::string(text, end);
-}
 
 Var modified(const Var& x, std::shared_ptr<GradientModifier> op) {
     return Var(Apply::make(std::move(op), {x.node()}, {x.type()})->output(0));
@@ -29,8 +20,8 @@ Var modified(const Var& x, std::shared_ptr<GradientModifier> op) {
 std::string GradientModifier::params() const {
     switch (mode_) {
     case Mode::zero: return "zero";
-    case Mode::scale: return "scale=" + shortest(first_);
-    case Mode::clip: return "clip=" + shortest(first_) + ":" + shortest(second_);
+    case Mode::scale: return "scale=" + float_text(first_);
+    case Mode::clip: return "clip=" + float_text(first_) + ":" + float_text(second_);
     case Mode::undefined: return "undefined";
     }
     return {};
@@ -39,8 +30,8 @@ std::string GradientModifier::params() const {
 std::string GradientModifier::name() const {
     switch (mode_) {
     case Mode::zero: return "zero_grad";
-    case Mode::scale: return "grad_scale{" + shortest(first_) + "}";
-    case Mode::clip: return "grad_clip{" + shortest(first_) + ", " + shortest(second_) + "}";
+    case Mode::scale: return "grad_scale{" + float_text(first_) + "}";
+    case Mode::clip: return "grad_clip{" + float_text(first_) + ", " + float_text(second_) + "}";
     case Mode::undefined: return "undefined_grad";
     }
     return {};
@@ -95,8 +86,8 @@ Var grad_scale(const Var& x, double multiplier) {
 
 Var grad_clip(const Var& x, double lower, double upper) {
     if (!(lower <= upper))
-        throw ValueError("grad_clip(): the lower bound " + shortest(lower) + " is above the upper bound " +
-                         shortest(upper));
+        throw ValueError("grad_clip(): the lower bound " + float_text(lower) + " is above the upper bound " +
+                         float_text(upper));
     return modified(x, std::make_shared<GradientModifier>(GradientModifier::Mode::clip, lower, upper));
 }
 

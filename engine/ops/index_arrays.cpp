@@ -94,12 +94,11 @@ namespace {
 Array float_arange(DType dtype, double start, double stop, double step) {
     if (step == 0) throw ValueError("arange(): step cannot be zero");
     const double count = std::ceil((stop - start) / step);
-    if (std::isnan(count))
-        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
-                         "): the number of values is not a number");
-    if (count >= 9.2e18)
-        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
-                         "): more elements than int64 counts");
+    const auto call = [&] {
+        return "arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) + ")";
+    };
+    if (std::isnan(count)) throw ValueError(call() + ": the number of values is not a number");
+    if (count >= 9.2e18) throw ValueError(call() + ": more elements than int64 counts");
     const std::int64_t length = count > 0 ? static_cast<std::int64_t>(count) : 0;
     std::vector<double> values(static_cast<std::size_t>(length));
     for (std::int64_t i = 0; i < length; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;

@@ -39,7 +39,7 @@ Var erf(const Var& x) { return unary(ScalarOp::erf, x); }
 Var erfc(const Var& x) { return unary(ScalarOp::erfc, x); }
 Var floor(const Var& x) { return unary(ScalarOp::floor, x); }
 Var ceil(const Var& x) { return unary(ScalarOp::ceil, x); }
-Var round(const Var& x) { return unary(ScalarOp::round_half_to_even, x); }
+Var round(const Var& x) { return round_half_to_even(x); }
 Var round_half_to_even(const Var& x) { return unary(ScalarOp::round_half_to_even, x); }
 Var round_half_away_from_zero(const Var& x) { return unary(ScalarOp::round_half_away_from_zero, x); }
 Var round(const Var& x, std::string_view mode) {

@@ -207,17 +207,17 @@ Table make_table() {
             return tensor_value(function(args.tensor("x"), axis, args.boolean("keepdims")));
         }, true);
     }
-    table.add("where(cond, a, b)", [](const CallArguments& args) {
+    // switch is Theano's name for where.
+    const auto select = [](const CallArguments& args) {
         return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
-    });
+    };
+    table.add("where(cond, a, b)", select);
+    table.add("switch(cond, a, b)", select);
     table.add("grad_scale(x, multiplier)", [](const CallArguments& args) {
         return tensor_value(kiln::grad_scale(args.tensor("x"), args.real("multiplier")));
     });
     table.add("grad_clip(x, lower, upper)", [](const CallArguments& args) {
         return tensor_value(kiln::grad_clip(args.tensor("x"), args.real("lower"), args.real("upper")));
-    });
-    table.add("switch(cond, a, b)", [](const CallArguments& args) {
-        return tensor_value(kiln::where(args.tensor("cond"), args.tensor("a"), args.tensor("b")));
     });
     table.add("round(x, mode='half_to_even')", [](const CallArguments& args) {
         return tensor_value(kiln::round(args.tensor("x"), to_string(args["mode"], args.what("mode"))));

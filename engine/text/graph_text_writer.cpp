@@ -2,6 +2,7 @@
 // node in topological order, then outputs and updates.
 #include "graph_text.hpp"
 #include "graph_text_syntax.hpp"
+#include "numbers.hpp"
 
 #include "../grad/jacobian.hpp"
 
@@ -9,38 +10,12 @@
 #include "../../ir/print.hpp"
 #include "../../ir/walk.hpp"
 
-#include <bit>
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <limits>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
 namespace kiln {
 namespace {
-
-// NaNs keep their bits: "nan" and "-nan" for the quiet NaN and its
-// negation, "nan(0x7fc00001)" for any other.
-template <class T> std::string nan_text(T value) {
-    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    const Bits bits = std::bit_cast<Bits>(value), quiet = std::bit_cast<Bits>(std::numeric_limits<T>::quiet_NaN());
-    const Bits sign = Bits(1) << (8 * sizeof(T) - 1);
-    if (bits == quiet) return "nan";
-    if (bits == (quiet | sign)) return "-nan";
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, bits, 16);
-    return "nan(0x" + std::string(buffer, result.ptr) + ")";
-}
-
-template <class T> std::string float_text(T value) {
-    if (std::isnan(value)) return nan_text(value);
-    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-    char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
 
 std::string element_text(const Array& array, std::int64_t flat) {
     switch (array.dtype()) {

@@ -1,7 +1,8 @@
-// Numbers read from text: the one parser behind every format kiln reads
+// Numbers as text: the one parser behind every format kiln reads
 // (the graph text format, the expression language's defaults, disk cache
-// entries, saved functions, .npy headers, config values). The whole text
-// must be the number; nothing is skipped.
+// entries, saved functions, .npy headers, config values), and the float
+// writer whose text it reads back exactly. The whole text must be the
+// number; nothing is skipped.
 #pragma once
 
 #include <bit>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -49,6 +51,29 @@ template <class T> bool parse_number(std::string_view text, T& value) {
     } else {
         return parse_number_in_base(text, value, 10);
     }
+}
+
+// NaNs keep their bits: "nan" and "-nan" for the quiet NaN and its
+// negation, "nan(0x7fc00001)" for any other.
+template <class T> std::string nan_text(T value) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const Bits bits = std::bit_cast<Bits>(value), quiet = std::bit_cast<Bits>(std::numeric_limits<T>::quiet_NaN());
+    const Bits sign = Bits(1) << (8 * sizeof(T) - 1);
+    if (bits == quiet) return "nan";
+    if (bits == (quiet | sign)) return "-nan";
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, bits, 16);
+    return "nan(0x" + std::string(buffer, result.ptr) + ")";
+}
+
+/// The shortest text parse_number reads back as the same float, bits of a
+/// NaN included (what every format kiln writes puts for a float).
+template <class T> std::string float_text(T value) {
+    if (std::isnan(value)) return nan_text(value);
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
 }
 
 } // namespace kiln
